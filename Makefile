@@ -1,0 +1,33 @@
+# The two commands a newcomer needs are `make run` and `make test`; both install first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test bench clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU build that lies on this machine's disk and installed first, so that
+# sentence-transformers finds it satisfied and never pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/ltgraph build --if-stale
+	$(BIN)/ltgraph serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_graph.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist

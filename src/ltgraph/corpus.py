@@ -1,0 +1,580 @@
+"""Parse and write corpus entry files (Markdown with YAML front matter).
+
+The format is documented in `docs/corpus-format.md`. This module knows nothing of RDF or of
+the embedding model: it turns files into `Entry` records and back, and cuts entries into the
+`Passage` records that the graph and the indexes share. Every error names the file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import yaml
+
+from .errors import CorpusError, ValidationError
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ENTRY_TYPES = ("theory", "model")
+RELATIONS = ("buildsOn", "contrastsWith", "relatedTo", "influencedBy")
+#: Relations that hold both ways; the graph states them in both directions.
+SYMMETRIC_RELATIONS = frozenset({"relatedTo", "contrastsWith"})
+
+#: Section heading -> kind of its items (and of their passages), in canonical order.
+SECTIONS: dict[str, str] = {
+    "Overview": "overview",
+    "Key Researchers": "researcher",
+    "Key Concepts": "concept",
+    "Implications for Instructional Design": "implication",
+    "Strengths": "strength",
+    "Limitations": "limitation",
+    "Personal Learning Network": "network",
+}
+REQUIRED_SECTIONS = tuple(s for s in SECTIONS if s != "Personal Learning Network")
+KINDS = tuple(SECTIONS.values())
+ITEM_KINDS = tuple(k for k in KINDS if k != "overview")
+NETWORK_TYPES = ("person", "organisation")
+FRONT_MATTER_KEYS = ("id", "name", "type", "aliases", "year", "researchers", "seminal_works",
+                     "related", "sources")
+REQUIRED_KEYS = ("id", "name", "type", "year", "researchers", "seminal_works")
+#: Items longer than this are cut into several passages on paragraph boundaries.
+MAX_PASSAGE_CHARS = 1200
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII slug: `"Robert M. Gagné"` -> `"robert-m-gagne"`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A researcher named by an entry; `slug` is unique across the corpus."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Work:
+    """A seminal publication: a full citation."""
+
+    authors: tuple[str, ...]
+    year: int
+    title: str
+    venue: str
+
+    @property
+    def slug(self) -> str:
+        return slugify(f"{self.authors[0] if self.authors else 'anon'} {self.year} {self.title}")[:80]
+
+    @property
+    def citation(self) -> str:
+        """APA-like one-line citation."""
+        authors = ", ".join(self.authors)
+        return f"{authors} ({self.year}). {self.title}. {self.venue}."
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A typed link from this entry to another entry."""
+
+    target: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """A `###` item: a researcher's contribution, a concept, implication, strength, …"""
+
+    kind: str
+    title: str
+    paragraphs: tuple[str, ...]
+    tools: tuple[str, ...] = ()
+    resource_type: str | None = None
+    line: int = field(default=0, compare=False)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One corpus file: a learning theory or an instructional-design model."""
+
+    slug: str
+    name: str
+    type: str
+    year: int
+    researchers: tuple[Person, ...]
+    works: tuple[Work, ...]
+    overview: tuple[str, ...]
+    items: tuple[Item, ...]
+    aliases: tuple[str, ...] = ()
+    related: tuple[Relation, ...] = ()
+    sources: tuple[str, ...] = ()
+    path: str | None = field(default=None, compare=False)
+
+    def items_of(self, kind: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.kind == kind)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """An indexed chunk of text, tied to its entry and (for items) to its item."""
+
+    entry: str
+    kind: str
+    item: str | None  # item slug (person slug for researchers); None for overview paragraphs
+    label: str  # the item's title, or the entry name for overview paragraphs
+    text: str
+    ordinal: int  # 1-based position among the passages of the same item / overview
+
+    @property
+    def key(self) -> str:
+        """Stable identifier within the corpus, also the tail of the passage IRI."""
+        middle = f"{self.kind}/{self.item}" if self.item else self.kind
+        return f"{self.entry}/{middle}/p{self.ordinal}"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_entry(text: str, path: str | None = None) -> Entry:
+    """Parse one entry file's text; raise `CorpusError` naming `path` and the line."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise CorpusError("file must start with a '---' line opening the YAML front matter",
+                          path=path, line=1)
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
+    except StopIteration:
+        raise CorpusError("front matter is not closed by a '---' line", path=path, line=1) from None
+    front_lines = lines[1:end]
+    meta = _load_yaml("\n".join(front_lines), path)
+    where = _KeyLines(front_lines, path)
+    fm = _front_matter(meta, where, path)
+    sections = _parse_body(lines, end + 1, path)
+
+    for heading in REQUIRED_SECTIONS:
+        if heading not in sections:
+            raise CorpusError(f"missing required section '## {heading}'", path=path,
+                              line=len(lines))
+    overview_line, overview = sections.pop("Overview")
+    if overview[1]:
+        raise CorpusError("'## Overview' takes paragraphs only, not '###' items", path=path,
+                          line=overview[1][0].line)
+    if not overview[0]:
+        raise CorpusError("section '## Overview' is empty", path=path, line=overview_line)
+    items: list[Item] = []
+    for heading, (line, (loose, section_items)) in sections.items():
+        if loose:
+            raise CorpusError(f"text in '## {heading}' must sit under a '### ' item", path=path,
+                              line=line + 1)
+        if not section_items and heading != "Personal Learning Network":
+            raise CorpusError(f"section '## {heading}' has no '### ' items", path=path, line=line)
+        items.extend(section_items)
+    items.sort(key=lambda i: KINDS.index(i.kind))
+    _check_researchers(fm["researchers"], [i for i in items if i.kind == "researcher"], where, path)
+    return Entry(overview=tuple(overview[0]), items=tuple(items), path=path, **fm)
+
+
+def _load_yaml(text: str, path: str | None) -> dict[str, Any]:
+    try:
+        meta = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CorpusError(f"invalid YAML in front matter: {problem}", path=path, line=line) from None
+    if not isinstance(meta, dict):
+        raise CorpusError("front matter must be a YAML mapping of fields", path=path, line=2)
+    return meta
+
+
+class _KeyLines:
+    """Finds the line of a top-level front-matter key, for error messages."""
+
+    def __init__(self, front_lines: list[str], path: str | None) -> None:
+        self.lines = front_lines
+        self.path = path
+
+    def line(self, key: str) -> int:
+        for n, text in enumerate(self.lines):
+            if text.startswith(f"{key}:"):
+                return n + 2
+        return 1
+
+    def error(self, key: str, message: str) -> CorpusError:
+        return CorpusError(message, path=self.path, line=self.line(key))
+
+
+def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> dict[str, Any]:
+    for key in meta:
+        if key not in FRONT_MATTER_KEYS:
+            raise where.error(str(key), f"unknown front-matter field '{key}' "
+                              f"(allowed: {', '.join(FRONT_MATTER_KEYS)})")
+    for key in REQUIRED_KEYS:
+        value = meta.get(key)
+        if value is None or (isinstance(value, (str, list)) and not value):
+            raise where.error(key, f"required field '{key}' is missing or empty")
+
+    slug = _text(meta["id"], "id", where)
+    if not SLUG_RE.match(slug):
+        raise where.error("id", f"id {slug!r} is not a slug: use lowercase letters, digits and "
+                          "single hyphens ([a-z0-9-]+)")
+    if path is not None and Path(path).stem != slug:
+        raise where.error("id", f"id {slug!r} must equal the file name ({Path(path).name})")
+    entry_type = _text(meta["type"], "type", where)
+    if entry_type not in ENTRY_TYPES:
+        raise where.error("type", f"type {entry_type!r} is not one of {', '.join(ENTRY_TYPES)}")
+    year = meta["year"]
+    if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2100:
+        raise where.error("year", f"year must be a four-digit integer, got {year!r}")
+
+    people = []
+    for raw in _list(meta["researchers"], "researchers", where):
+        if isinstance(raw, str):
+            raw = {"name": raw}
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
+            raise where.error("researchers", "each researcher needs a 'name'")
+        name = raw["name"].strip()
+        pslug = str(raw.get("id") or slugify(name))
+        if not SLUG_RE.match(pslug):
+            raise where.error("researchers", f"researcher id {pslug!r} is not a slug")
+        people.append(Person(name=name, slug=pslug))
+    if len({p.slug for p in people}) != len(people):
+        raise where.error("researchers", "a researcher is listed twice")
+
+    works = []
+    for raw in _list(meta["seminal_works"], "seminal_works", where):
+        if not isinstance(raw, dict):
+            raise where.error("seminal_works", "each seminal work is a mapping with authors, "
+                              "year, title and venue")
+        missing = [k for k in ("authors", "year", "title", "venue") if not raw.get(k)]
+        if missing:
+            raise where.error("seminal_works", f"seminal work {raw.get('title', '?')!r} lacks "
+                              f"{', '.join(missing)}")
+        authors = raw["authors"] if isinstance(raw["authors"], list) else [raw["authors"]]
+        if not isinstance(raw["year"], int) or isinstance(raw["year"], bool):
+            raise where.error("seminal_works", f"year of {raw['title']!r} must be an integer")
+        works.append(Work(authors=tuple(str(a).strip() for a in authors), year=raw["year"],
+                          title=str(raw["title"]).strip(), venue=str(raw["venue"]).strip()))
+
+    related = []
+    for raw in _list(meta.get("related") or [], "related", where):
+        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("relation"):
+            raise where.error("related", "each related entry needs 'id' and 'relation'")
+        target, relation = str(raw["id"]), str(raw["relation"])
+        if relation not in RELATIONS:
+            raise where.error("related", f"unknown relation {relation!r} for {target!r} "
+                              f"(allowed: {', '.join(RELATIONS)})")
+        if not SLUG_RE.match(target):
+            raise where.error("related", f"related id {target!r} is not a slug")
+        if target == slug:
+            raise where.error("related", "an entry cannot be related to itself")
+        related.append(Relation(target=target, relation=relation))
+
+    return {
+        "slug": slug,
+        "name": _text(meta["name"], "name", where),
+        "type": entry_type,
+        "year": year,
+        "aliases": tuple(_text(a, "aliases", where) for a in _list(meta.get("aliases") or [],
+                                                                   "aliases", where)),
+        "researchers": tuple(people),
+        "works": tuple(works),
+        "related": tuple(related),
+        "sources": tuple(_text(s, "sources", where) for s in _list(meta.get("sources") or [],
+                                                                   "sources", where)),
+    }
+
+
+def _text(value: Any, key: str, where: _KeyLines) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+        raise where.error(key, f"'{key}' must be non-empty text")
+    return str(value).strip()
+
+
+def _list(value: Any, key: str, where: _KeyLines) -> list[Any]:
+    if not isinstance(value, list):
+        raise where.error(key, f"'{key}' must be a YAML list")
+    return value
+
+
+_Section = tuple[list[str], list[Item]]
+
+
+def _parse_body(lines: list[str], start: int, path: str | None) -> dict[str, tuple[int, _Section]]:
+    """Split the Markdown body into sections -> (loose paragraphs, items), with line numbers."""
+    sections: dict[str, tuple[int, _Section]] = {}
+    heading: str | None = None
+    item: tuple[str, int] | None = None
+    buffer: list[str] = []
+    seen_items: dict[str, set[str]] = {}
+
+    def flush() -> None:
+        if heading is None:
+            if any(b.strip() for b in buffer):
+                raise CorpusError("text before the first '## ' section", path=path, line=start + 1)
+            return
+        paragraphs = _paragraphs(buffer)
+        loose, items = sections[heading][1]
+        if item is None:
+            loose.extend(paragraphs)
+        else:
+            items.append(_make_item(SECTIONS[heading], item[0], paragraphs, item[1], path))
+        buffer.clear()
+
+    for n in range(start, len(lines)):
+        raw = lines[n]
+        lineno = n + 1
+        if raw.startswith("## "):
+            flush()
+            title = raw[3:].strip()
+            if title not in SECTIONS:
+                raise CorpusError(f"unknown section '## {title}' (allowed: "
+                                  f"{', '.join(SECTIONS)})", path=path, line=lineno)
+            if title in sections:
+                raise CorpusError(f"section '## {title}' appears twice", path=path, line=lineno)
+            heading, item = title, None
+            sections[heading] = (lineno, ([], []))
+            seen_items[heading] = set()
+        elif raw.startswith("### "):
+            flush()
+            if heading is None:
+                raise CorpusError("'### ' item outside any '## ' section", path=path, line=lineno)
+            title = raw[4:].strip()
+            slug = slugify(title)
+            if not slug:
+                raise CorpusError("item title is empty", path=path, line=lineno)
+            if slug in seen_items[heading]:
+                raise CorpusError(f"duplicate item '{title}' in '## {heading}'", path=path,
+                                  line=lineno)
+            seen_items[heading].add(slug)
+            item = (title, lineno)
+        elif re.match(r"^#{1,6}(\s|$)", raw):
+            raise CorpusError("only '## ' sections and '### ' items are allowed as headings",
+                              path=path, line=lineno)
+        else:
+            buffer.append(raw)
+    flush()
+    return sections
+
+
+def _paragraphs(buffer: list[str]) -> list[str]:
+    text = "\n".join(buffer).strip()
+    if not text:
+        return []
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _make_item(kind: str, title: str, paragraphs: list[str], line: int, path: str | None) -> Item:
+    tools: tuple[str, ...] = ()
+    resource_type: str | None = None
+    # Metadata lines end an item; they were joined into its last paragraph by _paragraphs only
+    # when not separated by a blank line, so look at the last paragraph's trailing clauses.
+    while paragraphs:
+        last = paragraphs[-1]
+        match = re.search(r"(?:^|\s)(Tools|Type):\s*([^:]*)$", last)
+        if not match:
+            break
+        key, value = match.group(1), match.group(2).strip()
+        rest = last[: match.start()].strip()
+        if key == "Tools":
+            if kind != "implication":
+                raise CorpusError("'Tools:' lines belong to implication items", path=path, line=line)
+            tools = tuple(t.strip() for t in value.split(",") if t.strip())
+            if not tools:
+                raise CorpusError("'Tools:' line names no tool", path=path, line=line)
+        else:
+            if kind != "network":
+                raise CorpusError("'Type:' lines belong to Personal Learning Network items",
+                                  path=path, line=line)
+            if value not in NETWORK_TYPES:
+                raise CorpusError(f"Type {value!r} is not one of {', '.join(NETWORK_TYPES)}",
+                                  path=path, line=line)
+            resource_type = value
+        if rest:
+            paragraphs[-1] = rest
+        else:
+            paragraphs.pop()
+    if not paragraphs:
+        raise CorpusError(f"item '{title}' has no text", path=path, line=line)
+    return Item(kind=kind, title=title, paragraphs=tuple(paragraphs), tools=tools,
+                resource_type=resource_type, line=line)
+
+
+def _check_researchers(people: Sequence[Person], items: Sequence[Item], where: _KeyLines,
+                       path: str | None) -> None:
+    listed = {p.name for p in people}
+    described = {i.title for i in items}
+    for item in items:
+        if item.title not in listed:
+            raise CorpusError(f"researcher '{item.title}' is described under '## Key Researchers' "
+                              "but not listed in the front matter 'researchers'", path=path,
+                              line=item.line)
+    for person in people:
+        if person.name not in described:
+            raise where.error("researchers", f"researcher '{person.name}' has no '### "
+                              f"{person.name}' item under '## Key Researchers'")
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_entry(path: Path, max_bytes: int = 256 * 1024) -> Entry:
+    """Read and parse one file, refusing binary, non-UTF-8 and oversized files."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CorpusError(f"cannot read file: {exc.strerror}", path=name) from None
+    if size > max_bytes:
+        raise CorpusError(f"file is {size} bytes, over the limit of {max_bytes}", path=name)
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise CorpusError("binary file (contains NUL bytes), expected UTF-8 Markdown", path=name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CorpusError(f"not valid UTF-8 (byte {exc.start})", path=name, line=line) from None
+    return parse_entry(text.replace("\r\n", "\n").lstrip("\ufeff"), path=name)
+
+
+def entry_files(directory: Path) -> list[Path]:
+    """The entry files of a corpus directory, sorted (README-like files are not entries)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.md") if p.name[0] != "." and p.stem.lower() != "readme")
+
+
+def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024) -> list[Entry]:
+    """Parse every file and check the cross-entry rules; report every problem at once."""
+    problems: list[str] = []
+    entries: dict[str, Entry] = {}
+    for path in files:
+        try:
+            entry = read_entry(path, max_bytes)
+        except CorpusError as exc:
+            problems.append(str(exc))
+            continue
+        if entry.slug in entries:
+            problems.append(f"{path}:2: duplicate id {entry.slug!r} (also in {entries[entry.slug].path})")
+            continue
+        entries[entry.slug] = entry
+    problems.extend(check_references(entries.values(), entries.keys()))
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) in the corpus", problems)
+    return sorted(entries.values(), key=lambda e: e.slug)
+
+
+def check_references(entries: Iterable[Entry], known: Iterable[str]) -> list[str]:
+    """Problems with related slugs that do not resolve, as `file:line: message` strings."""
+    known_set = set(known)
+    problems = []
+    for entry in entries:
+        for rel in entry.related:
+            if rel.target not in known_set:
+                line = _related_line(entry, rel.target)
+                problems.append(f"{entry.path}:{line}: related entry {rel.target!r} "
+                                "does not exist in the corpus")
+    return problems
+
+
+def _related_line(entry: Entry, target: str) -> int:
+    if entry.path:
+        try:
+            for n, text in enumerate(Path(entry.path).read_text("utf-8").split("\n"), 1):
+                if re.search(rf"\b{re.escape(target)}\b", text) and "relation" in text:
+                    return n
+        except OSError:
+            pass
+    return 1
+
+
+def corpus_hash(files: Iterable[Path]) -> str:
+    """SHA-256 over the names and bytes of the files, order-independent."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_entry(entry: Entry) -> str:
+    """Render an entry in the corpus format; `parse_entry(write_entry(e)) == e`."""
+    meta: dict[str, Any] = {"id": entry.slug, "name": entry.name, "type": entry.type}
+    if entry.aliases:
+        meta["aliases"] = list(entry.aliases)
+    meta["year"] = entry.year
+    meta["researchers"] = [
+        {"name": p.name} if p.slug == slugify(p.name) else {"name": p.name, "id": p.slug}
+        for p in entry.researchers
+    ]
+    meta["seminal_works"] = [
+        {"authors": list(w.authors), "year": w.year, "title": w.title, "venue": w.venue}
+        for w in entry.works
+    ]
+    if entry.related:
+        meta["related"] = [{"id": r.target, "relation": r.relation} for r in entry.related]
+    if entry.sources:
+        meta["sources"] = list(entry.sources)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    out = ["---", front.rstrip("\n"), "---", "", "## Overview", ""]
+    for paragraph in entry.overview:
+        out += [paragraph, ""]
+    for heading, kind in SECTIONS.items():
+        items = entry.items_of(kind)
+        if kind == "overview" or (not items and heading not in REQUIRED_SECTIONS):
+            continue
+        out += [f"## {heading}", ""]
+        for item in items:
+            out += [f"### {item.title}", ""]
+            out += [p for para in item.paragraphs for p in (para, "")]
+            if item.tools:
+                out[-1:] = [f"Tools: {', '.join(item.tools)}", ""]
+            if item.resource_type:
+                out[-1:] = [f"Type: {item.resource_type}", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------- passages
+
+
+def passages(entry: Entry, max_chars: int = MAX_PASSAGE_CHARS) -> list[Passage]:
+    """Cut an entry into indexed passages: each overview paragraph, each item (long items are
+    split on paragraph boundaries; the item's title stays as `label`)."""
+    out = [Passage(entry.slug, "overview", None, entry.name, text, n)
+           for n, text in enumerate(entry.overview, 1)]
+    people = {p.name: p.slug for p in entry.researchers}
+    for item in entry.items:
+        item_slug = people.get(item.title, item.slug) if item.kind == "researcher" else item.slug
+        for n, chunk in enumerate(_chunks(item.paragraphs, max_chars), 1):
+            out.append(Passage(entry.slug, item.kind, item_slug, item.title, chunk, n))
+    return out
+
+
+def _chunks(paragraphs: Sequence[str], max_chars: int) -> list[str]:
+    chunks: list[str] = []
+    current: list[str] = []
+    for para in paragraphs:
+        if current and len("\n\n".join(current + [para])) > max_chars:
+            chunks.append("\n\n".join(current))
+            current = []
+        current.append(para)
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks

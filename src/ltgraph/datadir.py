@@ -1,0 +1,171 @@
+"""The data directory: immutable generations of derived state, switched by one atomic rename.
+
+Layout::
+
+    DATA_DIR/
+      CURRENT                 name of the live generation (replaced atomically)
+      lock                    file lock serialising writers
+      generations/
+        g000001-…/
+          manifest.json       counts, hashes, model, which entries the user added or removed
+          corpus/*.md         the full effective corpus this generation was built from
+          graph.nt            the graph (ontology + entries), N-Triples
+
+A writer builds a whole new generation beside the live one, fsyncs it, then replaces
+`CURRENT`. A reader always sees one complete generation: the old one or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .errors import DataDirError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+KEEP_GENERATIONS = 2
+
+
+@dataclass
+class Manifest:
+    """What a generation holds; written last, so a generation without it is incomplete."""
+
+    generation: str
+    created: float
+    base_iri: str
+    corpus_hash: str
+    bundled_hash: str
+    entries: int
+    triples: int
+    passages: int
+    user_entries: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError) as exc:
+            raise DataDirError(f"unreadable manifest {path}: {exc}; run `ltgraph build` "
+                               "to rebuild the data directory") from None
+
+
+class DataDir:
+    """Access to one data directory; cheap to create, does no I/O until asked."""
+
+    def __init__(self, root: Path, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    @property
+    def generations(self) -> Path:
+        return self.root / "generations"
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.root / "CURRENT").read_text("utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def current(self) -> Path:
+        """The live generation directory; raises with a repair hint when there is none."""
+        name = self.current_name()
+        if name is None:
+            raise DataDirError(f"no data in {self.root}: run `ltgraph build` first")
+        path = self.generations / name
+        if not (path / MANIFEST).is_file():
+            raise DataDirError(f"generation {name} in {self.root} is incomplete; "
+                               "run `ltgraph build` to repair")
+        return path
+
+    def manifest(self) -> Manifest:
+        return Manifest.read(self.current() / MANIFEST)
+
+    def lock(self) -> FileLock:
+        """The writers' lock; acquiring it waits up to `lock_timeout` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.root / "lock"), timeout=self.lock_timeout)
+
+    def new_generation(self) -> tuple[str, Path]:
+        """A fresh, empty staging directory for the next generation (call under the lock)."""
+        self.generations.mkdir(parents=True, exist_ok=True)
+        previous = sorted(p.name for p in self.generations.iterdir() if p.name.startswith("g"))
+        number = int(previous[-1][1:7]) + 1 if previous else 1
+        name = f"g{number:06d}-{int(time.time())}"
+        path = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=self.generations))
+        return name, path
+
+    def publish(self, name: str, staging: Path) -> Path:
+        """fsync the staged generation, move it in place, and switch CURRENT atomically."""
+        for file in staging.rglob("*"):
+            if file.is_file():
+                _fsync_file(file)
+        final = self.generations / name
+        os.replace(staging, final)
+        _fsync_dir(self.generations)
+        tmp = self.root / "CURRENT.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / "CURRENT")
+        _fsync_dir(self.root)
+        self._collect_garbage(keep=name)
+        return final
+
+    def _collect_garbage(self, keep: str) -> None:
+        """Drop old generations and abandoned staging dirs, keeping the newest few.
+
+        Readers that still hold an old generation open keep working: the files stay
+        reachable from their open handles until closed.
+        """
+        names = sorted(p.name for p in self.generations.iterdir())
+        finished = [n for n in names if n.startswith("g")]
+        for stale in finished[:-KEEP_GENERATIONS]:
+            if stale != keep:
+                shutil.rmtree(self.generations / stale, ignore_errors=True)
+        for staging in (n for n in names if n.startswith(".staging-")):
+            shutil.rmtree(self.generations / staging, ignore_errors=True)
+
+
+def acquire(lock: FileLock, what: str) -> FileLock:
+    """Acquire the writers' lock or fail with a message saying who to wait for."""
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DataDirError(f"another ltgraph process is writing to the data directory "
+                           f"(lock {lock.lock_file} held for over {lock.timeout:.0f} s); "
+                           f"try `{what}` again when it has finished") from None
+    return lock
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
