@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean readme
 
 install: $(STAMP)
 
@@ -31,3 +31,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist
+
+# Regenerate the entries table in README.md from the corpus (a test checks it is current).
+readme: install
+	$(BIN)/python scripts/update_readme.py

@@ -95,12 +95,19 @@ def build(ctx: click.Context, if_stale: bool) -> None:
 @cli.command("list")
 @click.option("--type", "type_", type=click.Choice(["theory", "model"]), help="Only this type.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--markdown", is_flag=True, help="Print a Markdown table (as in the README).")
 @click.pass_context
 @_fail_cleanly
-def list_(ctx: click.Context, type_: str | None, as_json: bool) -> None:
+def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) -> None:
     """List the entries: slug, type, year, name, researchers."""
     service = _service(ctx)
     entries = service.entries(type_)
+    if markdown:
+        click.echo("| Entry | Type | Year | Researchers |\n|---|---|---|---|")
+        for e in sorted(entries, key=lambda e: (e.type != "theory", e.name.lower())):
+            people = ", ".join(p.name for p in e.researchers)
+            click.echo(f"| {e.name} (`{e.slug}`) | {e.type} | {e.year} | {people} |")
+        return
     if as_json:
         click.echo(json.dumps([
             {"id": e.slug, "iri": str(service.iris.entry(e.slug)), "name": e.name,

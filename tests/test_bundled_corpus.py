@@ -1,0 +1,141 @@
+"""The bundled corpus meets the content bar: counted from the built graph, not the files."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ltgraph.config import Settings
+from ltgraph.corpus import KINDS
+from ltgraph.search import Service
+
+from .conftest import REPO
+
+THEORIES = """behaviorism cognitivism constructivism social-constructivism connectivism
+social-learning-theory experiential-learning andragogy transformative-learning
+cognitive-load-theory multimedia-learning situated-learning multiple-intelligences humanism
+self-determination-theory discovery-learning information-processing-theory
+self-regulated-learning community-of-inquiry""".split()
+MODELS = """addie sam gagnes-nine-events blooms-taxonomy merrills-first-principles dick-and-carey
+kirkpatrick-model arcs-model universal-design-for-learning""".split()
+E = "https://w3id.org/ltgraph/id/theory/"
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Service:
+    service = Service(Settings(data_dir=tmp_path_factory.mktemp("bundled")))
+    service.build()
+    return service
+
+
+def select(service: Service, query: str) -> list[dict[str, str]]:
+    return [{v.value: s[v.value].value for v in rows.variables if s[v.value] is not None}
+            for rows in [service.sparql(query)] for s in rows]
+
+
+def count_per_entry(service: Service, pattern: str) -> Counter[str]:
+    rows = select(service, f"SELECT ?e (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?e ltg:yearProposed ?y . "
+                           f"{pattern} }} GROUP BY ?e")
+    return Counter({r["e"].removeprefix(E): int(r["n"]) for r in rows})
+
+
+def test_every_required_slug_exists_with_its_type(bundled: Service) -> None:
+    rows = select(bundled, "SELECT ?e ?t WHERE { VALUES ?t { ltg:LearningTheory "
+                           "ltg:InstructionalDesignModel } ?e a ?t }")
+    types = {r["e"].removeprefix(E): r["t"].rsplit("#", 1)[1] for r in rows}
+    for slug in THEORIES:
+        assert types.get(slug) == "LearningTheory", slug
+    for slug in MODELS:
+        assert types.get(slug) == "InstructionalDesignModel", slug
+
+
+@pytest.mark.parametrize("pattern,minimum", [
+    ("?e ltg:developedBy ?x . ?x a ltg:Researcher", 1),
+    ("?e ltg:seminalWork ?x . ?x dcterms:bibliographicCitation ?c ; dcterms:creator ?a ; dcterms:issued ?d", 1),
+    ("?e ltg:hasConcept ?x", 2),
+    ("?e ltg:hasImplication ?x", 3),
+    ("?e ltg:hasStrength ?x", 2),
+    ("?e ltg:hasLimitation ?x", 2),
+    ("?e ?rel ?x . VALUES ?rel { ltg:buildsOn ltg:contrastsWith ltg:relatedTo ltg:influencedBy } "
+     "?x ltg:yearProposed ?y2", 2),
+])
+def test_every_entry_meets_the_minimums(bundled: Service, pattern: str, minimum: int) -> None:
+    counts = count_per_entry(bundled, pattern)
+    short = {slug: counts.get(slug, 0) for slug in THEORIES + MODELS if counts.get(slug, 0) < minimum}
+    assert not short, f"below {minimum}: {short}"
+
+
+def test_overviews_have_at_least_150_words_and_researchers_a_paragraph(bundled: Service) -> None:
+    for row in select(bundled, "SELECT ?e ?d WHERE { ?e ltg:yearProposed ?y ; dcterms:description ?d }"):
+        assert len(row["d"].split()) >= 150, row["e"]
+    rows = select(bundled, "SELECT ?e ?p ?t WHERE { ?e ltg:developedBy ?p . ?pa ltg:about ?p ; "
+                           "ltg:inEntry ?e ; ltg:text ?t }")
+    described = {(r["e"], r["p"]) for r in rows if len(r["t"].split()) >= 20}
+    links = select(bundled, "SELECT ?e ?p WHERE { ?e ltg:developedBy ?p }")
+    assert {(r["e"], r["p"]) for r in links} == described
+
+
+def test_at_least_35_distinct_researchers_and_shared_people_have_one_iri(bundled: Service) -> None:
+    rows = select(bundled, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e ltg:developedBy ?p }")
+    assert int(rows[0]["n"]) >= 35
+    for person in ["jerome-bruner", "john-dewey", "jean-piaget"]:
+        rows = select(bundled, f"SELECT ?e WHERE {{ ?e ltg:developedBy <https://w3id.org/ltgraph/id/person/{person}> }}")
+        assert len(rows) >= 2, person
+
+
+def test_aliases_people_search_by(bundled: Service) -> None:
+    rows = select(bundled, "SELECT ?e ?a WHERE { ?e skos:altLabel ?a }")
+    aliases = {(r["e"].removeprefix(E), r["a"].lower()) for r in rows}
+    assert ("behaviorism", "behaviourism") in aliases
+    assert not any(a == "operant conditioning" for e, a in aliases if e == "behaviorism")
+
+
+SEED = "https://w3id.org/ltgraph/id/theory/connectivism"
+
+
+def labels(service: Service, prop: str) -> set[str]:
+    return {r["l"].lower() for r in select(service, f"SELECT ?l WHERE {{ <{SEED}> {prop} ?x . ?x rdfs:label ?l }}")}
+
+
+def test_seed_facts_are_in_the_graph(bundled: Service) -> None:
+    assert labels(bundled, "ltg:developedBy") == {"george siemens", "stephen downes"}
+    works = select(bundled, f"SELECT ?t ?y ?a WHERE {{ <{SEED}> ltg:seminalWork ?w . ?w a ltg:Publication ; "
+                            "dcterms:title ?t ; dcterms:issued ?y ; dcterms:creator ?a }")
+    assert {"title": "Connectivism: A Learning Theory for the Digital Age",
+            "y": "2005"} in [{"title": w["t"], "y": w["y"]} for w in works]
+    assert labels(bundled, "ltg:hasImplication") >= {
+        "networked learning", "learner-centred design", "use of open educational resources",
+        "real-world problem-solving"}
+    assert labels(bundled, "ltg:hasStrength") >= {
+        "real-world relevance", "continuous learning", "enhanced engagement", "access to resources",
+        "critical thinking and digital literacy"}
+    assert labels(bundled, "ltg:hasLimitation") >= {
+        "high self-motivation needed", "information overload", "technology dependency",
+        "resource quality", "limited guidance", "interaction challenges"}
+    tools = {r["l"] for r in select(bundled, f"SELECT ?l WHERE {{ <{SEED}> ltg:hasImplication ?i . "
+                                             "?i ltg:recommendsTool ?t . ?t a ltg:Tool ; rdfs:label ?l }")}
+    assert {"X", "LinkedIn", "Trello", "Padlet"} <= tools and any("Teams" in t for t in tools)
+    network = select(bundled, f"SELECT ?l ?t WHERE {{ <{SEED}> ltg:hasNetworkResource ?x . "
+                              "?x rdfs:label ?l ; a ?t }")
+    kinds = {(r["l"], r["t"].rsplit("/", 1)[-1]) for r in network}
+    assert ("eLearning Industry", "Organization") in kinds
+    assert ("Julian Davis", "Person") in kinds
+    julian = " ".join(r["d"] for r in select(bundled, f"SELECT ?d WHERE {{ <{SEED}> ltg:hasNetworkResource ?x . "
+                                                      "?x rdfs:label 'Julian Davis' ; dcterms:description ?d }"))
+    assert "xAPI" in julian and "LinkedIn" in julian
+    downes = " ".join(r["t"] for r in select(bundled, "SELECT ?t WHERE { ?p ltg:about "
+                                                      "<https://w3id.org/ltgraph/id/person/stephen-downes> ; "
+                                                      f"ltg:inEntry <{SEED}> ; ltg:text ?t }}"))
+    assert "network" in downes.lower() and "social" in downes.lower()
+
+
+def test_eval_questions_are_well_formed_and_cover_every_entry() -> None:
+    lines = (REPO / "eval" / "questions.jsonl").read_text("utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    assert len(questions) >= 80
+    covered = Counter(slug for q in questions for slug in q["expected"])
+    assert set(covered) == set(THEORIES + MODELS)
+    assert all(q["kind"] in KINDS or q["kind"] is None for q in questions)

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+
+from ltgraph.cli import cli
+
+from .conftest import entry_text
+
+QUERY = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-theory> "
+         "ltg:developedBy ?p . ?p rdfs:label ?name } ORDER BY ?name")
+
+
+@pytest.fixture
+def run(tmp_path: Path, tiny_corpus: Path):
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "data"), "--corpus-dir", str(tiny_corpus)]
+
+    def invoke(*extra: str, input: str | None = None):
+        return runner.invoke(cli, [*args, *extra], input=input, obj={})
+
+    return invoke
+
+
+@pytest.fixture
+def built(run):
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_build_prints_a_summary_of_counts(run) -> None:
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    assert "2 entries, 3 researchers" in result.output
+    assert "passages" in result.output
+
+
+def test_build_if_stale_skips_when_up_to_date_and_rebuilds_after_a_change(built, tiny_corpus) -> None:
+    assert "up to date" in built("build", "--if-stale").output
+    path = tiny_corpus / "beta-model.md"
+    path.write_text(path.read_text().replace("five-step process", "six-step process"))
+    assert "built" in built("build", "--if-stale").output
+
+
+def test_data_dir_comes_from_the_environment(tmp_path: Path, tiny_corpus: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LTGRAPH_DATA_DIR", str(tmp_path / "envdata"))
+    result = CliRunner().invoke(cli, ["--corpus-dir", str(tiny_corpus), "build"], obj={})
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "envdata" / "CURRENT").is_file()
+
+
+def test_list_and_show(built) -> None:
+    listed = json.loads(built("list", "--json").output)
+    assert [e["id"] for e in listed] == ["alpha-theory", "beta-model"]
+    assert built("list", "--type", "model").output.startswith("beta-model")
+    shown = json.loads(built("show", "alpha-theory", "--json").output)
+    assert shown["iri"] == "https://w3id.org/ltgraph/id/theory/alpha-theory"
+    assert shown["implications"][0]["tools"] == ["Padlet", "Trello"]
+    assert "Alpha Theory (theory, 1999)" in built("show", "alpha-theory").output
+
+
+def test_show_unknown_slug_is_a_clean_error(built) -> None:
+    result = built("show", "nowhere")
+    assert result.exit_code == 1
+    assert "no entry 'nowhere'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_commands_before_build_say_to_build(run) -> None:
+    result = run("list")
+    assert result.exit_code == 1 and "run `ltgraph build` first" in result.output
+
+
+def test_sparql_formats(built) -> None:
+    table = built("sparql", QUERY).output
+    assert "Ada Example" in table and "John Dewey" in table and "(2 rows)" in table
+    data = json.loads(built("sparql", QUERY, "--format", "json").output)
+    assert [b["name"]["value"] for b in data["results"]["bindings"]] == ["Ada Example", "John Dewey"]
+    rows = list(csv.reader(io.StringIO(built("sparql", QUERY, "--format", "csv").output)))
+    assert rows == [["name"], ["Ada Example"], ["John Dewey"]]
+    assert built("sparql", QUERY, "--format", "tsv").output.splitlines()[0] == "?name"
+    ask = built("sparql", "ASK { ?s a ltg:LearningTheory }")
+    assert ask.output.strip() == "true"
+    turtle = built("sparql", "CONSTRUCT { ?e rdfs:label ?l } WHERE { ?e a ltg:Entry ; rdfs:label ?l }",
+                   "--format", "turtle").output
+    assert len(Graph().parse(data=turtle, format="turtle")) == 0  # ltg:Entry is never asserted
+    turtle = built("sparql", "CONSTRUCT { ?e rdfs:label ?l } WHERE { ?e a ltg:LearningTheory ; rdfs:label ?l }",
+                   "--format", "turtle").output
+    assert len(Graph().parse(data=turtle, format="turtle")) == 1
+
+
+def test_sparql_from_file_and_bad_syntax(built, tmp_path: Path) -> None:
+    query = tmp_path / "q.rq"
+    query.write_text(QUERY)
+    assert "Ada Example" in built("sparql", "-f", str(query)).output
+    bad = built("sparql", "SELECT WHERE {")
+    assert bad.exit_code == 1 and "SPARQL syntax error" in bad.output
+    assert built("sparql").exit_code == 2
+
+
+@pytest.mark.parametrize("fmt,parser", [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"),
+                                        ("xml", "xml")])
+def test_export_formats_parse_back(built, tmp_path: Path, fmt: str, parser: str) -> None:
+    out = tmp_path / f"graph.{fmt}"
+    result = built("export", "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    graph = Graph().parse(out, format=parser)
+    assert len(graph) > 300
+
+
+def test_validate_passes_then_fails_with_file_line_messages(run, tiny_corpus) -> None:
+    assert run("validate").output.strip() == "valid"
+    (tiny_corpus / "alpha-theory.md").write_text(entry_text().replace("## Strengths", "## Perks"))
+    result = run("validate")
+    assert result.exit_code == 1
+    assert "alpha-theory.md:" in result.output and "unknown section '## Perks'" in result.output
+
+
+def test_build_refuses_a_malformed_corpus_and_keeps_the_previous_generation(built, tiny_corpus) -> None:
+    before = built("sparql", QUERY).output
+    (tiny_corpus / "beta-model.md").write_text(
+        entry_text("beta-model.md").replace("id: alpha-theory, relation", "id: ghost, relation"))
+    result = built("build")
+    assert result.exit_code == 1
+    assert "beta-model.md:" in result.output and "'ghost' does not exist" in result.output
+    assert built("sparql", QUERY).output == before
+
+
+def test_help_for_every_command() -> None:
+    runner = CliRunner()
+    for command in ["build", "list", "show", "validate", "sparql", "export", "serve"]:
+        result = runner.invoke(cli, [command, "--help"], obj={})
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_readme_entries_table_is_current() -> None:
+    """The README's table is generated (`make readme`); this fails when the corpus moved on."""
+    import re
+    import sys
+
+    from .conftest import REPO
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        from update_readme import END, START, entries_table
+    finally:
+        sys.path.pop(0)
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = re.search(re.escape(START) + "\n(.*?)\n" + re.escape(END), readme, re.S)
+    assert block is not None
+    assert block.group(1).strip() == entries_table().strip()
