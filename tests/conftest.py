@@ -28,13 +28,66 @@ def settings(tmp_path: Path, tiny_corpus: Path) -> Settings:
 
 
 @pytest.fixture
-def service(settings: Settings):
+def service(settings: Settings, fake_encoder):
     from ltgraph.search import Service
 
-    svc = Service(settings)
+    svc = Service(settings, encoder=fake_encoder)
     svc.build()
     return svc
 
 
+@pytest.fixture(scope="session")
+def bundled_service(tmp_path_factory):
+    """The bundled corpus built once with the real packaged model (integration tests)."""
+    from ltgraph.index import SentenceEncoder
+    from ltgraph.search import Service
+
+    svc = Service(Settings(data_dir=tmp_path_factory.mktemp("bundled")), encoder=SentenceEncoder())
+    svc.build()
+    return svc
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model_in_unit_tests(request, monkeypatch):
+    """Unit tests run with the fake encoder; tests marked `slow` use the real model."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setattr("ltgraph.search.SentenceEncoder", lambda *a, **k: FakeEncoder())
+
+
 def entry_text(name: str = "alpha-theory.md") -> str:
     return (TINY_CORPUS / name).read_text("utf-8")
+
+
+class FakeEncoder:
+    """Deterministic bag-of-words hashing encoder for unit tests (no model, instant).
+
+    Texts sharing words get similar vectors, so ranking behaves plausibly; integration
+    tests use the real packaged model instead.
+    """
+
+    name = "fake-hash-encoder"
+    dim = 128
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def encode(self, texts):
+        import hashlib
+        import re
+
+        import numpy as np
+
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim
+                out[row, bucket] += 1.0
+            norm = np.linalg.norm(out[row]) or 1.0
+            out[row] /= norm
+        return out
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()

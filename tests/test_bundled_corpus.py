@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ltgraph.config import Settings
 from ltgraph.corpus import KINDS
 from ltgraph.search import Service
 
@@ -24,11 +23,12 @@ kirkpatrick-model arcs-model universal-design-for-learning""".split()
 E = "https://w3id.org/ltgraph/id/theory/"
 
 
-@pytest.fixture(scope="module")
-def bundled(tmp_path_factory) -> Service:
-    service = Service(Settings(data_dir=tmp_path_factory.mktemp("bundled")))
-    service.build()
-    return service
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def bundled(bundled_service) -> Service:
+    return bundled_service
 
 
 def select(service: Service, query: str) -> list[dict[str, str]]:

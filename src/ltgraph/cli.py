@@ -198,6 +198,58 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("question")
+@click.option("-k", "--k", "k", default=10, show_default=True, type=int, help="Number of results (1-100).")
+@click.option("--theory", help="Only passages of this entry (slug).")
+@click.option("--kind", help="Only this kind: overview, researcher, concept, implication, "
+                             "strength, limitation, network.")
+@click.option("--type", "type_", help="Only entries of this type: theory or model.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON response.")
+@click.pass_context
+@_fail_cleanly
+def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: str | None,
+           type_: str | None, as_json: bool) -> None:
+    """Ask a question in plain language; prints ranked passages and a graph answer."""
+    response = _service(ctx).search(question, k=k, theory=theory, kind=kind, type_=type_)
+    if as_json:
+        click.echo(json.dumps(response, indent=2, ensure_ascii=False))
+        return
+    if response["answer"]:
+        click.echo(click.style("Answer: ", bold=True) + response["answer"]["text"] + "\n")
+    for rank, hit in enumerate(response["results"], 1):
+        snippet = hit["text"] if len(hit["text"]) <= 160 else hit["text"][:157].rsplit(" ", 1)[0] + "…"
+        click.echo(f"{rank:>2}. {hit['theory_label']} · {hit['kind']} · {hit['label']}  "
+                   f"({hit['score']:.4f})\n    {snippet}")
+    if not response["results"]:
+        click.echo("no results")
+
+
+@cli.command("eval")
+@click.option("--questions", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("eval/questions.jsonl"), show_default=True,
+              help="JSONL file of {q, expected, kind} records.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_fail_cleanly
+def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
+    """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only."""
+    from .evaluation import evaluate, load_questions
+
+    service = _service(ctx)
+    qs = load_questions(questions)
+    search = lambda q, mode: service.search(q, k=10, mode=mode)["results"]  # noqa: E731
+    report = {mode: evaluate(qs, search, mode) for mode in ("hybrid", "keyword", "dense")}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{len(qs)} questions from {questions}")
+    click.echo(f"{'mode':<8} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7} {'kind@5':>7}")
+    for mode, m in report.items():
+        click.echo(f"{mode:<8} {m['hit@1']:>7.3f} {m['hit@5']:>7.3f} {m['mrr@10']:>7.3f} "
+                   f"{m['kind_match@5']:>7.3f}")
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.pass_context

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 from rdflib import Graph
 
 from . import __version__
 from .config import Settings
-from .corpus import Entry, corpus_hash, entry_files, load_corpus, passages
+from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
 from .datadir import MANIFEST, DataDir, Manifest, acquire
-from .errors import NotFoundError, QueryError, ValidationError
+from .errors import DataDirError, NotFoundError, QueryError, ValidationError
 from .graph import Iris, build_graph, count_triples, load_graph, run_query, save_graph, validate_graph
+from .index import (Encoder, IndexInfo, PassageIndex, QueryCache, SentenceEncoder, corpus_passages)
+from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -53,15 +56,26 @@ class _Loaded:
     manifest: Manifest
     entries: dict[str, Entry]
     graph: Graph
+    index: PassageIndex
+    lexicon: Lexicon
+
+
+MAX_QUESTION_CHARS = 500
+MAX_K = 100
+#: Candidates taken from each retriever before fusion.
+CANDIDATES = 50
+SEARCH_MODES = ("hybrid", "keyword", "dense")
 
 
 class Service:
     """ltgraph's one entry point for every caller."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
         self.iris = Iris(settings.base_iri)
         self.datadir = DataDir(settings.data_dir, settings.lock_timeout)
+        self.encoder: Encoder = encoder or SentenceEncoder(settings.model)
+        self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
 
     # ------------------------------------------------------------------ building
@@ -114,12 +128,15 @@ class Service:
                 for path in files:
                     shutil.copyfile(path, staging / "corpus" / path.name)
                 save_graph(graph, staging / "graph.nt")
-                n_passages = sum(len(passages(e)) for e in entries)
+                index = self._build_index(entries, progress)
+                index.save(staging)
+                n_passages = len(index.records)
                 manifest = Manifest(
                     generation=name, created=time.time(), base_iri=self.settings.base_iri,
                     corpus_hash=corpus_hash(files), bundled_hash=corpus_hash(self.bundled_files()),
                     entries=len(entries), triples=count_triples(graph), passages=n_passages,
-                    user_entries=user, removed=removed, extra={"ltgraph": __version__})
+                    user_entries=user, removed=removed,
+                    extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
                 (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
                 self.datadir.publish(name, staging)
             except BaseException:
@@ -130,6 +147,38 @@ class Service:
         people = {p.slug for e in entries for p in e.researchers}
         return BuildReport(name, len(entries), len(people), manifest.triples, n_passages,
                            time.perf_counter() - started)
+
+    def _build_index(self, entries: list[Entry], progress: Progress | None) -> PassageIndex:
+        """Embed the passages, reusing the live generation's vectors for unchanged text."""
+        items = corpus_passages(entries)
+        known = self._reusable_vectors()
+        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
+        fresh: dict[str, np.ndarray] = {}
+        # Large chunks keep sentence-transformers' length sorting effective (less padding)
+        # while still reporting progress.
+        chunk = 256
+        for start in range(0, len(missing), chunk):
+            rows = missing[start:start + chunk]
+            vectors = self.encoder.encode([items[i][1] for i in rows])
+            for i, vector in zip(rows, vectors):
+                fresh[items[i][0].digest] = vector
+            _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
+        dim = self.encoder.dim
+        matrix = np.zeros((len(items), dim), dtype=np.float32)
+        for i, (record, _, _) in enumerate(items):
+            matrix[i] = fresh.get(record.digest, known.get(record.digest))
+        return PassageIndex.build(items, matrix)
+
+    def _reusable_vectors(self) -> dict[str, np.ndarray]:
+        """digest -> vector from the live generation, when it was built with the same model."""
+        try:
+            state = self._state()
+        except Exception:  # no or unusable live generation: embed everything
+            return {}
+        if state.manifest.extra.get("index", {}).get("model") != self.encoder.name:
+            return {}
+        vectors = state.index.vectors.vectors
+        return {r.digest: vectors[i] for i, r in enumerate(state.index.records) if r.digest}
 
     def _overlay(self) -> tuple[list[str], list[str]]:
         try:
@@ -156,7 +205,17 @@ class Service:
             manifest = Manifest.read(path / MANIFEST)
             entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
             graph = load_graph(path / "graph.nt")
-            self._loaded = _Loaded(path.name, path, manifest, {e.slug: e for e in entries}, graph)
+            info = manifest.extra.get("index")
+            if not info:
+                raise DataDirError(f"generation {name} has no search index; run `ltgraph build`")
+            expected = IndexInfo(**info)
+            if expected.model != self.encoder.name:
+                raise DataDirError(f"the index was built with model {expected.model!r} but "
+                                   f"{self.encoder.name!r} is configured; run `ltgraph build` to "
+                                   "rebuild it with the configured model")
+            index = PassageIndex.load(path, expected)
+            self._loaded = _Loaded(path.name, path, manifest, {e.slug: e for e in entries}, graph,
+                                   index, Lexicon(entries))
         return self._loaded
 
     @property
@@ -212,7 +271,111 @@ class Service:
     def stats(self) -> dict[str, Any]:
         state = self._state()
         return {"generation": state.name, "entries": len(state.entries),
-                "triples": count_triples(state.graph), "passages": state.manifest.passages}
+                "triples": count_triples(state.graph), "passages": state.manifest.passages,
+                "vectors": state.index.vectors.size, "model": self.encoder.name}
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, question: str, k: int = 10, theory: str | None = None,
+               kind: str | None = None, type_: str | None = None,
+               mode: str = "hybrid") -> dict[str, Any]:
+        """Ranked passages tied to graph nodes, the entities named, and a graph answer."""
+        started = time.perf_counter()
+        question = self._check_request(question, k, theory, kind, type_, mode)
+        state = self._state()
+        analysis = analyse(question, state.lexicon)
+        rows = self._ranked_rows(state, question, analysis, k, theory, kind, type_, mode)
+        results = [self._hit(state, row, score) for row, score in rows[:k]]
+        select = self._select
+        from .answers import compose_answer, entity_cards
+
+        return {
+            "query": question,
+            "results": results,
+            "entities": entity_cards(select, analysis.mentions, self._mention_iri),
+            "answer": compose_answer(select, question, analysis, self._mention_iri),
+            "analysis": {"kinds": analysis.kinds},
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    def _check_request(self, question: str, k: int, theory: str | None, kind: str | None,
+                       type_: str | None, mode: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QueryError("the question is empty")
+        question = " ".join(question.split())
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QueryError(f"the question is {len(question)} characters; the limit is "
+                             f"{MAX_QUESTION_CHARS}")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        if kind is not None and kind not in KINDS:
+            raise QueryError(f"unknown kind {kind!r} (use one of {', '.join(KINDS)})")
+        if type_ is not None and type_ not in ENTRY_TYPES:
+            raise QueryError(f"unknown type {type_!r} (use theory or model)")
+        if mode not in SEARCH_MODES:
+            raise QueryError(f"unknown mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
+        if theory is not None and theory not in self._state().entries:
+            raise QueryError(f"unknown theory {theory!r}; `ltgraph list` shows the slugs")
+        return question
+
+    def _ranked_rows(self, state: _Loaded, question: str, analysis: Any, k: int,
+                     theory: str | None, kind: str | None, type_: str | None,
+                     mode: str) -> list[tuple[int, float]]:
+        records = state.index.records
+
+        def keep(row: int) -> bool:
+            r = records[row]
+            return ((theory is None or r.entry == theory) and (kind is None or r.kind == kind)
+                    and (type_ is None or state.entries[r.entry].type == type_))
+
+        filtered = theory is not None or kind is not None or type_ is not None
+        # With filters, look deeper so that enough candidates survive them.
+        depth = len(records) if filtered and len(records) <= 20_000 else max(CANDIDATES, 4 * k)
+        dense = keyword = []
+        if mode in ("hybrid", "dense"):
+            dense = [h for h in state.index.vectors.search(self._query_vector(question), depth) if keep(h[0])]
+        if mode in ("hybrid", "keyword"):
+            keyword = [h for h in state.index.keywords.search(question, depth) if keep(h[0])]
+        if mode == "dense":
+            return dense
+        if mode == "keyword":
+            return keyword
+        fused = reciprocal_rank_fusion(dense[:CANDIDATES], keyword[:CANDIDATES])
+        entry_ranking = state.index.entry_ranking(question, 10)
+        return [(s.row, s.score) for s in boost(fused, records, analysis, entry_ranking)]
+
+    def _hit(self, state: _Loaded, row: int, score: float) -> dict[str, Any]:
+        r = state.index.records[row]
+        entry = state.entries[r.entry]
+        if r.item is None:
+            item_iri = self.iris.entry(r.entry)
+        elif r.kind == "researcher":
+            item_iri = self.iris.person(r.item)
+        else:
+            item_iri = self.iris.item(r.entry, r.kind, r.item)
+        return {"theory": r.entry, "theory_iri": str(self.iris.entry(r.entry)),
+                "theory_label": entry.name, "type": entry.type, "kind": r.kind,
+                "item_iri": str(item_iri), "passage_iri": f"{self.iris.base}id/theory/{r.key}",
+                "label": r.label, "text": r.text, "score": round(score, 6)}
+
+    def _mention_iri(self, mention: Mention) -> str:
+        if mention.kind == "entry":
+            return str(self.iris.entry(mention.slug))
+        if mention.kind == "person":
+            return str(self.iris.person(mention.slug))
+        return str(self.iris.item(mention.entry or "", mention.item_kind or "concept", mention.slug))
+
+    def _select(self, query: str) -> list[dict[str, str]]:
+        """Internal SELECT helper: rows as {variable: lexical value}."""
+        result = run_query(self.graph, query)
+        names = [v.value for v in result.variables]
+        return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]
+
+    def load_model(self) -> None:
+        """Load the embedding model now (servers call this before taking requests)."""
+        loader = getattr(self.encoder, "load", None)
+        if loader is not None:
+            loader()
 
     # ------------------------------------------------------------------ SPARQL and export
 

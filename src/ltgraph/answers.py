@@ -1,0 +1,144 @@
+"""Graph-backed answers and entity cards for search responses.
+
+Every word of an answer comes from the graph: node labels, literal values and the
+`rdfs:label` of the property that links them ("developed by", "has limitation", …). Each
+answer lists the IRIs of the triples it was composed from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from .ranking import Analysis, Mention
+
+Select = Callable[[str], list[dict[str, str]]]
+
+#: Question patterns -> the property whose values answer it, for an entry subject.
+ENTRY_FACTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bwho\b|developed by|came up with|founders?|invented|proposed by|originat"),
+     "developedBy"),
+    (re.compile(r"\bwhen\b|what year|which year|how old|proposed in"), "yearProposed"),
+    (re.compile(r"drawbacks?|disadvantages?|criticis|critiques?|weakness|limitations?|downsides?|cons\b"),
+     "hasLimitation"),
+    (re.compile(r"strengths?|advantages?|benefits?|pros\b|upsides?|merits?"), "hasStrength"),
+    (re.compile(r"implications?|how (?:should|do|can) (?:i|we|you) design|design implications"),
+     "hasImplication"),
+    (re.compile(r"builds? on|based on|draws on|built on|influenced by|roots"), "buildsOn"),
+    (re.compile(r"key concepts?|main ideas?|core concepts?|principles"), "hasConcept"),
+]
+PERSON_FACTS = re.compile(r"which (?:theories|models|entries)|what did .* (?:develop|propose|create)|"
+                          r"(?:theories|models) (?:did|by|of)|known for|contribut")
+
+
+def entry_card(select: Select, iri: str) -> dict[str, Any]:
+    """Key facts of an entry node."""
+    rows = select(f"""SELECT ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
+        WHERE {{ <{iri}> rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
+                 VALUES ?type {{ ltg:LearningTheory ltg:InstructionalDesignModel }}
+                 OPTIONAL {{ <{iri}> ltg:developedBy/rdfs:label ?pname }} }}
+        GROUP BY ?label ?type ?year""")
+    if not rows:
+        return {"iri": iri}
+    row = rows[0]
+    return {"iri": iri, "kind": "entry", "label": row["label"],
+            "type": "theory" if row["type"].endswith("LearningTheory") else "model",
+            "year": int(row["year"]), "researchers": sorted(filter(None, row.get("people", "").split("|")))}
+
+
+def person_card(select: Select, iri: str) -> dict[str, Any]:
+    rows = select(f"""SELECT ?label ?e ?elabel WHERE {{ <{iri}> rdfs:label ?label .
+        OPTIONAL {{ ?e ltg:developedBy <{iri}> ; rdfs:label ?elabel }} }} ORDER BY ?elabel""")
+    if not rows:
+        return {"iri": iri}
+    return {"iri": iri, "kind": "person", "label": rows[0]["label"],
+            "entries": [{"iri": r["e"], "label": r["elabel"]} for r in rows if "e" in r]}
+
+
+def item_card(select: Select, iri: str) -> dict[str, Any]:
+    rows = select(f"""SELECT ?label ?e ?elabel WHERE {{ <{iri}> rdfs:label ?label ; ltg:itemOf ?e .
+        ?e rdfs:label ?elabel }}""")
+    if not rows:
+        return {"iri": iri}
+    return {"iri": iri, "kind": "item", "label": rows[0]["label"],
+            "entry": {"iri": rows[0]["e"], "label": rows[0]["elabel"]}}
+
+
+def entity_cards(select: Select, mentions: list[Mention], iri_of: Callable[[Mention], str]) -> list[dict[str, Any]]:
+    cards = []
+    for mention in mentions:
+        iri = iri_of(mention)
+        if mention.kind == "entry":
+            cards.append(entry_card(select, iri))
+        elif mention.kind == "person":
+            cards.append(person_card(select, iri))
+        else:
+            cards.append(item_card(select, iri))
+    return cards
+
+
+def compose_answer(select: Select, question: str, analysis: Analysis,
+                   iri_of: Callable[[Mention], str]) -> dict[str, Any] | None:
+    """An answer from graph facts for factoid questions about one entry or one person."""
+    text = question.lower()
+    entries = [m for m in analysis.mentions if m.kind == "entry"]
+    people = [m for m in analysis.mentions if m.kind == "person"]
+    if len(entries) == 1:
+        for pattern, prop in ENTRY_FACTS:
+            if pattern.search(text):
+                return _entry_fact(select, iri_of(entries[0]), prop)
+    if len(people) == 1 and not entries and PERSON_FACTS.search(text):
+        return _person_fact(select, iri_of(people[0]))
+    return None
+
+
+def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
+    rows = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
+        <{iri}> rdfs:label ?slabel ; ltg:{prop} ?o . ltg:{prop} rdfs:label ?plabel .
+        OPTIONAL {{ ?o rdfs:label ?olabel }} }} ORDER BY ?olabel ?o""")
+    extra: list[dict[str, str]] = []
+    if prop == "buildsOn":
+        extra = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
+            <{iri}> rdfs:label ?slabel ; ltg:influencedBy ?o . ltg:influencedBy rdfs:label ?plabel .
+            ?o rdfs:label ?olabel }} ORDER BY ?olabel""")
+    if prop == "yearProposed":
+        extra = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
+            <{iri}> rdfs:label ?slabel ; ltg:seminalWork ?o . ltg:seminalWork rdfs:label ?plabel .
+            ?o dcterms:bibliographicCitation ?olabel }} ORDER BY ?olabel""")
+    groups = [g for g in (rows, extra) if g]
+    if not groups:
+        return None
+    subject = groups[0][0]["slabel"]
+    sentences, facts = [], []
+    for group in groups:
+        values = [r.get("olabel", r["o"]) for r in group]
+        sentences.append(f"{subject} — {group[0]['plabel']}: {'; '.join(values)}.")
+        facts += [{"subject": iri, "predicate": _prop_iri(group, prop, extra),
+                   "object": r["o"], "label": r.get("olabel", r["o"])} for r in group]
+    return {"text": " ".join(sentences), "subject": iri, "facts": facts,
+            "sources": sorted({iri} | {f["object"] for f in facts if f["object"].startswith("http")})}
+
+
+def _prop_iri(group: list[dict[str, str]], prop: str, extra: list[dict[str, str]]) -> str:
+    from .ontology import LTG
+
+    if group is extra and prop == "buildsOn":
+        return str(LTG.influencedBy)
+    if group is extra and prop == "yearProposed":
+        return str(LTG.seminalWork)
+    return str(LTG[prop])
+
+
+def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
+    rows = select(f"""SELECT ?plabel ?e ?elabel ?rel WHERE {{
+        ?e ltg:developedBy <{iri}> ; rdfs:label ?elabel . <{iri}> rdfs:label ?plabel .
+        ltg:developedBy rdfs:label ?rel }} ORDER BY ?elabel""")
+    if not rows:
+        return None
+    names = "; ".join(r["elabel"] for r in rows)
+    from .ontology import LTG
+
+    return {"text": f"{names} — {rows[0]['rel']}: {rows[0]['plabel']}.", "subject": iri,
+            "facts": [{"subject": r["e"], "predicate": str(LTG.developedBy), "object": iri,
+                       "label": r["elabel"]} for r in rows],
+            "sources": sorted({iri} | {r["e"] for r in rows})}

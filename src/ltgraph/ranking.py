@@ -1,0 +1,241 @@
+"""Question analysis and ranking: entity linking, kind detection, fusion, graph-aware boosts.
+
+Pure functions over passage records and a lexicon of graph labels; no model, no store.
+Weights are set by method (reciprocal rank fusion plus fixed boosts) and checked on the
+development questions with `ltgraph eval`, never tuned per question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .corpus import Entry, slugify
+
+#: Cue phrases for the kind of passage a question asks for (checked on lowercased text).
+KIND_CUES: dict[str, tuple[str, ...]] = {
+    "limitation": (
+        r"drawbacks?", r"disadvantages?", r"criticis(?:m|ms|ed|e)", r"criticiz(?:ed|e)",
+        r"critiques?", r"weakness(?:es)?", r"limitations?", r"limits", r"downsides?", r"cons\b",
+        r"problems? (?:with|of)", r"shortcomings?", r"pitfalls?", r"risks?", r"flaws?",
+        r"what(?:'s| is) wrong", r"issues? with", r"struggle", r"fall short", r"concerns?",
+        r"negatives?", r"doesn'?t work", r"fails?\b",
+    ),
+    "strength": (
+        r"strengths?", r"advantages?", r"benefits?", r"pros\b", r"upsides?", r"merits?",
+        r"why (?:use|choose|adopt)", r"good (?:about|for)", r"positives?", r"value of",
+        r"what(?:'s| is) great", r"work well", r"effective",
+    ),
+    "researcher": (
+        r"\bwho\b", r"whose", r"developed by", r"founders?", r"founded", r"inventors?",
+        r"invented", r"came up with", r"originators?", r"originated", r"proposed by",
+        r"researchers?", r"theorists?", r"psychologists?", r"authors?", r"pioneers?",
+        r"behind (?:the|this)",
+    ),
+    "implication": (
+        r"how (?:should|do|can|would|could) (?:i|we|you|a designer|designers|teachers?)",
+        r"\bdesign(?:ing)?\b", r"implications?", r"apply(?:ing)?", r"in practice", r"classroom",
+        r"instructional designers?", r"activities", r"how to (?:use|teach|build|create|structure)",
+        r"lesson", r"course", r"\bteach(?:ing)?\b", r"tools?", r"put into practice",
+    ),
+    "concept": (
+        r"concepts?", r"ideas?", r"principles?", r"key terms?", r"stages?", r"levels?",
+        r"what does .* mean", r"meaning of", r"define", r"definition", r"components?",
+        r"elements?", r"phases?", r"steps?", r"events?", r"types?",
+    ),
+    "overview": (
+        r"^what (?:is|are)\b", r"overview", r"summar(?:y|ise|ize)", r"explain", r"describe",
+        r"in a nutshell", r"basics", r"introduction", r"tell me about", r"main idea",
+    ),
+}
+_KIND_RES = {kind: re.compile("|".join(f"(?:{c})" for c in cues)) for kind, cues in KIND_CUES.items()}
+#: When several kinds match, the more specific wins (a "who" beats "what is").
+KIND_PRIORITY = ("limitation", "strength", "researcher", "implication", "concept", "overview")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A graph node named in the question."""
+
+    kind: str  # "entry", "person" or "item"
+    entry: str | None  # entry slug (for entries and items)
+    slug: str  # entry, person or item slug
+    label: str
+    item_kind: str | None = None
+
+
+@dataclass
+class Analysis:
+    """What a question is about and what kind of answer it wants."""
+
+    kinds: list[str]
+    mentions: list[Mention] = field(default_factory=list)
+
+    @property
+    def entries(self) -> set[str]:
+        return {m.entry for m in self.mentions if m.kind == "entry" and m.entry}
+
+    @property
+    def people(self) -> set[str]:
+        return {m.slug for m in self.mentions if m.kind == "person"}
+
+    @property
+    def items(self) -> set[tuple[str | None, str]]:
+        return {(m.entry, m.slug) for m in self.mentions if m.kind == "item"}
+
+
+def detect_kinds(question: str) -> list[str]:
+    """The kinds of passage a question asks for, most specific first."""
+    text = question.lower()
+    found = [kind for kind in KIND_PRIORITY if _KIND_RES[kind].search(text)]
+    # "what is X" only signals an overview when nothing more specific was asked.
+    if len(found) > 1 and "overview" in found:
+        found.remove("overview")
+    return found
+
+
+class Lexicon:
+    """Labels of graph nodes, matched against questions as whole words."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        surface: dict[str, list[Mention]] = {}
+
+        def add(text: str, mention: Mention) -> None:
+            key = _norm(text)
+            if len(key) >= 3 and mention not in surface.setdefault(key, []):
+                surface[key].append(mention)
+
+        last_names: dict[str, set[str]] = {}
+        for entry in entries:
+            m = Mention("entry", entry.slug, entry.slug, entry.name)
+            add(entry.name, m)
+            add(entry.slug.replace("-", " "), m)
+            for alias in entry.aliases:
+                add(alias, m)
+            # "Bloom's taxonomy" is also asked as "Bloom taxonomy" or "blooms taxonomy".
+            add(entry.name.replace("'s", "").replace("’s", ""), m)
+            add(entry.name.replace("'", "").replace("’", ""), m)
+            for person in entry.researchers:
+                pm = Mention("person", None, person.slug, person.name)
+                add(person.name, pm)
+                last = person.name.split()[-1]
+                last_names.setdefault(_norm(last), set()).add(person.slug)
+                # keep the mention to resolve unique last names below
+                surface.setdefault("\0" + person.slug, [pm])
+            for item in entry.items:
+                # Single generic words ("Attention", "Relevance") name too many things to
+                # anchor a question on; multi-word titles ("Zone of proximal development") do.
+                if item.kind in ("concept", "network") and len(item.title.split()) >= 2:
+                    add(item.title, Mention("item", entry.slug, item.slug, item.title, item.kind))
+        for last, slugs in last_names.items():
+            if len(slugs) == 1 and len(last) >= 4:
+                (slug,) = slugs
+                pm = surface["\0" + slug][0]
+                add(last, pm)
+                add(last + "s", pm)  # "Gagnés", "Blooms"
+        self._surface = {k: v for k, v in surface.items() if not k.startswith("\0")}
+        keys = sorted(self._surface, key=len, reverse=True)
+        self._pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b")
+
+    def find(self, question: str) -> list[Mention]:
+        """Mentions in the question; longer labels win over the words inside them."""
+        text = _norm(question)
+        found: list[Mention] = []
+        for match in self._pattern.finditer(text):
+            for mention in self._surface[match.group(1)]:
+                if mention not in found:
+                    found.append(mention)
+        return found
+
+
+def _norm(text: str) -> str:
+    return " ".join(slugify(text).split("-"))
+
+
+def analyse(question: str, lexicon: Lexicon) -> Analysis:
+    return Analysis(kinds=detect_kinds(question), mentions=lexicon.find(question))
+
+
+# --------------------------------------------------------------------------- fusion
+
+
+#: Reciprocal rank fusion constant. Small values weigh the top of each ranking heavily; both
+#: retrievers are precise at the top here, so 5 beats the customary 60 (see `ltgraph eval`).
+RRF_K = 5
+_TOP = 1.0 / (RRF_K + 1)  # the fused score of a rank-1 hit in one retriever
+#: Additive boosts, in units of a rank-1 fused score.
+ENTITY_BOOST = 2.0 * _TOP
+PERSON_BOOST = 0.5 * _TOP
+ITEM_BOOST = 0.5 * _TOP
+#: Weight of the entry-level evidence: the summed fused scores of an entry's candidates.
+ENTRY_EVIDENCE = 0.1
+#: Weight of the whole-entry keyword ranking relative to a passage retriever.
+ENTRY_VOTE = 1.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    row: int
+    score: float
+
+
+def reciprocal_rank_fusion(*rankings: Sequence[tuple[int, float]], k: int = RRF_K) -> dict[int, float]:
+    """Sum of 1 / (k + rank) over the rankings each row appears in."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (row, _) in enumerate(ranking, 1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def boost(fused: dict[int, float], records: Sequence, analysis: Analysis,  # noqa: ANN001
+          entry_ranking: Sequence[str] = ()) -> list[Scored]:
+    """Rank passages: fused score, raised for the entities the question names; then, within
+    each entry, passages of the kind asked for take the entry's best places.
+
+    The kind never changes which entries rank where — a "drawbacks" question about one
+    theory must not surface another theory's limitations first — it only chooses which of
+    an entry's passages fill that entry's places in the list.
+    """
+    entries, people, items = analysis.entries, analysis.people, analysis.items
+    item_entries = {e for e, _ in items}
+    # An entry with several relevant passages is more likely the one asked about than an
+    # entry with one lucky match: every passage gets a share of its entry's total evidence.
+    evidence: dict[str, float] = {}
+    for row, score in fused.items():
+        evidence[records[row].entry] = evidence.get(records[row].entry, 0.0) + score
+    # The whole-entry keyword ranking votes for entries like a third retriever.
+    entry_vote = {slug: ENTRY_VOTE / (RRF_K + rank) for rank, slug in enumerate(entry_ranking, 1)}
+    ranked = []
+    for row, score in fused.items():
+        record = records[row]
+        score += ENTRY_EVIDENCE * evidence[record.entry] + entry_vote.get(record.entry, 0.0)
+        if record.entry in entries:
+            score += ENTITY_BOOST
+        elif record.entry in item_entries:
+            score += ENTITY_BOOST / 2
+        if record.kind == "researcher" and record.item in people:
+            score += PERSON_BOOST
+        if (record.entry, record.item) in items:
+            score += ITEM_BOOST
+        ranked.append(Scored(row, score))
+    ranked.sort(key=lambda s: (-s.score, s.row))
+    return prefer_kind(ranked, records, analysis.kinds[:1])
+
+
+def prefer_kind(ranked: list[Scored], records: Sequence, kinds: Sequence[str]) -> list[Scored]:  # noqa: ANN001
+    """Within each entry's slots of the ranking, put passages of the wanted kind first.
+
+    Slots keep their scores, so scores stay in descending order down the list.
+    """
+    if not kinds:
+        return ranked
+    by_entry: dict[str, list[Scored]] = {}
+    for scored in ranked:
+        by_entry.setdefault(records[scored.row].entry, []).append(scored)
+    queues = {
+        entry: sorted(group, key=lambda s: records[s.row].kind not in kinds)  # stable
+        for entry, group in by_entry.items()
+    }
+    return [Scored(queues[records[slot.row].entry].pop(0).row, slot.score) for slot in ranked]
