@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
@@ -176,6 +177,29 @@ def corpus_passages(entries: Iterable[Entry]) -> list[tuple[IndexedPassage, str,
 
 # --------------------------------------------------------------------------- keyword index
 
+#: British -> American spellings, applied to documents and questions alike, so that
+#: "behavior" finds "behaviour" and "organize" finds "organise". Over-eager rewrites
+#: ("exercise" -> "exercize") are harmless because both sides are rewritten the same way.
+_SPELLING = [
+    (re.compile(r"\b(behavi|col|fav|hon|lab|rig|harb|neighb|hum|vig|flav|endeav)our"), r"\1or"),
+    (re.compile(r"\b(\w{3,}?)is(e|es|ed|ing|ation|ations)\b"), r"\1iz\2"),
+    (re.compile(r"\b(\w+)yse(s|d)?\b"), r"\1yze\2"),
+    (re.compile(r"\bcentre(s)?\b"), r"center\1"),
+    (re.compile(r"\bprogramme(s)?\b"), r"program\1"),
+    (re.compile(r"\b(model|travel|label|cancel|signal)l(ing|ed)\b"), r"\1\2"),
+    (re.compile(r"\bjudgement"), "judgment"),
+    (re.compile(r"\benrol(s|ment)?\b"), r"enroll\1"),
+]
+
+
+def normalise_spelling(text: str) -> str:
+    """Lowercase and map common British spellings to American ones (for keyword matching)."""
+    text = text.lower()
+    for pattern, replacement in _SPELLING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 
 def _stemmer():  # noqa: ANN202
     try:
@@ -198,8 +222,8 @@ class KeywordIndex:
     def build(cls, documents: Sequence[str]) -> KeywordIndex:
         import bm25s
 
-        tokens = bm25s.tokenize(list(documents), stopwords="en", stemmer=_stemmer(),
-                                show_progress=False)
+        tokens = bm25s.tokenize([normalise_spelling(d) for d in documents], stopwords="en",
+                                stemmer=_stemmer(), show_progress=False)
         retriever = bm25s.BM25()
         retriever.index(tokens, show_progress=False)
         return cls(retriever, len(documents))
@@ -216,7 +240,8 @@ class KeywordIndex:
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stem, show_progress=False)
+        tokens = bm25s.tokenize([normalise_spelling(query)], stopwords="en", stemmer=self._stem,
+                                show_progress=False)
         if not tokens.vocab or not any(tokens.ids[0]):
             return []
         k = min(k, self.size)
