@@ -78,6 +78,9 @@ class SentenceEncoder:
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # no "Loading weights" bars on stderr
 
                 if self.threads:
                     torch.set_num_threads(self.threads)

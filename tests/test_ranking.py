@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ltgraph.corpus import entry_files, load_corpus
+from ltgraph.ranking import Analysis, Lexicon, boost, detect_kinds, prefer_kind, reciprocal_rank_fusion, Scored
+
+from .conftest import TINY_CORPUS
+
+
+def test_kind_detection() -> None:
+    assert detect_kinds("what are the drawbacks of connectivism?")[0] == "limitation"
+    assert detect_kinds("main criticisms of Bloom's taxonomy")[0] == "limitation"
+    assert detect_kinds("benefits of experiential learning")[0] == "strength"
+    assert detect_kinds("who developed cognitive load theory")[0] == "researcher"
+    assert detect_kinds("how should I design a course with UDL")[0] == "implication"
+    assert detect_kinds("what is andragogy") == ["overview"]
+    assert detect_kinds("andragogy") == []
+
+
+def test_lexicon_links_names_aliases_people_and_multiword_concepts() -> None:
+    lexicon = Lexicon(load_corpus(entry_files(TINY_CORPUS)))
+    found = {(m.kind, m.slug) for m in lexicon.find("Is alphaism like a worked example, says Dewey?")}
+    assert ("entry", "alpha-theory") in found
+    assert ("item", "worked-example") in found
+    assert ("person", "john-dewey") in found
+    assert lexicon.find("nothing to see here") == []
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    fused = reciprocal_rank_fusion([(1, 0.9), (2, 0.8)], [(2, 5.0), (3, 4.0)])
+    assert max(fused, key=fused.get) == 2
+    assert fused[1] > fused[3]  # same rank, both once
+
+
+@dataclass
+class R:
+    entry: str
+    kind: str
+    item: str | None = None
+
+
+def test_prefer_kind_keeps_entry_order_and_scores() -> None:
+    records = [R("a", "overview"), R("b", "limitation"), R("a", "limitation"), R("b", "overview")]
+    ranked = [Scored(0, 4.0), Scored(1, 3.0), Scored(2, 2.0), Scored(3, 1.0)]
+    out = prefer_kind(ranked, records, ["limitation"])
+    assert [records[s.row].entry for s in out] == ["a", "b", "a", "b"]
+    assert [records[s.row].kind for s in out][:2] == ["limitation", "limitation"]
+    assert [s.score for s in out] == [4.0, 3.0, 2.0, 1.0]
+
+
+def test_boost_raises_the_named_entry() -> None:
+    records = [R("a", "overview"), R("b", "overview")]
+    from ltgraph.ranking import Mention
+
+    analysis = Analysis(kinds=[], mentions=[Mention("entry", "b", "b", "B")])
+    out = boost({0: 0.2, 1: 0.1}, records, analysis)
+    assert records[out[0].row].entry == "b"

@@ -1,0 +1,108 @@
+"""Search on the tiny corpus with the fake encoder: response shape, filters, errors, answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ltgraph.errors import DataDirError, QueryError
+from ltgraph.search import Service
+
+from .conftest import FakeEncoder
+
+BASE = "https://w3id.org/ltgraph/"
+
+
+def test_hits_carry_entry_kind_and_iris(service: Service) -> None:
+    response = service.search("what are the limitations of alpha theory", k=5)
+    assert response["results"], response
+    top = response["results"][0]
+    assert set(top) >= {"theory", "theory_iri", "theory_label", "kind", "item_iri", "label", "text", "score"}
+    assert top["theory"] == "alpha-theory" and top["kind"] == "limitation"
+    assert top["item_iri"] == BASE + "id/theory/alpha-theory/limitation/fading-needed"
+    assert top["theory_iri"] == BASE + "id/theory/alpha-theory"
+    scores = [h["score"] for h in response["results"]]
+    assert scores == sorted(scores, reverse=True)
+    assert response["took_ms"] >= 0
+
+
+def test_filters_restrict_results(service: Service) -> None:
+    only_beta = service.search("designers steps examples", k=20, theory="beta-model")["results"]
+    assert only_beta and {h["theory"] for h in only_beta} == {"beta-model"}
+    strengths = service.search("designers steps examples", k=20, kind="strength")["results"]
+    assert strengths and {h["kind"] for h in strengths} == {"strength"}
+    models = service.search("designers steps examples", k=20, type_="model")["results"]
+    assert models and {h["type"] for h in models} == {"model"}
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"question": ""}, "empty"),
+    ({"question": "   \n\t "}, "empty"),
+    ({"question": "x" * 501}, "limit is 500"),
+    ({"question": "ok", "k": 0}, "k must be an integer from 1 to 100"),
+    ({"question": "ok", "k": 101}, "k must be"),
+    ({"question": "ok", "k": "5"}, "k must be"),
+    ({"question": "ok", "kind": "gossip"}, "unknown kind 'gossip'"),
+    ({"question": "ok", "type_": "poem"}, "unknown type 'poem'"),
+    ({"question": "ok", "theory": "nowhere"}, "unknown theory 'nowhere'"),
+])
+def test_bad_requests_are_clear_errors(service: Service, kwargs, message) -> None:
+    with pytest.raises(QueryError, match=message):
+        service.search(**kwargs)
+
+
+def test_who_developed_is_answered_from_the_graph(service: Service) -> None:
+    response = service.search("who developed Alpha Theory?")
+    answer = response["answer"]
+    assert answer is not None
+    assert "Ada Example" in answer["text"] and "John Dewey" in answer["text"]
+    assert "developed by" in answer["text"]  # the rdfs:label of ltg:developedBy
+    assert BASE + "id/person/ada-example" in answer["sources"]
+    assert {f["predicate"] for f in answer["facts"]} == {"https://w3id.org/ltgraph/ontology#developedBy"}
+    assert response["entities"][0]["label"] == "Alpha Theory"
+    assert response["entities"][0]["researchers"] == ["Ada Example", "John Dewey"]
+
+
+def test_other_factoid_answers(service: Service) -> None:
+    year = service.search("when was the Beta Model proposed")["answer"]
+    assert "2004" in year["text"] and "The Beta Model of Course Design" in year["text"]
+    builds = service.search("what does the beta model build on")["answer"]
+    assert "Alpha Theory" in builds["text"]
+    person = service.search("which theories did John Dewey contribute to")["answer"]
+    assert "Alpha Theory" in person["text"] and "Beta Model" in person["text"]
+    limits = service.search("what are the weaknesses of alpha theory")["answer"]
+    assert "Fading needed" in limits["text"]
+
+
+def test_no_answer_without_a_factoid_pattern(service: Service) -> None:
+    assert service.search("worked examples and fading")["answer"] is None
+
+
+def test_rebuild_embeds_only_changed_passages(settings, tiny_corpus) -> None:
+    encoder = FakeEncoder()
+    service = Service(settings, encoder=encoder)
+    service.build()
+    first = sum(encoder.calls)
+    assert first == 16
+    encoder.calls.clear()
+    service.build()
+    assert sum(encoder.calls) == 0
+    path = tiny_corpus / "beta-model.md"
+    path.write_text(path.read_text().replace("Each step has a clear output.", "Each step has an output."))
+    service.build()
+    assert sum(encoder.calls) == 1
+    assert "an output" in service.search("step output", theory="beta-model", kind="strength")["results"][0]["text"]
+
+
+def test_index_of_another_model_is_refused(settings, service: Service) -> None:
+    other = FakeEncoder()
+    other.name = "another-model"
+    with pytest.raises(DataDirError, match="built with model 'fake-hash-encoder'.*ltgraph build"):
+        Service(settings, encoder=other).search("alpha")
+
+
+def test_damaged_index_is_refused_with_a_repair_hint(settings, service: Service) -> None:
+    current = service.datadir.current()
+    np.save(current / "vectors.npy", np.zeros((3, 128), dtype=np.float32))
+    with pytest.raises(DataDirError, match="run `ltgraph build`"):
+        Service(settings, encoder=FakeEncoder()).search("alpha")

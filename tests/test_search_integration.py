@@ -1,0 +1,70 @@
+"""Search over the bundled corpus with the real packaged model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ltgraph.cli import cli
+from ltgraph.evaluation import evaluate, load_questions
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_limitations_of_connectivism(bundled_service) -> None:
+    response = bundled_service.search("what are the limitations of connectivism", k=10)
+    top = response["results"][0]
+    assert top["theory"] == "connectivism" and top["kind"] == "limitation"
+    assert "Information overload" in [h["label"] for h in response["results"]]
+    assert "Information overload" in response["answer"]["text"]
+
+
+def test_drawbacks_for_unmotivated_learners(bundled_service) -> None:
+    results = bundled_service.search("what are the drawbacks of connectivism for unmotivated learners?")["results"]
+    assert results[0]["label"] == "High self-motivation needed"
+
+
+def test_who_developed_connectivism_answer(bundled_service) -> None:
+    answer = bundled_service.search("who developed connectivism?")["answer"]
+    assert "George Siemens" in answer["text"] and "Stephen Downes" in answer["text"]
+    assert "https://w3id.org/ltgraph/id/person/george-siemens" in answer["sources"]
+
+
+def test_person_answer(bundled_service) -> None:
+    answer = bundled_service.search("which theories did Jerome Bruner develop")["answer"]
+    for name in ("Constructivism", "Discovery Learning"):
+        assert name in answer["text"]
+
+
+def test_quality_targets_on_the_development_questions(bundled_service) -> None:
+    questions = load_questions(REPO / "eval" / "questions.jsonl")
+    search = lambda q, mode: bundled_service.search(q, k=10, mode=mode)["results"]  # noqa: E731
+    hybrid = evaluate(questions, search, "hybrid")
+    keyword = evaluate(questions, search, "keyword")
+    dense = evaluate(questions, search, "dense")
+    assert hybrid["hit@5"] >= 0.95
+    assert hybrid["mrr@10"] >= 0.85
+    assert hybrid["mrr@10"] >= max(keyword["mrr@10"], dense["mrr@10"]) + 0.03
+
+
+def test_cli_search_and_eval(bundled_service) -> None:
+    data_dir = str(bundled_service.settings.data_dir)
+    runner = CliRunner()
+    human = runner.invoke(cli, ["--data-dir", data_dir, "search", "who developed connectivism"], obj={})
+    assert human.exit_code == 0, human.output
+    assert "Answer:" in human.output and "George Siemens" in human.output
+    assert " 1. Connectivism · researcher ·" in human.output
+    raw = runner.invoke(cli, ["--data-dir", data_dir, "search", "limits of SAM", "--k", "3", "--json"], obj={})
+    assert len(json.loads(raw.stdout)["results"]) == 3
+    bad = runner.invoke(cli, ["--data-dir", data_dir, "search", "   "], obj={})
+    assert bad.exit_code == 1 and "the question is empty" in bad.output
+    bad_k = runner.invoke(cli, ["--data-dir", data_dir, "search", "x", "--k", "0"], obj={})
+    assert bad_k.exit_code == 1 and "k must be" in bad_k.output
+    report = runner.invoke(cli, ["--data-dir", data_dir, "eval", "--questions",
+                                 str(REPO / "eval" / "questions.jsonl"), "--json"], obj={})
+    assert report.exit_code == 0, report.output
+    assert set(json.loads(report.stdout)) == {"hybrid", "keyword", "dense"}
