@@ -39,10 +39,12 @@ def service(settings: Settings, fake_encoder):
 @pytest.fixture(scope="session")
 def bundled_service(tmp_path_factory):
     """The bundled corpus built once with the real packaged model (integration tests)."""
-    from ltgraph.index import SentenceEncoder
+    from ltgraph.encoders import make_encoder
     from ltgraph.search import Service
 
-    svc = Service(Settings(data_dir=tmp_path_factory.mktemp("bundled")), encoder=SentenceEncoder())
+    settings = Settings(data_dir=tmp_path_factory.mktemp("bundled"))
+    svc = Service(settings, encoder=make_encoder(settings.model, settings.backend,
+                                                 settings.data_dir / "models"))
     svc.build()
     return svc
 
@@ -51,7 +53,7 @@ def bundled_service(tmp_path_factory):
 def _no_real_model_in_unit_tests(request, monkeypatch):
     """Unit tests run with the fake encoder; tests marked `slow` use the real model."""
     if request.node.get_closest_marker("slow") is None:
-        monkeypatch.setattr("ltgraph.search.SentenceEncoder", lambda *a, **k: FakeEncoder())
+        monkeypatch.setattr("ltgraph.search.make_encoder", lambda *a, **k: FakeEncoder())
 
 
 def entry_text(name: str = "alpha-theory.md") -> str:

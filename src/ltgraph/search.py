@@ -23,7 +23,8 @@ from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_co
 from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .errors import DataDirError, NotFoundError, QueryError, ValidationError
 from .graph import Iris, build_graph, count_triples, load_graph, run_query, save_graph, validate_graph
-from .index import (Encoder, IndexInfo, PassageIndex, QueryCache, SentenceEncoder, corpus_passages)
+from .encoders import Encoder, QueryCache, make_encoder
+from .index import IndexInfo, PassageIndex, corpus_passages
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
@@ -74,7 +75,8 @@ class Service:
         self.settings = settings
         self.iris = Iris(settings.base_iri)
         self.datadir = DataDir(settings.data_dir, settings.lock_timeout)
-        self.encoder: Encoder = encoder or SentenceEncoder(settings.model)
+        self.encoder: Encoder = encoder or make_encoder(settings.model, settings.backend,
+                                                        settings.data_dir / "models")
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
 
