@@ -1,30 +1,299 @@
-"""The Flask application: `create_app(settings)`; thin views over `Service`."""
+"""The Flask application: `create_app(settings)`; thin views over `Service`.
+
+Routes: `/api/search`, `/api/theories`, `/api/theories/<slug>`, `/api/health`, the SPARQL 1.1
+Protocol endpoint `/sparql`, dereferenceable IRIs under `/id/…`, `/ontology`, and
+`/openapi.json`. Every error is RFC 9457 `application/problem+json`; no traceback ever
+reaches a client.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from .config import Settings
-from .errors import LtgraphError
+from .errors import LtgraphError, NotFoundError, QueryError
+
+log = logging.getLogger("ltgraph.api")
+
+#: Largest request body accepted (a SPARQL query is further limited by its own setting).
+MAX_BODY_BYTES = 256 * 1024
+RDF_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdfxml",
+}
+SELECT_ACCEPT = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                               "form-action 'self'",
+}
+PUBLIC_PREFIXES = ("/api/", "/sparql", "/id/", "/ontology", "/openapi.json")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Application factory; the service lives in `app.extensions["ltgraph"]`."""
     from .search import Service
 
-    app = Flask(__name__)
-    service = Service(settings or Settings.from_env())
-    app.extensions["ltgraph"] = service
-
-    @app.get("/api/health")
-    def health() -> Any:
-        return jsonify({"status": "ok", **service.stats()})
-
-    @app.errorhandler(LtgraphError)
-    def ltgraph_error(exc: LtgraphError) -> Any:
-        body = {"type": "about:blank", "title": exc.title, "status": exc.status, "detail": str(exc)}
-        return jsonify(body), exc.status, {"Content-Type": "application/problem+json"}
-
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["ltgraph"] = Service(settings or Settings.from_env())
+    app.register_blueprint(_api_routes(app))
+    _register_errors(app)
+    app.after_request(_headers)
     return app
+
+
+def service() -> Any:
+    return current_app.extensions["ltgraph"]
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """An RFC 9457 problem document."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(LtgraphError)
+    def ltgraph_error(exc: LtgraphError) -> Response:
+        return problem(exc.status, exc.title, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Internal Server Error", "the server failed to answer; the error "
+                       "has been logged")
+
+
+def _headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.path.startswith(PUBLIC_PREFIXES):
+        # Read-only data: any site may read it from a browser (no credentials).
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Rows"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _api_routes(app: Flask) -> Any:
+    from flask import Blueprint
+
+    from .openapi import openapi_document
+
+    bp = Blueprint("api", __name__)
+
+    @bp.get("/api/search")
+    def search_get() -> Response:
+        args = request.args
+        return _search(args.get("q", ""), args.get("k", "10"), args.get("theory"),
+                       args.get("kind"), args.get("type"))
+
+    @bp.post("/api/search")
+    def search_post() -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise QueryError("the body must be a JSON object such as {\"q\": \"…\", \"k\": 10}")
+        return _search(body.get("q", ""), body.get("k", 10), body.get("theory"),
+                       body.get("kind"), body.get("type"))
+
+    @bp.get("/api/theories")
+    def theories() -> Response:
+        type_ = request.args.get("type")
+        if type_ not in (None, "theory", "model"):
+            raise QueryError(f"unknown type {type_!r} (use theory or model)")
+        svc = service()
+        return jsonify([
+            {"id": e.slug, "iri": str(svc.iris.entry(e.slug)), "name": e.name, "type": e.type,
+             "year": e.year, "aliases": list(e.aliases),
+             "researchers": [{"name": p.name, "iri": str(svc.iris.person(p.slug))} for p in e.researchers]}
+            for e in svc.entries(type_)])
+
+    @bp.get("/api/theories/<slug>")
+    def theory(slug: str) -> Response:
+        svc = service()
+        return jsonify(svc.entry_json(svc.entry(slug)))
+
+    @bp.get("/api/health")
+    def health() -> Response:
+        return jsonify(service().health())
+
+    @bp.route("/sparql", methods=["GET", "POST"])
+    def sparql() -> Response:
+        return _sparql()
+
+    @bp.get("/id/<path:rest>")
+    def resource(rest: str) -> Response:
+        return _describe(f"id/{rest}")
+
+    @bp.get("/ontology")
+    def ontology() -> Response:
+        return _describe("ontology", ontology=True)
+
+    @bp.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
+
+    return bp
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _search(q: Any, k: Any, theory: Any, kind: Any, type_: Any) -> Response:
+    try:
+        k_int = int(k)
+    except (TypeError, ValueError):
+        raise QueryError(f"k must be an integer from 1 to 100, got {k!r}") from None
+    for name, value in (("q", q), ("theory", theory), ("kind", kind), ("type", type_)):
+        if value is not None and not isinstance(value, str):
+            raise QueryError(f"{name} must be a string")
+    return jsonify(service().search(q, k=k_int, theory=theory or None, kind=kind or None,
+                                    type_=type_ or None))
+
+
+# --------------------------------------------------------------------------- SPARQL protocol
+
+
+def _sparql() -> Response:
+    """SPARQL 1.1 Protocol: GET ?query=, POST form, POST application/sparql-query."""
+    from .sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
+
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == "application/sparql-update" or "update" in request.form:
+            return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
+        if mimetype == "application/sparql-query":
+            query = request.get_data(as_text=True)
+        elif mimetype == "application/x-www-form-urlencoded":
+            query = request.form.get("query", "")
+        else:
+            return problem(415, "Unsupported Media Type", "send the query as "
+                           "application/sparql-query or application/x-www-form-urlencoded")
+        params = request.values
+    else:
+        params = request.args
+        if "update" in params:
+            return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
+        query = params.get("query")
+        if query is None:
+            if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
+                return Response(render_template("sparql.html"), mimetype="text/html")
+            raise QueryError("no query: pass it as ?query=…")
+    if params.getlist("default-graph-uri") or params.getlist("named-graph-uri"):
+        raise QueryError("default-graph-uri and named-graph-uri are not supported: the dataset "
+                         "is this store's default graph only")
+    fmt = params.get("format")
+    select_fmt, graph_fmt = "json", "turtle"
+    if fmt:
+        fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+        if fmt not in SELECT_TYPES and fmt not in GRAPH_TYPES:
+            raise QueryError(f"unknown format {fmt!r} (use json, xml, csv, tsv, turtle, nt, "
+                             "jsonld or rdfxml)")
+        select_fmt = fmt if fmt in SELECT_TYPES else select_fmt
+        graph_fmt = fmt if fmt in GRAPH_TYPES else graph_fmt
+        if fmt == "xml":
+            graph_fmt = "rdfxml"
+    else:
+        accept = request.accept_mimetypes
+        best_select = accept.best_match(list(SELECT_ACCEPT))
+        best_graph = accept.best_match(list(RDF_TYPES))
+        select_fmt = SELECT_ACCEPT.get(best_select or "", "json")
+        graph_fmt = RDF_TYPES.get(best_graph or "", "turtle")
+    rendered = service().public_sparql(query, select_fmt, graph_fmt)
+    response = Response(rendered.body, mimetype=rendered.media_type)
+    if rendered.media_type.startswith("text/"):
+        response.headers["Content-Type"] = f"{rendered.media_type}; charset=utf-8"
+    response.headers["X-Result-Rows"] = str(rendered.rows)
+    if rendered.truncated:
+        response.headers["X-Result-Truncated"] = "true"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+# --------------------------------------------------------------------------- linked data
+
+
+def _describe(path: str, ontology: bool = False) -> Response:
+    """A resource's description (outgoing and incoming triples), negotiated by Accept."""
+    import pyoxigraph as ox
+
+    from .graph import oxstore
+    from .ontology import ONTOLOGY_IRI, PREFIXES
+    from .sparql import GRAPH_FORMATS
+
+    svc = service()
+    iri = ONTOLOGY_IRI if ontology else svc.iris.base + path
+    if ontology:
+        query = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{iri}> || "
+                 f"STRSTARTS(STR(?s), \"{iri}#\")) }}")
+    else:
+        query = (f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?o rdfs:label ?ol . "
+                 f"?s rdfs:label ?sl }} WHERE {{ {{ <{iri}> ?p ?o OPTIONAL {{ ?o rdfs:label ?ol }} }} "
+                 f"UNION {{ ?s ?q <{iri}> OPTIONAL {{ ?s rdfs:label ?sl }} }} }}")
+    triples = list(oxstore(svc.graph).query(query, prefixes=PREFIXES))
+    if not triples:
+        raise NotFoundError(f"nothing is known about <{iri}>")
+    offered = ["text/html", *RDF_TYPES]
+    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+    if best == "text/html":
+        response = Response(_html_description(iri, triples), mimetype="text/html")
+    else:
+        fmt = RDF_TYPES[best]
+        body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        response = Response(body, mimetype=best)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _html_description(iri: str, triples: list[Any]) -> str:
+    from .ontology import PREFIXES
+
+    def short(value: str) -> str:
+        for prefix, ns in PREFIXES.items():
+            if value.startswith(ns):
+                return f"{prefix}:{value[len(ns):]}"
+        return value
+
+    def local(term: Any) -> str | None:
+        value = getattr(term, "value", "")
+        base = service().iris.base
+        return "/" + value[len(base):] if value.startswith(base) else None
+
+    outgoing = [(short(t.predicate.value), t.object) for t in triples if getattr(t.subject, "value", None) == iri]
+    incoming = [(t.subject, short(t.predicate.value)) for t in triples if getattr(t.object, "value", None) == iri]
+    labels = {t.subject.value: t.object.value for t in triples
+              if t.predicate.value.endswith("rdf-schema#label")}
+    return render_template("resource.html", iri=iri, outgoing=outgoing, incoming=incoming,
+                           labels=labels, local=local, short=short,
+                           title=labels.get(iri, short(iri)))

@@ -250,19 +250,18 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: cores, at least 2].")
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the HTTP API and web pages."""
-    from .api import create_app
+def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None:
+    """Serve the HTTP API, SPARQL endpoint and web pages with gunicorn."""
+    from .server import serve as run_server
 
-    app = create_app(ctx.find_root().obj["settings"])
-    click.echo(f"serving on http://{host}:{port}", err=True)
-    from werkzeug.serving import run_simple
-
-    run_simple(host, port, app, threaded=True)
+    service = _service(ctx)
+    service.datadir.current()  # fail now, with the repair hint, if there is nothing to serve
+    run_server(service.settings, host=host, port=port, workers=workers)
 
 
 def main() -> None:

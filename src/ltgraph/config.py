@@ -51,6 +51,8 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_timeout: float = 10.0
     sparql_max_query_bytes: int = 64_000
+    #: SPARQL worker processes per server process (queries beyond this wait their turn).
+    sparql_workers: int = 2
     max_entry_bytes: int = 256 * 1024
     lock_timeout: float = 30.0
 

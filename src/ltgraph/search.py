@@ -79,6 +79,7 @@ class Service:
                                                         settings.data_dir / "models")
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
+        self._pool: Any = None
 
     # ------------------------------------------------------------------ building
 
@@ -373,11 +374,34 @@ class Service:
         names = [v.value for v in result.variables]
         return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]
 
-    def load_model(self) -> None:
-        """Load the embedding model now (servers call this before taking requests)."""
+    def warm_up(self) -> None:
+        """Load the live data and the model, and embed one query (servers call this first)."""
+        self._state()
         loader = getattr(self.encoder, "load", None)
         if loader is not None:
             loader()
+        self._query_vector("warm up")
+
+    def health(self) -> dict[str, Any]:
+        """Counts of the live generation and whether graph, vectors and keywords agree."""
+        state = self._state()
+        rows = self._select("SELECT (COUNT(?p) AS ?n) WHERE { ?p a ltg:Passage }")
+        graph_passages = int(rows[0]["n"])
+        index = state.index
+        consistent = (graph_passages == len(index.records) == index.vectors.size
+                      == index.keywords.size == state.manifest.passages)
+        return {
+            "status": "ok" if consistent else "inconsistent",
+            "generation": state.name,
+            "entries": len(state.entries),
+            "triples": count_triples(state.graph),
+            "passages": graph_passages,
+            "vectors": index.vectors.size,
+            "keyword_documents": index.keywords.size,
+            "model": self.encoder.name,
+            "index": "hnsw" if index.vectors.hnsw else "exact",
+            "consistent": consistent,
+        }
 
     # ------------------------------------------------------------------ SPARQL and export
 
@@ -386,6 +410,29 @@ class Service:
         if len(query.encode("utf-8")) > self.settings.sparql_max_query_bytes:
             raise QueryError(f"query is over {self.settings.sparql_max_query_bytes} bytes")
         return run_query(self.graph, query)
+
+    def public_sparql(self, query: str, select_fmt: str = "json", graph_fmt: str = "turtle") -> Any:
+        """A query from the public endpoint: guarded, row-limited, killed at the timeout.
+
+        Returns a `sparql.Rendered` (serialised body, media type, row count, truncation).
+        """
+        from .ontology import PREFIXES
+        from .query_pool import Job, QueryPool
+        from .sparql import check_query
+
+        check_query(query, self.settings.sparql_max_query_bytes)
+        if self._pool is None:
+            self._pool = QueryPool(size=self.settings.sparql_workers,
+                                   timeout=self.settings.sparql_timeout)
+        graph_path = str(self._state().path / "graph.nt")
+        return self._pool.run(Job(graph_path, query, PREFIXES, select_fmt, graph_fmt,
+                                  self.settings.sparql_max_rows))
+
+    def close(self) -> None:
+        """Stop the SPARQL worker processes (servers call this at shutdown)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def export(self, fmt: str) -> bytes:
         """The whole graph serialised in one of `EXPORT_FORMATS`."""

@@ -1,0 +1,564 @@
+"""Benchmark ltgraph's search layer: build, encoding, query latency, and a synthetic 100k scale run.
+
+What is measured
+----------------
+1. **Build of the bundled corpus** into a fresh temporary data directory with the default
+   settings (ONNX backend), in a fresh process, so the figures are those of a first
+   `ltgraph build` on a new machine:
+   - model load: `Service.load_model()`, i.e. importing torch/transformers, exporting the
+     model to ONNX into `<data_dir>/models/` and opening the query session;
+   - the same load again from a new `Service` on the same data directory, where the ONNX
+     file is already there (so: export time ~= cold load - cached load);
+   - `Service.build()`: parse, graph, SHACL, embedding every passage (the batch session),
+     FAISS + BM25, writing the generation; its stages are timed through the progress hook.
+   Target: model load + build <= 60 s.
+2. **Encode throughput** (passages/s) over the bundled corpus passages
+   (`[doc for _, doc, _ in corpus_passages(entries)]`): ltgraph's encoder
+   (`make_encoder("default", "onnx", …)`, i.e. `OnnxEncoder.encode`, every core) versus the
+   raw sentence-transformers model, `encode(docs, batch_size=64, normalize_embeddings=True)`
+   after `torch.set_num_threads(os.cpu_count())`. Both are warmed first; the figure is the
+   best of `--encode-runs` full passes. The two sets of vectors are also compared (cosine).
+   Target: ONNX >= 90 % of torch throughput.
+3. **Warm in-process search latency** of `Service.search(q, k=10)` (hybrid mode, every
+   stage: analysis, query embedding, dense + keyword retrieval, fusion, boosts, hits,
+   entity cards and the graph answer) over the questions of `eval/questions.jsonl`:
+   - distinct questions: each pass uses a new `Service` on the built data directory sharing
+     the already-loaded encoder, so its query cache is empty and every timed question is
+     really embedded; the service is warmed with a few questions that are not in the set;
+   - repeated questions: the same questions again on that service (query-vector cache hits);
+   - query embedding alone, one question at a time, one thread each: ONNX (`OnnxEncoder`)
+     versus torch (`SentenceEncoder(threads=1)`).
+   Target: p50 <= 15 ms for distinct questions.
+4. **Synthetic scale run** with `--passages N` (default 100,000) passages:
+   - N random L2-normalised float32 vectors of dimension 384 (fixed numpy seed) in a
+     `VectorIndex` (exact `IndexFlatIP`) and `VectorIndex(vectors, hnsw=True)` (HNSW, M=32,
+     efConstruction=80, efSearch=64, as ltgraph uses above its 50k threshold);
+   - N synthetic texts for a `KeywordIndex` (bm25s): words sampled with their corpus
+     frequencies from the bundled corpus vocabulary, lengths sampled from the real
+     passages' lengths;
+   - build time of each index; exact and HNSW search p50/p99 at k=50 (the candidate depth
+     of the service) over `--queries` random query vectors; HNSW recall@10 and @50 against
+     exact; BM25 search p50/p99 with the eval questions; peak RSS (`getrusage`) and current
+     RSS (`/proc/self/status`) after building;
+   - end to end at that scale, per eval question: ONNX query embedding (real model) + dense
+     top-50 + BM25 top-50 + `reciprocal_rank_fusion` + `boost` with `Analysis(kinds=[])` on
+     synthetic records. Target: p50 <= 25 ms.
+   The end-to-end figure leaves out what does not grow with the passage count (question
+   analysis, the whole-entry keyword vote over entries, hits and the SPARQL-backed answer);
+   section 3 measures those on the real corpus (the cached-question latency).
+
+Percentiles are nearest rank (an observed value, no interpolation). Times are wall clock
+(`time.perf_counter`). Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_search.py                    # 100,000 passages
+    .venv/bin/python benchmarks/bench_search.py --passages 20000   # a quicker scale run
+
+It prints plain-text tables and takes about four minutes at the default settings on a
+two-core machine (most of it the first build and the HNSW build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = REPO / "eval" / "questions.jsonl"
+#: Warm-up questions; none of them is in eval/questions.jsonl (asserted).
+WARMUP_QUESTIONS = (
+    "an overview of experiential learning cycles",
+    "who came up with scaffolding",
+    "benefits of spaced practice for adult learners",
+    "how should I design a blended course",
+    "limitations of programmed instruction",
+)
+DIM = 384
+SEED = 20240601
+K_CANDIDATES = 50  # the service's CANDIDATES: depth of each retriever before fusion
+N_ENTRIES_SYNTHETIC = 1_000  # synthetic records spread over this many entries
+
+TARGET_BUILD_S = 60.0
+TARGET_ENCODE_RATIO = 0.90
+TARGET_SEARCH_P50_MS = 15.0
+TARGET_SCALE_P50_MS = 25.0
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: with few runs it is an observed value)."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def time_each(fn: Callable[[Any], Any], inputs: Iterable[Any]) -> list[float]:
+    """Seconds of `fn(x)` for each input, in order."""
+    samples = []
+    for x in inputs:
+        start = time.perf_counter()
+        fn(x)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+# --------------------------------------------------------------------------- output
+
+
+def fmt_ms(seconds: float) -> str:
+    """Milliseconds with about three significant digits."""
+    ms = seconds * 1000
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    if ms >= 10:
+        return f"{ms:.1f}"
+    return f"{ms:.2f}"
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f}" if seconds < 10 else f"{seconds:.1f}"
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [values[0].ljust(widths[0])]
+        parts += [v.rjust(w) for v, w in zip(values[1:], widths[1:])]
+        return "  ".join(parts).rstrip()
+
+    print(f"\n{title}")
+    print("=" * len(title))
+    print(line(list(headers)))
+    print(line(["-" * w for w in widths]))
+    for row in cells:
+        print(line(row))
+
+
+def latency_row(name: str, samples: Sequence[float], target_ms: float | None = None) -> list[str]:
+    p50 = percentile(samples, 50)
+    check = "" if target_ms is None else f"<= {target_ms:g} ms {verdict(p50 * 1000 <= target_ms)}"
+    return [name, len(samples), fmt_ms(p50), fmt_ms(percentile(samples, 90)),
+            fmt_ms(percentile(samples, 99)), fmt_ms(statistics.fmean(samples)), check]
+
+
+LATENCY_HEADERS = ["measurement", "n", "p50 ms", "p90 ms", "p99 ms", "mean ms", "target"]
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB."""
+    current = 0.0
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                current = int(line.split()[1]) / 1024  # kB
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return current, peak
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def load_questions(path: Path = QUESTIONS) -> list[str]:
+    """The eval questions, normalised as the service normalises them, without duplicates."""
+    with open(path, encoding="utf-8") as handle:
+        questions = [" ".join(json.loads(line)["q"].split()) for line in handle if line.strip()]
+    unique = list(dict.fromkeys(questions))
+    assert not set(unique) & set(WARMUP_QUESTIONS), "a warm-up question is in the eval set"
+    return unique
+
+
+# --------------------------------------------------------------------------- 1. build
+
+
+@dataclass
+class BuildResult:
+    service: Any
+    rows: list[list[str]]
+    total: float
+    passages: int
+
+
+def bench_build(data_dir: Path) -> BuildResult:
+    """Section 1: cold model load (with ONNX export) + Service.build into a fresh data dir."""
+    from ltgraph.config import Settings
+    from ltgraph.search import Service
+
+    settings = Settings(data_dir=data_dir)
+    service = Service(settings)
+    load_cold, _ = timed(service.load_model)
+
+    marks: dict[str, list[float]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        marks.setdefault(stage, []).append(time.perf_counter())
+
+    started = time.perf_counter()
+    report = service.build(progress)
+    build = time.perf_counter() - started
+
+    # The same load once more, with the ONNX file already in <data_dir>/models/.
+    again = Service(settings)
+    load_cached, _ = timed(again.load_model)
+    del again
+
+    stage_end = {s: t[-1] for s, t in marks.items()}
+    parse = stage_end["parsed"] - started
+    graph = stage_end["graph"] - stage_end["parsed"]
+    shacl = stage_end["validated"] - stage_end["graph"]
+    embed_end = stage_end.get("embedded", stage_end["validated"])
+    # Between "validated" and the first "embedded" mark: corpus copy, graph.nt, passages.
+    embed = embed_end - stage_end["validated"]
+    rest = stage_end["published"] - embed_end
+    total = load_cold + build
+    rows = [
+        ["model load, cold (imports + ONNX export + session)", fmt_s(load_cold), ""],
+        ["  (for comparison: load with the ONNX file cached)", fmt_s(load_cached), ""],
+        ["  => ONNX export ~= cold - cached", fmt_s(max(0.0, load_cold - load_cached)), ""],
+        ["Service.build", fmt_s(build), f"{report.passages} passages"],
+        ["  parse corpus", fmt_s(parse), f"{report.entries} entries"],
+        ["  build graph", fmt_s(graph), f"{report.triples:,} triples"],
+        ["  SHACL validation", fmt_s(shacl), ""],
+        ["  write graph + embed passages (batch session)", fmt_s(embed),
+         f"{report.passages / embed:,.0f} passages/s" if embed > 0 else ""],
+        ["  FAISS + BM25 indexes, save, publish", fmt_s(rest), ""],
+        ["TOTAL: model load + build", fmt_s(total),
+         f"target <= {TARGET_BUILD_S:g} s {verdict(total <= TARGET_BUILD_S)}"],
+    ]
+    return BuildResult(service, rows, total, report.passages)
+
+
+# --------------------------------------------------------------------------- 2. encode
+
+
+def bench_encode(models_dir: Path, docs: list[str], runs: int) -> tuple[list[list[str]], str]:
+    """Section 2: passages/s of ltgraph's ONNX encoder vs the raw sentence-transformers model."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from ltgraph.encoders import OnnxEncoder, make_encoder, resolve_model_path
+
+    threads = os.cpu_count() or 1
+    onnx = make_encoder("default", "onnx", models_dir)
+    assert isinstance(onnx, OnnxEncoder), f"make_encoder gave {type(onnx).__name__}, not OnnxEncoder"
+    st = SentenceTransformer(resolve_model_path("default"), device="cpu", local_files_only=True)
+
+    def run_torch() -> np.ndarray:
+        return st.encode(docs, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                         show_progress_bar=False)
+
+    warm = docs[:128]
+    onnx.encode(warm)
+    torch.set_num_threads(threads)
+    st.encode(warm, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+
+    onnx_times, torch_times = [], []
+    onnx_vectors = torch_vectors = None
+    for _ in range(runs):  # interleaved, so drift (thermal, neighbours) hits both alike
+        seconds, onnx_vectors = timed(lambda: onnx.encode(docs))
+        onnx_times.append(seconds)
+        torch.set_num_threads(threads)
+        seconds, torch_vectors = timed(run_torch)
+        torch_times.append(seconds)
+    cosine = np.sum(onnx_vectors * np.asarray(torch_vectors, dtype=np.float32), axis=1)
+    onnx_rate = len(docs) / min(onnx_times)
+    torch_rate = len(docs) / min(torch_times)
+    ratio = onnx_rate / torch_rate
+    rows = [
+        ["ltgraph OnnxEncoder.encode (make_encoder)", f"{threads}", f"{min(onnx_times):.2f}",
+         f"{max(onnx_times):.2f}", f"{onnx_rate:,.1f}", f"{ratio:.0%}"],
+        ["sentence-transformers encode(batch_size=64)", f"{threads}", f"{min(torch_times):.2f}",
+         f"{max(torch_times):.2f}", f"{torch_rate:,.1f}", "100%"],
+    ]
+    note = (f"ONNX / torch throughput: {ratio:.0%} (target >= {TARGET_ENCODE_RATIO:.0%} "
+            f"{verdict(ratio >= TARGET_ENCODE_RATIO)}); cosine(ONNX, torch) per passage: "
+            f"min {cosine.min():.6f}, mean {cosine.mean():.6f}")
+    del st
+    gc.collect()
+    return rows, note
+
+
+# --------------------------------------------------------------------------- 3. latency
+
+
+def bench_latency(service: Any, questions: list[str], passes: int) -> tuple[list[list[str]], Any]:
+    """Section 3: Service.search p50/p99, uncached and cached, and the embedding alone."""
+    from ltgraph.encoders import SentenceEncoder
+    from ltgraph.search import Service
+
+    encoder = service.encoder
+    distinct: list[float] = []
+    cached: list[float] = []
+    for _ in range(passes):
+        # A new Service per pass: an empty query cache, the loaded encoder shared.
+        fresh = Service(service.settings, encoder=encoder)
+        for q in WARMUP_QUESTIONS:
+            fresh.search(q, k=10)
+        gc.collect()
+        distinct += time_each(lambda q: fresh.search(q, k=10), questions)
+        cached += time_each(lambda q: fresh.search(q, k=10), questions)
+
+    # Query embedding alone: one question, one thread, each backend.
+    torch_encoder = SentenceEncoder("default", threads=1)
+    for q in WARMUP_QUESTIONS:
+        encoder.encode([q])
+        torch_encoder.encode([q])
+    onnx_embed = time_each(lambda q: encoder.encode([q]), questions)
+    torch_embed = time_each(lambda q: torch_encoder.encode([q]), questions)
+    del torch_encoder
+    gc.collect()
+
+    rows = [
+        latency_row("search, distinct questions (embedded)", distinct, TARGET_SEARCH_P50_MS),
+        latency_row("search, repeated questions (cache hit)", cached),
+        latency_row("query embedding alone, ONNX, 1 thread", onnx_embed),
+        latency_row("query embedding alone, torch, 1 thread", torch_embed),
+    ]
+    return rows, encoder
+
+
+# --------------------------------------------------------------------------- 4. scale
+
+
+@dataclass(frozen=True)
+class SyntheticRecord:
+    """What `ranking.boost` reads of a passage record."""
+
+    entry: str
+    kind: str
+    item: str | None
+
+
+def corpus_vocabulary(keyword_docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(words, their probabilities, passage lengths in words) of the bundled corpus."""
+    token = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+    counts: Counter[str] = Counter()
+    lengths = []
+    for doc in keyword_docs:
+        words = token.findall(doc.lower())
+        counts.update(words)
+        lengths.append(len(words))
+    words = np.array(list(counts), dtype=object)
+    freq = np.array([counts[w] for w in words], dtype=np.float64)
+    return words, freq / freq.sum(), np.array(lengths)
+
+
+def synthetic_texts(n: int, keyword_docs: Sequence[str], rng: np.random.Generator) -> tuple[list[str], int]:
+    """n texts of words drawn with corpus frequencies, lengths drawn from real passages."""
+    words, probs, lengths = corpus_vocabulary(keyword_docs)
+    sizes = rng.choice(lengths, size=n)
+    flat = rng.choice(len(words), size=int(sizes.sum()), p=probs)
+    texts, start = [], 0
+    for size in sizes:
+        texts.append(" ".join(words[flat[start:start + size]]))
+        start += size
+    return texts, len(words)
+
+
+def random_unit_vectors(n: int, rng: np.random.Generator) -> np.ndarray:
+    vectors = rng.standard_normal((n, DIM), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def recall(approx: list[list[tuple[int, float]]], exact: list[list[tuple[int, float]]], at: int) -> float:
+    hits = [len({i for i, _ in a[:at]} & {i for i, _ in e[:at]}) / at for a, e in zip(approx, exact)]
+    return statistics.fmean(hits)
+
+
+def bench_scale(n: int, n_queries: int, keyword_docs: Sequence[str], questions: list[str],
+                encoder: Any) -> tuple[list[list[str]], list[list[str]], list[list[str]], list[str]]:
+    """Section 4: FAISS exact/HNSW and BM25 over n synthetic passages, and end-to-end search."""
+    from ltgraph.corpus import KINDS
+    from ltgraph.index import HNSW_THRESHOLD, KeywordIndex, VectorIndex
+    from ltgraph.ranking import Analysis, boost, reciprocal_rank_fusion
+
+    rss_before, _ = rss_mb()
+    rng = np.random.default_rng(SEED)
+    gen_vectors, vectors = timed(lambda: random_unit_vectors(n, rng))
+    gen_texts, (texts, vocab) = timed(lambda: synthetic_texts(n, keyword_docs, rng))
+    queries = random_unit_vectors(n_queries, np.random.default_rng(SEED + 1))
+    records = [SyntheticRecord(f"entry-{i % N_ENTRIES_SYNTHETIC}", KINDS[i % len(KINDS)],
+                               None if i % len(KINDS) == 0 else f"item-{i}") for i in range(n)]
+
+    build_exact, exact = timed(lambda: VectorIndex(vectors))
+    build_hnsw, hnsw = timed(lambda: VectorIndex(vectors, hnsw=True))
+    build_bm25, keywords = timed(lambda: KeywordIndex.build(texts))
+    del texts
+    gc.collect()
+    rss_after, peak = rss_mb()
+
+    build_rows = [
+        ["generate vectors (random, normalised)", f"{n:,} x {DIM}", fmt_s(gen_vectors)],
+        ["generate texts (corpus word frequencies)", f"{n:,} texts, {vocab:,} words", fmt_s(gen_texts)],
+        ["VectorIndex exact (IndexFlatIP)", f"{n:,}", fmt_s(build_exact)],
+        ["VectorIndex HNSW (M=32, efConstruction=80)", f"{n:,}", fmt_s(build_hnsw)],
+        ["KeywordIndex (bm25s, stemmed)", f"{n:,}", fmt_s(build_bm25)],
+        ["RSS before section 4 (models loaded)", "", f"{rss_before:,.0f} MB"],
+        ["RSS after building (current, /proc)", "", f"{rss_after:,.0f} MB"],
+        ["  growth for the indexes + inputs", "", f"{rss_after - rss_before:,.0f} MB"],
+        ["peak RSS of the process (getrusage)", "", f"{peak:,.0f} MB"],
+    ]
+
+    for q in queries[:5]:  # warm both indexes
+        exact.search(q, K_CANDIDATES)
+        hnsw.search(q, K_CANDIDATES)
+    exact_hits, hnsw_hits = [], []
+    exact_times = time_each(lambda q: exact_hits.append(exact.search(q, K_CANDIDATES)), queries)
+    hnsw_times = time_each(lambda q: hnsw_hits.append(hnsw.search(q, K_CANDIDATES)), queries)
+    for q in WARMUP_QUESTIONS:
+        keywords.search(q, K_CANDIDATES)
+    bm25_times = time_each(lambda q: keywords.search(q, K_CANDIDATES), questions)
+    r10, r50 = recall(hnsw_hits, exact_hits, 10), recall(hnsw_hits, exact_hits, K_CANDIDATES)
+
+    search_rows = [
+        latency_row(f"exact IndexFlatIP, k={K_CANDIDATES}", exact_times),
+        latency_row(f"HNSW efSearch=64, k={K_CANDIDATES}", hnsw_times),
+        latency_row(f"BM25 (bm25s), k={K_CANDIDATES}, eval questions", bm25_times),
+    ]
+
+    # End to end: a fresh embedding per question (no cache) + both retrievers + fusion + boost.
+    analysis = Analysis(kinds=[])
+
+    def end_to_end(index: VectorIndex) -> Callable[[str], list]:
+        def run(question: str) -> list:
+            vector = encoder.encode([question])[0]
+            dense = index.search(vector, K_CANDIDATES)
+            keyword = keywords.search(question, K_CANDIDATES)
+            fused = reciprocal_rank_fusion(dense[:K_CANDIDATES], keyword[:K_CANDIDATES])
+            return boost(fused, records, analysis)[:10]
+        return run
+
+    service_choice = "HNSW" if n > HNSW_THRESHOLD else "exact"
+    e2e = {}
+    for name, index in (("HNSW", hnsw), ("exact", exact)):
+        run = end_to_end(index)
+        for q in WARMUP_QUESTIONS:
+            run(q)
+        e2e[name] = time_each(run, questions)
+    e2e_rows = []
+    for name in ("HNSW", "exact"):
+        label = f"embed (ONNX) + {name} + BM25 + RRF + boost"
+        if name == service_choice:
+            e2e_rows.append(latency_row(label + " [service's choice]", e2e[name], TARGET_SCALE_P50_MS))
+        else:
+            e2e_rows.append(latency_row(label, e2e[name]))
+
+    notes = [f"HNSW recall vs exact over {n_queries} random query vectors: "
+             f"recall@10 {r10:.3f}, recall@{K_CANDIDATES} {r50:.3f}",
+             f"ltgraph switches to HNSW above {HNSW_THRESHOLD:,} passages; at {n:,} it uses "
+             f"{service_choice}."]
+    del exact, hnsw, keywords, vectors
+    gc.collect()
+    return build_rows, search_rows, e2e_rows, notes
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passages", type=int, default=100_000,
+                        help="synthetic passages in the scale run (default 100,000; 0 skips it)")
+    parser.add_argument("--queries", type=int, default=200,
+                        help="random query vectors for the FAISS latency and recall (default 200)")
+    parser.add_argument("--passes", type=int, default=3,
+                        help="passes over the eval questions for search latency (default 3)")
+    parser.add_argument("--encode-runs", type=int, default=2,
+                        help="full encoding passes per backend; the best counts (default 2)")
+    args = parser.parse_args(argv)
+    if args.passages < 0 or args.queries < 1 or args.passes < 1 or args.encode_runs < 1:
+        parser.error("--passages must be >= 0 and the other counts >= 1")
+
+    # Before transformers is imported: no "Loading weights" bars on stderr.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    started = time.perf_counter()
+    print("ltgraph search benchmark")
+    print(f"Python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs; "
+          + ", ".join(f"{p} {version(p)}" for p in
+                      ("onnxruntime", "torch", "sentence-transformers", "faiss-cpu", "bm25s")))
+
+    from ltgraph.corpus import load_corpus, entry_files
+    from ltgraph.config import bundled_corpus_dir
+    from ltgraph.index import corpus_passages
+
+    with tempfile.TemporaryDirectory(prefix="ltgraph-bench-search-") as tmp:
+        data_dir = Path(tmp) / "data"
+
+        # 1. Build (first: the process is cold, imports included)
+        built = bench_build(data_dir)
+        print_table("1. Build of the bundled corpus, fresh data dir, default settings (ONNX)",
+                    ["stage", "seconds", "note"], built.rows)
+
+        entries = load_corpus(entry_files(bundled_corpus_dir()))
+        items = corpus_passages(entries)
+        docs = [doc for _, doc, _ in items]
+        keyword_docs = [kw for _, _, kw in items]
+
+        # 2. Encode throughput
+        rows, note = bench_encode(data_dir / "models", docs, args.encode_runs)
+        print_table(f"2. Encode throughput over the {len(docs)} corpus passages "
+                    f"(best of {args.encode_runs}, after warm-up)",
+                    ["encoder", "threads", "best s", "worst s", "passages/s", "vs torch"], rows)
+        print(note)
+
+        # 3. Search latency
+        questions = load_questions()
+        rows, encoder = bench_latency(built.service, questions, args.passes)
+        print_table(f"3. Warm search latency, Service.search(q, k=10), {len(questions)} eval "
+                    f"questions x {args.passes} passes", LATENCY_HEADERS, rows)
+        print("Distinct: a new Service (empty query cache) per pass, so every timed question is "
+              "embedded.\nRepeated: the same questions again; the query vector comes from the cache.")
+
+        # 4. Scale
+        if args.passages:
+            n = args.passages
+            build_rows, search_rows, e2e_rows, notes = bench_scale(
+                n, args.queries, keyword_docs, questions, encoder)
+            print_table(f"4a. Synthetic scale run: building over {n:,} passages",
+                        ["step", "size", "seconds / MB"], build_rows)
+            print_table(f"4b. Retrieval at {n:,} passages ({args.queries} random query vectors "
+                        f"for FAISS, {len(questions)} eval questions for BM25)",
+                        LATENCY_HEADERS, search_rows)
+            for line in notes:
+                print(line)
+            print_table(f"4c. End-to-end search at {n:,} passages ({len(questions)} eval "
+                        "questions, each embedded)", LATENCY_HEADERS, e2e_rows)
+
+    print(f"\nTotal benchmark time: {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

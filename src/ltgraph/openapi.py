@@ -1,0 +1,165 @@
+"""The OpenAPI 3.1 description of the HTTP API (served at `/openapi.json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+
+KINDS = ["overview", "researcher", "concept", "implication", "strength", "limitation", "network"]
+
+
+def _problem_responses(*codes: int) -> dict[str, Any]:
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 413: "Body too large",
+              415: "Unsupported media type", 422: "Unprocessable", 503: "Data not ready"}
+    return {str(c): {"description": titles.get(c, "Error"),
+                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for c in codes}
+
+
+def _param(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": description}
+
+
+SEARCH_PARAMS = [
+    _param("q", {"type": "string", "minLength": 1, "maxLength": 500}, "The question, in plain language.", True),
+    _param("k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Number of results."),
+    _param("theory", {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}, "Only passages of this entry (slug)."),
+    _param("kind", {"type": "string", "enum": KINDS}, "Only passages of this kind."),
+    _param("type", {"type": "string", "enum": ["theory", "model"]}, "Only entries of this type."),
+]
+
+SPARQL_PARAMS = [
+    _param("query", {"type": "string", "maxLength": 64000}, "A SPARQL 1.1 query (read-only)."),
+    _param("format", {"type": "string", "enum": ["json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml"]},
+           "Result format, overriding the Accept header (for browsers)."),
+]
+
+SPARQL_RESULTS = {
+    "description": "Query results: SELECT/ASK in the W3C results formats, CONSTRUCT/DESCRIBE as RDF. "
+                   "X-Result-Truncated: true when the row limit cut the result.",
+    "headers": {
+        "X-Result-Rows": {"schema": {"type": "integer"}, "description": "Rows (or triples) returned."},
+        "X-Result-Truncated": {"schema": {"type": "string", "enum": ["true"]},
+                               "description": "Present when the row limit was reached."},
+    },
+    "content": {m: {"schema": {}} for m in [
+        "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+        "text/tab-separated-values", "text/turtle", "application/n-triples", "application/ld+json",
+        "application/rdf+xml"]},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    json_of = lambda schema: {"application/json": {"schema": schema}}  # noqa: E731
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ltgraph", "version": __version__,
+                 "description": "Knowledge graph and semantic search over learning theories and "
+                                "instructional-design models.",
+                 "license": {"name": "MIT", "identifier": "MIT"}},
+        "paths": {
+            "/api/search": {
+                "get": {"summary": "Search passages with a natural-language question",
+                        "operationId": "searchGet", "parameters": SEARCH_PARAMS,
+                        "responses": {"200": {"description": "Ranked passages, entities and an answer",
+                                              "content": json_of(ref("SearchResponse"))},
+                                      **_problem_responses(400, 503)}},
+                "post": {"summary": "Search (JSON body)", "operationId": "searchPost",
+                         "requestBody": {"required": True, "content": json_of(ref("SearchRequest"))},
+                         "responses": {"200": {"description": "Ranked passages, entities and an answer",
+                                               "content": json_of(ref("SearchResponse"))},
+                                       **_problem_responses(400, 413, 503)}},
+            },
+            "/api/theories": {
+                "get": {"summary": "List entries", "operationId": "listTheories",
+                        "parameters": [_param("type", {"type": "string", "enum": ["theory", "model"]},
+                                              "Only entries of this type.")],
+                        "responses": {"200": {"description": "Entries",
+                                              "content": json_of({"type": "array", "items": ref("EntrySummary")})},
+                                      **_problem_responses(400, 503)}},
+            },
+            "/api/theories/{slug}": {
+                "get": {"summary": "One entry, whole, with IRIs", "operationId": "getTheory",
+                        "parameters": [{"name": "slug", "in": "path", "required": True,
+                                        "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "The entry", "content": json_of(ref("Entry"))},
+                                      **_problem_responses(404, 503)}},
+            },
+            "/api/health": {
+                "get": {"summary": "Counts and consistency of the live data", "operationId": "health",
+                        "responses": {"200": {"description": "Health", "content": json_of(ref("Health"))},
+                                      **_problem_responses(503)}},
+            },
+            "/sparql": {
+                "get": {"summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparqlGet",
+                        "parameters": SPARQL_PARAMS,
+                        "responses": {"200": SPARQL_RESULTS, **_problem_responses(400, 403, 503)}},
+                "post": {"summary": "SPARQL 1.1 Protocol query by POST (read-only)",
+                         "operationId": "sparqlPost",
+                         "requestBody": {"required": True, "content": {
+                             "application/sparql-query": {"schema": {"type": "string"}},
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "properties": {"query": {"type": "string"}},
+                                 "required": ["query"]}}}},
+                         "responses": {"200": SPARQL_RESULTS,
+                                       **_problem_responses(400, 403, 413, 415, 503)}},
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+_IRI = {"type": "string", "format": "uri"}
+SCHEMAS: dict[str, Any] = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
+                "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                               "status": {"type": "integer"}, "detail": {"type": "string"}}},
+    "SearchRequest": {"type": "object", "required": ["q"], "properties": {
+        "q": {"type": "string", "minLength": 1, "maxLength": 500},
+        "k": {"type": "integer", "minimum": 1, "maximum": 100},
+        "theory": {"type": "string"}, "kind": {"type": "string", "enum": KINDS},
+        "type": {"type": "string", "enum": ["theory", "model"]}}},
+    "Hit": {"type": "object", "required": ["theory", "theory_iri", "theory_label", "kind", "item_iri",
+                                           "label", "text", "score"],
+            "properties": {"theory": {"type": "string"}, "theory_iri": _IRI,
+                           "theory_label": {"type": "string"}, "type": {"type": "string"},
+                           "kind": {"type": "string", "enum": KINDS}, "item_iri": _IRI,
+                           "passage_iri": _IRI, "label": {"type": "string"},
+                           "text": {"type": "string"}, "score": {"type": "number"}}},
+    "Answer": {"type": "object", "required": ["text", "facts", "sources"],
+               "properties": {"text": {"type": "string"}, "subject": _IRI,
+                              "facts": {"type": "array", "items": {"type": "object"}},
+                              "sources": {"type": "array", "items": {"type": "string"}}}},
+    "SearchResponse": {"type": "object", "required": ["query", "results", "entities", "answer", "took_ms"],
+                       "properties": {"query": {"type": "string"},
+                                      "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                                      "entities": {"type": "array", "items": {"type": "object"}},
+                                      "answer": {"oneOf": [{"$ref": "#/components/schemas/Answer"},
+                                                           {"type": "null"}]},
+                                      "analysis": {"type": "object"},
+                                      "took_ms": {"type": "number"}}},
+    "EntrySummary": {"type": "object", "required": ["id", "iri", "name", "type", "year", "researchers"],
+                     "properties": {"id": {"type": "string"}, "iri": _IRI, "name": {"type": "string"},
+                                    "type": {"type": "string", "enum": ["theory", "model"]},
+                                    "year": {"type": "integer"},
+                                    "aliases": {"type": "array", "items": {"type": "string"}},
+                                    "researchers": {"type": "array", "items": {"type": "object"}}}},
+    "Entry": {"type": "object", "required": ["id", "iri", "name", "type", "year", "overview",
+                                             "researchers", "seminal_works", "related"],
+              "properties": {"id": {"type": "string"}, "iri": _IRI, "name": {"type": "string"},
+                             "type": {"type": "string"}, "year": {"type": "integer"},
+                             "overview": {"type": "array", "items": {"type": "string"}},
+                             "researchers": {"type": "array"}, "seminal_works": {"type": "array"},
+                             "related": {"type": "array"}}},
+    "Health": {"type": "object", "required": ["status", "generation", "entries", "triples", "passages",
+                                              "vectors", "model", "consistent"],
+               "properties": {"status": {"type": "string", "enum": ["ok", "inconsistent"]},
+                              "generation": {"type": "string"}, "entries": {"type": "integer"},
+                              "triples": {"type": "integer"}, "passages": {"type": "integer"},
+                              "vectors": {"type": "integer"}, "keyword_documents": {"type": "integer"},
+                              "model": {"type": "string"}, "index": {"type": "string"},
+                              "consistent": {"type": "boolean"}}},
+}
