@@ -5,7 +5,7 @@ What is measured
 1. **Build of the bundled corpus** into a fresh temporary data directory with the default
    settings (ONNX backend), in a fresh process, so the figures are those of a first
    `ltgraph build` on a new machine:
-   - model load: `Service.load_model()`, i.e. importing torch/transformers, exporting the
+   - model load: the service's `encoder.load()`, i.e. importing torch/transformers, exporting the
      model to ONNX into `<data_dir>/models/` and opening the query session;
    - the same load again from a new `Service` on the same data directory, where the ONNX
      file is already there (so: export time ~= cold load - cached load);
@@ -201,6 +201,13 @@ def load_questions(path: Path = QUESTIONS) -> list[str]:
 # --------------------------------------------------------------------------- 1. build
 
 
+def load_model(service: Any) -> None:
+    """Load the service's encoder now (tokenizer, ONNX export if needed, query session)."""
+    loader = getattr(service.encoder, "load", None)
+    if loader is not None:
+        loader()
+
+
 @dataclass
 class BuildResult:
     service: Any
@@ -216,7 +223,7 @@ def bench_build(data_dir: Path) -> BuildResult:
 
     settings = Settings(data_dir=data_dir)
     service = Service(settings)
-    load_cold, _ = timed(service.load_model)
+    load_cold, _ = timed(lambda: load_model(service))
 
     marks: dict[str, list[float]] = {}
 
@@ -229,7 +236,7 @@ def bench_build(data_dir: Path) -> BuildResult:
 
     # The same load once more, with the ONNX file already in <data_dir>/models/.
     again = Service(settings)
-    load_cached, _ = timed(again.load_model)
+    load_cached, _ = timed(lambda: load_model(again))
     del again
 
     stage_end = {s: t[-1] for s, t in marks.items()}

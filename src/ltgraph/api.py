@@ -124,6 +124,16 @@ def _api_routes(app: Flask) -> Any:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise QueryError("the body must be a JSON object such as {\"q\": \"…\", \"k\": 10}")
+        unknown = sorted(set(body) - {"q", "k", "theory", "kind", "type"})
+        if unknown:
+            raise QueryError(f"unknown field(s) {', '.join(map(repr, unknown))}; "
+                             "allowed: q, k, theory, kind, type")
+        k = body.get("k", 10)
+        if isinstance(k, float) and k.is_integer():
+            k = int(k)  # JSON does not distinguish 18 from 18.0
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise QueryError(f"k must be an integer from 1 to 100, got {k!r}")
+        body["k"] = k
         return _search(body.get("q", ""), body.get("k", 10), body.get("theory"),
                        body.get("kind"), body.get("type"))
 
@@ -162,7 +172,7 @@ def _api_routes(app: Flask) -> Any:
 
     @bp.get("/openapi.json")
     def openapi() -> Response:
-        return jsonify(openapi_document())
+        return jsonify(openapi_document(sorted(e.slug for e in service().entries())))
 
     return bp
 

@@ -22,16 +22,24 @@ def _param(name: str, schema: dict[str, Any], description: str, required: bool =
             "description": description}
 
 
-SEARCH_PARAMS = [
-    _param("q", {"type": "string", "minLength": 1, "maxLength": 500}, "The question, in plain language.", True),
-    _param("k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Number of results."),
-    _param("theory", {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}, "Only passages of this entry (slug)."),
-    _param("kind", {"type": "string", "enum": KINDS}, "Only passages of this kind."),
-    _param("type", {"type": "string", "enum": ["theory", "model"]}, "Only entries of this type."),
-]
+QUESTION = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"}
+
+
+def _search_params(slugs: list[str]) -> list[dict[str, Any]]:
+    return [
+        _param("q", QUESTION, "The question, in plain language (at most 500 characters).", True),
+        _param("k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Number of results."),
+        _param("theory", {"type": "string", "enum": ["", *slugs]},
+               "Only passages of this entry (slug); empty means all."),
+        _param("kind", {"type": "string", "enum": ["", *KINDS]}, "Only passages of this kind."),
+        _param("type", {"type": "string", "enum": ["", "theory", "model"]}, "Only entries of this type."),
+    ]
+
 
 SPARQL_PARAMS = [
-    _param("query", {"type": "string", "maxLength": 64000}, "A SPARQL 1.1 query (read-only)."),
+    _param("query", {"type": "string", "minLength": 1, "pattern": "\\S"},
+           "A SPARQL 1.1 query (read-only). The server refuses request lines over 8190 bytes "
+           "(414): send longer queries by POST, up to 64000 bytes."),
     _param("format", {"type": "string", "enum": ["json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml"]},
            "Result format, overriding the Accept header (for browsers)."),
 ]
@@ -47,11 +55,14 @@ SPARQL_RESULTS = {
     "content": {m: {"schema": {}} for m in [
         "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
         "text/tab-separated-values", "text/turtle", "application/n-triples", "application/ld+json",
-        "application/rdf+xml"]},
+        "application/rdf+xml",
+        "text/html",  # GET without a query, from a browser: the query console
+    ]},
 }
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(slugs: list[str]) -> dict[str, Any]:
+    """The document; `slugs` (the live entries) enumerate valid `theory` filters."""
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     json_of = lambda schema: {"application/json": {"schema": schema}}  # noqa: E731
     return {
@@ -63,12 +74,12 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/api/search": {
                 "get": {"summary": "Search passages with a natural-language question",
-                        "operationId": "searchGet", "parameters": SEARCH_PARAMS,
+                        "operationId": "searchGet", "parameters": _search_params(slugs),
                         "responses": {"200": {"description": "Ranked passages, entities and an answer",
                                               "content": json_of(ref("SearchResponse"))},
                                       **_problem_responses(400, 503)}},
                 "post": {"summary": "Search (JSON body)", "operationId": "searchPost",
-                         "requestBody": {"required": True, "content": json_of(ref("SearchRequest"))},
+                         "requestBody": {"required": True, "content": json_of(_search_request(slugs))},
                          "responses": {"200": {"description": "Ranked passages, entities and an answer",
                                                "content": json_of(ref("SearchResponse"))},
                                        **_problem_responses(400, 413, 503)}},
@@ -84,7 +95,8 @@ def openapi_document() -> dict[str, Any]:
             "/api/theories/{slug}": {
                 "get": {"summary": "One entry, whole, with IRIs", "operationId": "getTheory",
                         "parameters": [{"name": "slug", "in": "path", "required": True,
-                                        "schema": {"type": "string"}}],
+                                        "schema": {"type": "string"},
+                                        "examples": {"connectivism": {"value": "connectivism"}}}],
                         "responses": {"200": {"description": "The entry", "content": json_of(ref("Entry"))},
                                       **_problem_responses(404, 503)}},
             },
@@ -96,13 +108,18 @@ def openapi_document() -> dict[str, Any]:
             "/sparql": {
                 "get": {"summary": "SPARQL 1.1 Protocol query (read-only)", "operationId": "sparqlGet",
                         "parameters": SPARQL_PARAMS,
-                        "responses": {"200": SPARQL_RESULTS, **_problem_responses(400, 403, 503)}},
+                        "responses": {"200": SPARQL_RESULTS, **_problem_responses(400, 403, 503),
+                                      "414": {"description": "Request line over 8190 bytes (from "
+                                                             "the HTTP server; use POST)",
+                                              "content": {"text/html": {"schema": {}}}}}},
                 "post": {"summary": "SPARQL 1.1 Protocol query by POST (read-only)",
                          "operationId": "sparqlPost",
                          "requestBody": {"required": True, "content": {
-                             "application/sparql-query": {"schema": {"type": "string"}},
+                             "application/sparql-query": {"schema": {"type": "string", "minLength": 1,
+                                                                     "pattern": "\\S"}},
                              "application/x-www-form-urlencoded": {"schema": {
-                                 "type": "object", "properties": {"query": {"type": "string"}},
+                                 "type": "object",
+                                 "properties": {"query": {"type": "string", "minLength": 1, "pattern": "\\S"}},
                                  "required": ["query"]}}}},
                          "responses": {"200": SPARQL_RESULTS,
                                        **_problem_responses(400, 403, 413, 415, 503)}},
@@ -112,16 +129,20 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+def _search_request(slugs: list[str]) -> dict[str, Any]:
+    return {"type": "object", "required": ["q"], "additionalProperties": False, "properties": {
+        "q": QUESTION,
+        "k": {"type": "integer", "minimum": 1, "maximum": 100},
+        "theory": {"enum": [None, "", *slugs]},
+        "kind": {"enum": [None, "", *KINDS]},
+        "type": {"enum": [None, "", "theory", "model"]}}}
+
+
 _IRI = {"type": "string", "format": "uri"}
 SCHEMAS: dict[str, Any] = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
                 "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                                "status": {"type": "integer"}, "detail": {"type": "string"}}},
-    "SearchRequest": {"type": "object", "required": ["q"], "properties": {
-        "q": {"type": "string", "minLength": 1, "maxLength": 500},
-        "k": {"type": "integer", "minimum": 1, "maximum": 100},
-        "theory": {"type": "string"}, "kind": {"type": "string", "enum": KINDS},
-        "type": {"type": "string", "enum": ["theory", "model"]}}},
     "Hit": {"type": "object", "required": ["theory", "theory_iri", "theory_label", "kind", "item_iri",
                                            "label", "text", "score"],
             "properties": {"theory": {"type": "string"}, "theory_iri": _IRI,

@@ -30,6 +30,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         "threads": threads,
         "timeout": max(60, int(settings.sparql_timeout * 3)),
         "graceful_timeout": 10,
+        "limit_request_line": 8190,  # gunicorn's maximum; longer SPARQL goes by POST
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",

@@ -1,0 +1,247 @@
+"""A real `ltgraph serve` (gunicorn) on 127.0.0.1 with the bundled corpus and real model:
+SPARQL clients, the attack corpus with a canary server, concurrency, and schemathesis."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.slow
+CONNECTIVISM = "https://w3id.org/ltgraph/id/theory/connectivism"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live(bundled_service):
+    port = free_port()
+    env = {**os.environ, "LTGRAPH_DATA_DIR": str(bundled_service.settings.data_dir),
+           "LTGRAPH_SPARQL_TIMEOUT": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "ltgraph", "serve", "--port", str(port),
+                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode())
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError("server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def get(url: str, **headers: str) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_sparqlwrapper_select_construct_ask(live) -> None:
+    from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+
+    query = f"SELECT ?name WHERE {{ <{CONNECTIVISM}> ltg:developedBy/rdfs:label ?name }} ORDER BY ?name"
+    client = SPARQLWrapper(live + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(JSON)
+    rows = client.query().convert()["results"]["bindings"]
+    assert [r["name"]["value"] for r in rows] == ["George Siemens", "Stephen Downes"]
+    client.setReturnFormat(XML)
+    document = client.query().convert()
+    assert "George Siemens" in document.toxml()
+    client.setQuery(f"CONSTRUCT {{ <{CONNECTIVISM}> ?p ?o }} WHERE {{ <{CONNECTIVISM}> ?p ?o }}")
+    client.setReturnFormat(TURTLE)
+    turtle = client.query().convert()
+    assert b"Connectivism" in turtle
+    client.setQuery("ASK { ?s a ltg:InstructionalDesignModel }")
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+
+
+def test_rdflib_sparqlstore(live) -> None:
+    from rdflib import Graph
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = Graph(store=SPARQLStore(live + "/sparql", returnFormat="json"))
+    rows = list(graph.query("SELECT ?e WHERE { ?e ltg:developedBy "
+                            "<https://w3id.org/ltgraph/id/person/jerome-bruner> }"))
+    assert len(rows) >= 2
+
+
+# ------------------------------------------------------------------ attacks
+
+
+class Canary(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        Canary.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def canary():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canary)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def attack_corpus(c: str) -> list[tuple[str, dict]]:
+    """(description, request) pairs; `c` is the canary's URL."""
+    q = lambda text: {"params": {"query": text}}  # noqa: E731
+    nested = "SELECT * WHERE " + "{ " * 200 + "?s ?p ?o " + "} " * 200
+    return [
+        ("insert data", q("INSERT DATA { <urn:a> <urn:b> <urn:c> }")),
+        ("delete data", q("DELETE DATA { <urn:a> <urn:b> <urn:c> }")),
+        ("delete where", q("DELETE WHERE { ?s ?p ?o }")),
+        ("insert where", q("INSERT { ?s a <urn:x> } WHERE { ?s ?p ?o }")),
+        ("load", q(f"LOAD <{c}load>")),
+        ("load into", q(f"LOAD SILENT <{c}load> INTO GRAPH <urn:g>")),
+        ("clear", q("CLEAR ALL")),
+        ("drop", q("DROP DEFAULT")),
+        ("create", q("CREATE GRAPH <urn:g>")),
+        ("add", q("ADD DEFAULT TO <urn:g>")),
+        ("move", q("MOVE DEFAULT TO <urn:g>")),
+        ("copy", q("COPY DEFAULT TO <urn:g>")),
+        ("with", q("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")),
+        ("update form", {"method": "POST", "data": {"update": "DROP ALL"}}),
+        ("update body", {"method": "POST", "data": "DROP ALL", "type": "application/sparql-update"}),
+        ("update param", {"params": {"query": "ASK {}", "update": "DROP ALL"}}),
+        ("service", q(f"SELECT * WHERE {{ SERVICE <{c}sparql> {{ ?s ?p ?o }} }}")),
+        ("service silent", q(f"SELECT * WHERE {{ SERVICE SILENT <{c}sparql> {{ ?s ?p ?o }} }}")),
+        ("service variable", q(f"SELECT * WHERE {{ VALUES ?e {{ <{c}sparql> }} SERVICE ?e {{ ?s ?p ?o }} }}")),
+        ("service lowercase", q(f"select * where {{ service <{c}sparql> {{ ?s ?p ?o }} }}")),
+        ("service escaped", q(f"SELECT * WHERE {{ \\u0053ERVICE <{c}sparql> {{ ?s ?p ?o }} }}")),
+        ("service after dot", q(f"SELECT * WHERE {{ ?s ?p ?o.SERVICE <{c}sparql> {{ ?a ?b ?c }} }}")),
+        ("service post", {"method": "POST", "data": f"SELECT * {{ SERVICE <{c}x> {{ ?s ?p ?o }} }}",
+                          "type": "application/sparql-query"}),
+        ("from http", q(f"SELECT * FROM <{c}graph> WHERE {{ ?s ?p ?o }}")),
+        ("from named", q(f"SELECT * FROM NAMED <{c}graph> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")),
+        ("from file", q("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }")),
+        ("default-graph-uri", {"params": {"query": "SELECT * { ?s ?p ?o }", "default-graph-uri": c}}),
+        ("named-graph-uri", {"params": {"query": "SELECT * { ?s ?p ?o }",
+                                        "named-graph-uri": "file:///etc/passwd"}}),
+        ("huge query", {"method": "POST", "data": "SELECT * WHERE { ?s ?p ?o } #" + "x" * 70_000,
+                        "type": "application/sparql-query"}),
+        ("huge body", {"method": "POST", "data": "x" * 400_000, "type": "application/sparql-query"}),
+        ("deep nesting", q(nested)),
+        ("cartesian product", q("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")),
+        ("path blow-up", q("SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:x>)* ?b . ?c (!<urn:y>)* ?d }")),
+        ("empty query", q("")),
+    ]
+
+
+def send(live: str, request: dict) -> tuple[int, dict, bytes]:
+    url = live + "/sparql"
+    if request.get("method") == "POST":
+        data = request["data"]
+        if isinstance(data, dict):
+            body = urllib.parse.urlencode(data).encode()
+            ctype = "application/x-www-form-urlencoded"
+        else:
+            body, ctype = data.encode(), request["type"]
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": ctype}, method="POST")
+    else:
+        req = urllib.request.Request(url + "?" + urllib.parse.urlencode(request["params"]))
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def count_triples(live: str) -> int:
+    status, _, body = get(live + "/api/health")
+    import json
+
+    return json.loads(body)["triples"]
+
+
+def test_attack_corpus_is_refused_and_changes_nothing(live, canary) -> None:
+    corpus = attack_corpus(canary)
+    assert len(corpus) >= 30
+    before = count_triples(live)
+    for name, request in corpus:
+        status, headers, body = send(live, request)
+        assert 400 <= status < 500, (name, status, body[:200])
+        assert headers["Content-Type"].startswith("application/problem+json"), name
+        assert b"Traceback" not in body, name
+    assert Canary.hits == []
+    assert count_triples(live) == before
+
+
+def test_other_clients_are_served_during_a_runaway_query(live) -> None:
+    result: dict = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        result["status"] = send(live, {"params": {"query": "SELECT (COUNT(*) AS ?n) "
+                                                  "WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}})[0]
+        result["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    for _ in range(3):
+        started = time.monotonic()
+        status, _, _ = send(live, {"params": {"query": "ASK { ?s ?p ?o }"}})
+        assert status == 200 and time.monotonic() - started < 1.5
+        status, _, _ = get(live + "/api/search?q=what+is+constructivism")
+        assert status == 200
+    thread.join()
+    assert result["status"] == 400 and result["seconds"] < 2 + 3
+
+
+def test_dereference_on_the_live_server(live) -> None:
+    status, headers, body = get(live + "/id/theory/connectivism", Accept="application/ld+json")
+    assert status == 200 and headers["Vary"] == "Accept" and b"Connectivism" in body
+    status, headers, body = get(live + "/id/person/george-siemens", Accept="text/html")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+
+
+# ------------------------------------------------------------------ schemathesis
+
+
+def test_api_conforms_to_its_openapi_document(live) -> None:
+    """schemathesis generates requests from /openapi.json: no server errors, and every
+    response's status, content type, headers and body conform to the document."""
+    checks = ("not_a_server_error,status_code_conformance,content_type_conformance,"
+              "response_schema_conformance,response_headers_conformance")
+    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run",
+                          live + "/openapi.json", "--max-examples", "25", "--checks", checks,
+                          "--seed", "1"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "7/7" in run.stdout  # every operation was tested
