@@ -149,8 +149,12 @@ class Passage:
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_entry(text: str, path: str | None = None) -> Entry:
-    """Parse one entry file's text; raise `CorpusError` naming `path` and the line."""
+def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> Entry:
+    """Parse one entry file's text; raise `CorpusError` naming `path` and the line.
+
+    With `check_name`, the id must equal the file name (true of corpus files; a draft being
+    added from elsewhere may have any name).
+    """
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         raise CorpusError("file must start with a '---' line opening the YAML front matter",
@@ -162,7 +166,7 @@ def parse_entry(text: str, path: str | None = None) -> Entry:
     front_lines = lines[1:end]
     meta = _load_yaml("\n".join(front_lines), path)
     where = _KeyLines(front_lines, path)
-    fm = _front_matter(meta, where, path)
+    fm = _front_matter(meta, where, path if check_name else None)
     sections = _parse_body(lines, end + 1, path)
 
     for heading in REQUIRED_SECTIONS:
@@ -432,7 +436,7 @@ def _check_researchers(people: Sequence[Person], items: Sequence[Item], where: _
 # --------------------------------------------------------------------------- files
 
 
-def read_entry(path: Path, max_bytes: int = 256 * 1024) -> Entry:
+def read_entry(path: Path, max_bytes: int = 256 * 1024, check_name: bool = True) -> Entry:
     """Read and parse one file, refusing binary, non-UTF-8 and oversized files."""
     name = str(path)
     try:
@@ -449,7 +453,7 @@ def read_entry(path: Path, max_bytes: int = 256 * 1024) -> Entry:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CorpusError(f"not valid UTF-8 (byte {exc.start})", path=name, line=line) from None
-    return parse_entry(text.replace("\r\n", "\n").lstrip("\ufeff"), path=name)
+    return parse_entry(text.replace("\r\n", "\n").lstrip("\ufeff"), path=name, check_name=check_name)
 
 
 def entry_files(directory: Path) -> list[Path]:

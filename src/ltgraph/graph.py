@@ -57,6 +57,14 @@ class Iris:
             return self.person(passage.item)
         return self.item(passage.entry, passage.kind, passage.item)
 
+    def entry_graph(self, slug: str) -> str:
+        """The named graph holding everything one entry states (for exact removal)."""
+        return f"{self.base}graph/{slug}"
+
+    @property
+    def ontology_graph(self) -> str:
+        return f"{self.base}graph/ontology"
+
     def slug_of(self, iri: str) -> str | None:
         """The entry slug of an entry or item IRI, else None."""
         prefix = f"{self.base}id/theory/"
@@ -129,9 +137,11 @@ def entry_triples(entry: Entry, iris: Iris) -> Iterator[Triple]:
         yield p, RDFS.label, Literal(f"{entry.name}: {passage.label}" if passage.item else entry.name)
 
 
-def person_triples(people: dict[str, Person], authors: Iterable[str], iris: Iris) -> Iterator[Triple]:
-    """One node per person across the corpus: researchers, and authors of seminal works."""
-    for person in people.values():
+def person_triples(people: Iterable[Person], authors: Iterable[str], iris: Iris) -> Iterator[Triple]:
+    """Person nodes: researchers (`ltg:Researcher`), and authors of seminal works who are not."""
+    researchers = set()
+    for person in people:
+        researchers.add(person.slug)
         node = iris.person(person.slug)
         yield node, RDF.type, LTG.Researcher
         yield node, RDF.type, FOAF.Person
@@ -139,7 +149,7 @@ def person_triples(people: dict[str, Person], authors: Iterable[str], iris: Iris
         yield node, FOAF.name, Literal(person.name)
     for name in authors:
         slug = slugify(name)
-        if slug not in people:
+        if slug not in researchers:
             node = iris.person(slug)
             yield node, RDF.type, FOAF.Person
             yield from _label(node, name)
@@ -147,12 +157,32 @@ def person_triples(people: dict[str, Person], authors: Iterable[str], iris: Iris
 
 
 def corpus_people(entries: Iterable[Entry]) -> dict[str, Person]:
-    """Researchers by slug; the first spelling met wins the label."""
+    """Researchers by slug; the first spelling met wins."""
     people: dict[str, Person] = {}
     for entry in entries:
         for person in entry.researchers:
             people.setdefault(person.slug, person)
     return people
+
+
+def entry_graph_triples(entry: Entry, iris: Iris, people: dict[str, Person]) -> list[Triple]:
+    """Everything one entry states: its triples, the reverse of its symmetric relations, and
+    the descriptions of the people it names (`people`: canonical spelling per person slug).
+
+    Each entry's statements live in its own named graph, so removing or replacing an entry
+    drops exactly what it stated; a person, tool or work described by two entries survives
+    the removal of one of them.
+    """
+    triples = list(entry_triples(entry, iris))
+    for rel in entry.related:
+        if rel.relation in SYMMETRIC_RELATIONS:
+            triples.append((iris.entry(rel.target), LTG[rel.relation], iris.entry(entry.slug)))
+    named = [people.get(p.slug, p) for p in entry.researchers]
+    authors = [a for w in entry.works for a in w.authors]
+    researcher_slugs = {p.slug for p in people.values()}
+    triples.extend(person_triples(named, [a for a in authors if slugify(a) not in researcher_slugs],
+                                  iris))
+    return triples
 
 
 def new_graph() -> Graph:
@@ -165,23 +195,61 @@ def new_graph() -> Graph:
     return graph
 
 
-def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> Graph:
-    """The whole graph: the ontology plus every entry's triples."""
-    graph = new_graph()
-    triples: list[Triple] = []
+def _ox(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def _quads(triples: Iterable[Triple], graph_iri: str) -> list[ox.Quad]:
+    name = ox.NamedNode(graph_iri)
+    return [ox.Quad(_ox(s), _ox(p), _ox(o), name) for s, p, o in triples]  # type: ignore[arg-type]
+
+
+def build_dataset(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> ox.Store:
+    """The ontology and every entry, each in its own named graph."""
+    store = ox.Store()
     if with_ontology:
-        triples.extend(load_ontology())  # type: ignore[arg-type]
+        store.extend(_quads(load_ontology(), iris.ontology_graph))  # type: ignore[arg-type]
     people = corpus_people(entries)
-    authors = {a for e in entries for w in e.works for a in w.authors}
-    triples.extend(person_triples(people, sorted(authors), iris))
     for entry in entries:
-        triples.extend(entry_triples(entry, iris))
-        for rel in entry.related:
-            if rel.relation in SYMMETRIC_RELATIONS:
-                triples.append((iris.entry(rel.target), LTG[rel.relation], iris.entry(entry.slug)))
-    # One bulk insert into Oxigraph instead of a Python call per triple.
-    graph.addN((s, p, o, graph) for s, p, o in triples)
+        store.extend(_quads(entry_graph_triples(entry, iris, people), iris.entry_graph(entry.slug)))
+    return store
+
+
+def replace_entries(store: ox.Store, entries: list[Entry], iris: Iris, people: dict[str, Person]) -> None:
+    """Drop what the given entries stated before, if anything, and add what they state now."""
+    for entry in entries:
+        graph = ox.NamedNode(iris.entry_graph(entry.slug))
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+        store.extend(_quads(entry_graph_triples(entry, iris, people), graph.value))
+
+
+def remove_entries(store: ox.Store, slugs: Iterable[str], iris: Iris) -> None:
+    for slug in slugs:
+        graph = ox.NamedNode(iris.entry_graph(slug))
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+
+
+def union_graph(store: ox.Store) -> Graph:
+    """The served graph: the distinct triples of all named graphs, as the default graph."""
+    graph = new_graph()
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    oxstore(graph).extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     return graph
+
+
+def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> Graph:
+    """The whole graph (ontology and entries) as one rdflib graph."""
+    return union_graph(build_dataset(entries, iris, with_ontology=with_ontology))
 
 
 def oxstore(graph: Graph) -> ox.Store:
@@ -202,6 +270,16 @@ def load_graph(path: Path) -> Graph:
     graph = new_graph()
     oxstore(graph).bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
     return graph
+
+
+def save_dataset(store: ox.Store, path: Path) -> None:
+    store.dump(str(path), format=ox.RdfFormat.N_QUADS)
+
+
+def load_dataset(path: Path) -> ox.Store:
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    return store
 
 
 def count_triples(graph: Graph) -> int:

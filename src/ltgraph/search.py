@@ -8,23 +8,21 @@ changes made from the CLI without a restart.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import numpy as np
 from rdflib import Graph
 
-from . import __version__
 from .config import Settings
 from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
-from .datadir import MANIFEST, DataDir, Manifest, acquire
+from .curation import Current, Progress, Report, Writer
+from .datadir import MANIFEST, DataDir, Manifest
 from .errors import DataDirError, NotFoundError, QueryError, ValidationError
-from .graph import Iris, build_graph, count_triples, load_graph, run_query, save_graph, validate_graph
+from .graph import Iris, build_graph, count_triples, load_graph, run_query, validate_graph
 from .encoders import Encoder, QueryCache, make_encoder
-from .index import IndexInfo, PassageIndex, corpus_passages
+from .index import IndexInfo, PassageIndex
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
@@ -34,20 +32,6 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "jsonld": ("ox-json-ld", "application/ld+json"),
     "xml": ("ox-xml", "application/rdf+xml"),
 }
-
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What `build` produced, for the CLI summary and the tests."""
-
-    generation: str
-    entries: int
-    researchers: int
-    triples: int
-    passages: int
-    seconds: float
 
 
 @dataclass
@@ -80,115 +64,51 @@ class Service:
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
         self._pool: Any = None
+        self.writer = Writer(settings, self.iris, self.datadir, self.encoder, self._writer_view)
 
     # ------------------------------------------------------------------ building
 
-    def bundled_files(self) -> list[Path]:
-        return entry_files(self.settings.corpus_dir)
-
     def source_files(self) -> list[Path]:
         """The effective corpus: bundled files, minus removals, overlaid by the user's files."""
-        files = {p.stem: p for p in self.bundled_files()}
-        name = self.datadir.current_name()
-        if name is not None and (self.datadir.generations / name / MANIFEST).is_file():
-            current = self.datadir.generations / name
-            manifest = Manifest.read(current / MANIFEST)
-            for slug in manifest.removed:
-                files.pop(slug, None)
-            for slug in manifest.user_entries:
-                files[slug] = current / "corpus" / f"{slug}.md"
-        return [files[k] for k in sorted(files)]
+        return self.writer.source_files()
 
     def is_stale(self) -> bool:
         """True when there is no usable generation or the sources changed since it was built."""
         try:
             manifest = self.datadir.manifest()
-        except Exception:
+        except DataDirError:
             return True
         return (manifest.corpus_hash != corpus_hash(self.source_files())
-                or manifest.base_iri != self.settings.base_iri)
+                or manifest.base_iri != self.settings.base_iri
+                or manifest.extra.get("index", {}).get("model") != self.encoder.name)
 
-    def build(self, progress: Progress | None = None) -> BuildReport:
+    def build(self, progress: Progress | None = None) -> Report:
         """Rebuild everything from the corpus into a new generation and switch to it.
 
         Always repairs: whatever state the data directory is in, the result is consistent.
         """
-        started = time.perf_counter()
-        with acquire(self.datadir.lock(), "ltgraph build"):
-            files = self.source_files()
-            user, removed = self._overlay()
-            entries = load_corpus(files, self.settings.max_entry_bytes)
-            _progress(progress, "parsed", len(entries), len(entries))
-            graph = build_graph(entries, self.iris)
-            _progress(progress, "graph", len(entries), len(entries))
-            problems = validate_graph(graph, self.iris)
-            if problems:
-                raise ValidationError(f"{len(problems)} SHACL violation(s)", problems)
-            _progress(progress, "validated", len(entries), len(entries))
-            name, staging = self.datadir.new_generation()
-            try:
-                (staging / "corpus").mkdir()
-                for path in files:
-                    shutil.copyfile(path, staging / "corpus" / path.name)
-                save_graph(graph, staging / "graph.nt")
-                index = self._build_index(entries, progress)
-                index.save(staging)
-                n_passages = len(index.records)
-                manifest = Manifest(
-                    generation=name, created=time.time(), base_iri=self.settings.base_iri,
-                    corpus_hash=corpus_hash(files), bundled_hash=corpus_hash(self.bundled_files()),
-                    entries=len(entries), triples=count_triples(graph), passages=n_passages,
-                    user_entries=user, removed=removed,
-                    extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
-                (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
-                self.datadir.publish(name, staging)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            _progress(progress, "published", len(entries), len(entries))
-        self._loaded = None
-        people = {p.slug for e in entries for p in e.researchers}
-        return BuildReport(name, len(entries), len(people), manifest.triples, n_passages,
-                           time.perf_counter() - started)
+        return self.writer.build(progress)
 
-    def _build_index(self, entries: list[Entry], progress: Progress | None) -> PassageIndex:
-        """Embed the passages, reusing the live generation's vectors for unchanged text."""
-        items = corpus_passages(entries)
-        known = self._reusable_vectors()
-        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
-        fresh: dict[str, np.ndarray] = {}
-        # Large chunks keep sentence-transformers' length sorting effective (less padding)
-        # while still reporting progress.
-        chunk = 256
-        for start in range(0, len(missing), chunk):
-            rows = missing[start:start + chunk]
-            vectors = self.encoder.encode([items[i][1] for i in rows])
-            for i, vector in zip(rows, vectors):
-                fresh[items[i][0].digest] = vector
-            _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
-        dim = self.encoder.dim
-        matrix = np.zeros((len(items), dim), dtype=np.float32)
-        for i, (record, _, _) in enumerate(items):
-            matrix[i] = fresh.get(record.digest, known.get(record.digest))
-        return PassageIndex.build(items, matrix)
+    def add(self, paths: list[Path], replace: bool = False, dry_run: bool = False) -> Report:
+        """Add (or replace) entries from files in one all-or-nothing change."""
+        return self.writer.add(paths, replace_existing=replace, dry_run=dry_run)
 
-    def _reusable_vectors(self) -> dict[str, np.ndarray]:
-        """digest -> vector from the live generation, when it was built with the same model."""
+    def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
+        """Remove an entry, its items, passages, vectors and now-unreferenced people."""
+        return self.writer.remove(slug, force=force, dry_run=dry_run)
+
+    def _writer_view(self) -> Current | None:
+        """What the writer needs of the live generation (None when there is none)."""
+        if self.datadir.current_name() is None:
+            return None
         try:
             state = self._state()
-        except Exception:  # no or unusable live generation: embed everything
-            return {}
-        if state.manifest.extra.get("index", {}).get("model") != self.encoder.name:
-            return {}
-        vectors = state.index.vectors.vectors
-        return {r.digest: vectors[i] for i, r in enumerate(state.index.records) if r.digest}
-
-    def _overlay(self) -> tuple[list[str], list[str]]:
-        try:
-            manifest = self.datadir.manifest()
-        except Exception:
-            return [], []
-        return list(manifest.user_entries), list(manifest.removed)
+        except DataDirError:
+            # An index of another model (or a damaged one) is rebuilt; the corpus still counts.
+            path = self.datadir.current()
+            entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
+            return Current(path, Manifest.read(path / MANIFEST), {e.slug: e for e in entries}, None)
+        return Current(state.path, state.manifest, state.entries, state.index)
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""
