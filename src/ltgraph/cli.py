@@ -35,6 +35,11 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from None
         except ValueError as exc:  # bad configuration values
             raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: still one line, never a traceback
+            raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); "
+                                       "please report it") from None
 
     return wrapper
 
@@ -90,6 +95,107 @@ def build(ctx: click.Context, if_stale: bool) -> None:
     click.echo(f"built {report.generation} in {report.seconds:.1f} s: {report.entries} entries, "
                f"{report.researchers} researchers, {report.triples} triples, "
                f"{report.passages} passages -> {service.settings.data_dir}")
+
+
+def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
+    what = []
+    for label, slugs in (("added", report.added), ("replaced", report.replaced),
+                         ("removed", report.removed)):
+        if slugs:
+            what.append(f"{label} {', '.join(slugs)}")
+    prefix = "dry run, nothing written: would have " if report.dry_run else ""
+    click.echo(f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
+               f"{report.passages} passages"
+               + ("" if report.dry_run else f", {report.triples} triples; embedded "
+                  f"{report.embedded} passage(s) in {report.seconds:.1f} s -> {report.generation}"))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(["theory", "model"]), default="theory",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [default: ./{slug}.md]. Never overwrites.")
+@_fail_cleanly
+def new(name: str, type_: str, output: Path | None) -> None:
+    """Write a template for a new entry, with guidance comments, ready to edit."""
+    from .corpus import slugify, template
+
+    text = template(name, type_)
+    target = output or Path(f"{slugify(name)}.md")
+    try:
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{target} already exists; choose another file with -o") from None
+    click.echo(f"wrote {target}; edit it, then `ltgraph validate-file {target}` and "
+               f"`ltgraph add {target}`")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace entries that already exist.")
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.pass_context
+@_fail_cleanly
+def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: bool) -> None:
+    """Add entries from FILES in one transaction (all or nothing), live at once."""
+    report = _service(ctx).add(list(files), replace=replace, dry_run=dry_run)
+    _report_change(report, "added")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.pass_context
+@_fail_cleanly
+def update(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Replace existing entries from FILES (same as `add --replace`)."""
+    report = _service(ctx).add(list(files), replace=True, dry_run=dry_run)
+    _report_change(report, "replaced")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--force", is_flag=True, help="Also remove other entries' links to this one.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+@click.pass_context
+@_fail_cleanly
+def remove(ctx: click.Context, slug: str, force: bool, dry_run: bool) -> None:
+    """Remove an entry with its items, passages, vectors and unreferenced people."""
+    report = _service(ctx).remove(slug, force=force, dry_run=dry_run)
+    _report_change(report, "removed")
+
+
+@cli.command("validate-file")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def validate_file(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Check entry files against the format, the live corpus and the shapes (writes nothing)."""
+    service = _service(ctx)
+    existing = {e.slug for e in service.entries()}
+    new = [f for f in files if f.stem not in existing]
+    replacing = [f for f in files if f.stem in existing]
+    for group, replace in ((new, False), (replacing, True)):
+        if group:
+            service.add(group, replace=replace, dry_run=True)
+    click.echo("valid")
+
+
+@cli.command()
+@click.pass_context
+@_fail_cleanly
+def doctor(ctx: click.Context) -> None:
+    """Check that corpus, graph and indexes agree; say how to repair. Exit 1 on a problem."""
+    rows = _service(ctx).doctor()
+    for check, ok, detail in rows:
+        click.echo(f"{'ok  ' if ok else 'FAIL'}  {check:<15} {detail}")
+    if not all(ok for _, ok, _ in rows):
+        raise click.ClickException("the data directory needs repair: run `ltgraph build`")
 
 
 @cli.command("list")

@@ -167,7 +167,7 @@ def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> 
     meta = _load_yaml("\n".join(front_lines), path)
     where = _KeyLines(front_lines, path)
     fm = _front_matter(meta, where, path if check_name else None)
-    sections = _parse_body(lines, end + 1, path)
+    sections = _parse_body(_strip_comments(lines, end + 1), end + 1, path)
 
     for heading in REQUIRED_SECTIONS:
         if heading not in sections:
@@ -179,6 +179,9 @@ def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> 
                           line=overview[1][0].line)
     if not overview[0]:
         raise CorpusError("section '## Overview' is empty", path=path, line=overview_line)
+    if any(p.startswith("TODO") for p in overview[0]):
+        raise CorpusError("'## Overview' still has template placeholder text (TODO)", path=path,
+                          line=overview_line)
     items: list[Item] = []
     for heading, (line, (loose, section_items)) in sections.items():
         if loose:
@@ -190,6 +193,13 @@ def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> 
     items.sort(key=lambda i: KINDS.index(i.kind))
     _check_researchers(fm["researchers"], [i for i in items if i.kind == "researcher"], where, path)
     return Entry(overview=tuple(overview[0]), items=tuple(items), path=path, **fm)
+
+
+def _strip_comments(lines: list[str], start: int) -> list[str]:
+    """Blank out `<!-- … -->` guidance comments in the body, keeping line numbers."""
+    body = "\n".join(lines[start:])
+    body = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), body, flags=re.S)
+    return lines[:start] + body.split("\n")
 
 
 def _load_yaml(text: str, path: str | None) -> dict[str, Any]:
@@ -414,6 +424,9 @@ def _make_item(kind: str, title: str, paragraphs: list[str], line: int, path: st
             paragraphs.pop()
     if not paragraphs:
         raise CorpusError(f"item '{title}' has no text", path=path, line=line)
+    if any(p.startswith("TODO") for p in paragraphs) or title.startswith("TODO"):
+        raise CorpusError(f"item '{title}' still has template placeholder text (TODO)",
+                          path=path, line=line)
     return Item(kind=kind, title=title, paragraphs=tuple(paragraphs), tools=tools,
                 resource_type=resource_type, line=line)
 
@@ -553,6 +566,83 @@ def write_entry(entry: Entry) -> str:
             if item.resource_type:
                 out[-1:] = [f"Type: {item.resource_type}", ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------- template
+
+
+def template(name: str, entry_type: str = "theory") -> str:
+    """A filled-in skeleton of a new entry with guidance comments, for `ltgraph new`.
+
+    It does not validate until every TODO is replaced: adding a half-written entry by
+    accident is refused.
+    """
+    slug = slugify(name)
+    if not slug:
+        raise CorpusError(f"cannot make an id from the name {name!r}")
+    if entry_type not in ENTRY_TYPES:
+        raise CorpusError(f"type {entry_type!r} is not one of {', '.join(ENTRY_TYPES)}")
+    quoted = yaml.safe_dump(name, default_style='"').strip()
+    return f"""---
+# Front matter (YAML). Fields and rules: docs/corpus-format.md
+id: {slug}                 # the slug: lowercase letters, digits, hyphens
+name: {quoted}
+type: {entry_type}                 # theory | model
+aliases: []                  # other names people search by, e.g. [British spelling, acronym]
+year: 2000                   # TODO: year of the seminal publication
+researchers:                 # each needs a '### Name' item under Key Researchers
+  - name: TODO Researcher Name
+seminal_works:               # real publications only: authors, year, title, venue
+  - authors: [TODO Researcher Name]
+    year: 2000
+    title: "TODO: title of the seminal work"
+    venue: "TODO: journal, volume(issue), pages — or publisher"
+related:                     # at least two; relation: buildsOn | contrastsWith | relatedTo | influencedBy
+  - {{id: constructivism, relation: relatedTo}}
+sources: []
+---
+
+## Overview
+
+<!-- At least 150 words: the core claim, how learning is seen, historical context. -->
+TODO: write the overview.
+
+## Key Researchers
+
+### TODO Researcher Name
+
+<!-- One item per researcher: a paragraph on their contribution. -->
+TODO: describe this researcher's contribution.
+
+## Key Concepts
+
+<!-- At least two '###' items. -->
+### TODO Concept
+
+TODO: explain the concept.
+
+## Implications for Instructional Design
+
+<!-- At least three: what a designer does differently. An item may end with a line
+     'Tools: a, b' naming tools it recommends. -->
+### TODO Implication
+
+TODO: describe what a designer does differently.
+
+## Strengths
+
+<!-- At least two. -->
+### TODO Strength
+
+TODO: describe the strength.
+
+## Limitations
+
+<!-- At least two, including the main published criticisms. -->
+### TODO Limitation
+
+TODO: describe the limitation.
+"""
 
 
 # --------------------------------------------------------------------------- passages

@@ -179,6 +179,63 @@ class Writer:
             return self._publish(list(after.values()), corpus, store, user, removed, None, started,
                                  removed=[slug], replaced=referring)
 
+    # ------------------------------------------------------------------ doctor
+
+    def doctor(self) -> list[tuple[str, bool, str]]:
+        """Check that corpus, graph and indexes of the live generation agree.
+
+        Returns (check, passed, detail) rows; every failure's detail says how to repair.
+        """
+        from .graph import load_graph, run_query
+        from .index import IndexInfo
+
+        repair = "run `ltgraph build` to repair"
+        rows: list[tuple[str, bool, str]] = []
+        try:
+            path = self.datadir.current()
+            manifest = Manifest.read(path / MANIFEST)
+        except DataDirError as exc:
+            return [("live generation", False, str(exc))]
+        rows.append(("live generation", True, path.name))
+        files = entry_files(path / "corpus")
+        try:
+            entries = load_corpus(files, self.settings.max_entry_bytes)
+            ok = len(entries) == manifest.entries and corpus_hash(files) == manifest.corpus_hash
+            rows.append(("corpus", ok, f"{len(entries)} entries" if ok else
+                         f"{len(entries)} entries / hash differ from the manifest; {repair}"))
+        except ValidationError as exc:
+            rows.append(("corpus", False, f"{exc}: {'; '.join(exc.problems[:3])}; {repair}"))
+        try:
+            graph = load_graph(path / "graph.nt")
+            triples = count_triples(graph)
+            union = count_triples(union_graph(load_dataset(path / "graph.nq")))
+            ok = triples == manifest.triples == union
+            rows.append(("graph", ok, f"{triples} triples" if ok else
+                         f"{triples} triples served, {union} in the entry graphs, manifest says "
+                         f"{manifest.triples}; {repair}"))
+            keys = {r["p"].value for r in run_query(graph, "SELECT ?p WHERE { ?p a ltg:Passage }")}
+        except (OSError, SyntaxError) as exc:
+            rows.append(("graph", False, f"unreadable graph ({exc}); {repair}"))
+            keys = set()
+        info = manifest.extra.get("index") or {}
+        try:
+            index = PassageIndex.load(path, IndexInfo(**info))
+            indexed = {f"{self.iris.base}id/theory/{r.key}" for r in index.records}
+            ok = keys == indexed and index.keywords.size == len(index.records) == index.vectors.size
+            detail = (f"{len(indexed)} passages, vectors and keyword documents" if ok else
+                      f"{len(keys)} passages in the graph, {len(indexed)} indexed, "
+                      f"{index.vectors.size} vectors, {index.keywords.size} keyword documents; {repair}")
+            rows.append(("search index", ok, detail))
+        except (DataDirError, TypeError) as exc:
+            rows.append(("search index", False, f"{exc}" if "ltgraph build" in str(exc) else f"{exc}; {repair}"))
+        ok = info.get("model") == self.encoder.name
+        rows.append(("model", ok, info.get("model", "?") if ok else
+                     f"index built with {info.get('model')!r}, configured {self.encoder.name!r}; {repair}"))
+        fresh = corpus_hash(self.source_files()) == manifest.corpus_hash
+        rows.append(("sources", fresh, "up to date" if fresh else
+                     f"the bundled corpus changed since this generation was built; {repair}"))
+        return rows
+
     # ------------------------------------------------------------------ checks
 
     def _read_new(self, paths: list[Path]) -> tuple[list[Entry], dict[str, bytes]]:
@@ -208,15 +265,16 @@ class Writer:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
 
     def _check_shapes(self, new: list[Entry], after: dict[str, Entry]) -> None:
-        """SHACL on the new entries' own statements, with every entry's type for references."""
+        """SHACL on the new entries' own statements, plus the bare existence of every entry
+        (typed `ltg:Entry`, which no shape targets) so that related links resolve."""
         from rdflib import RDF
 
-        from .ontology import ENTRY_CLASSES
+        from .ontology import LTG
 
-        store = build_dataset(new, self.iris)
-        graph = union_graph(store)
-        for entry in after.values():
-            graph.add((self.iris.entry(entry.slug), RDF.type, ENTRY_CLASSES[entry.type]))
+        graph = union_graph(build_dataset(new, self.iris))
+        new_slugs = {e.slug for e in new}
+        for slug in after.keys() - new_slugs:
+            graph.add((self.iris.entry(slug), RDF.type, LTG.Entry))
         problems = validate_graph(graph, self.iris)
         if problems:
             raise ValidationError(f"{len(problems)} SHACL violation(s); nothing was changed", problems)
@@ -247,8 +305,8 @@ class Writer:
         return {slug: changed.get(slug, current.path / "corpus" / f"{slug}.md") for slug in after}
 
     def _publish(self, entries: list[Entry], corpus: dict[str, bytes | Path], store: ox.Store,
-                 user: list[str], removed: list[str], progress: Progress | None, started: float,
-                 **changes: list[str]) -> Report:
+                 user_entries: list[str], removed_bundled: list[str], progress: Progress | None,
+                 started: float, **changes: list[str]) -> Report:
         entries = sorted(entries, key=lambda e: e.slug)
         name, staging = self.datadir.new_generation()
         try:
@@ -269,7 +327,7 @@ class Writer:
                 generation=name, created=time.time(), base_iri=self.settings.base_iri,
                 corpus_hash=corpus_hash(files), bundled_hash=corpus_hash(entry_files(self.settings.corpus_dir)),
                 entries=len(entries), triples=count_triples(graph), passages=len(index.records),
-                user_entries=sorted(user), removed=sorted(removed),
+                user_entries=sorted(user_entries), removed=sorted(removed_bundled),
                 extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
             self.datadir.publish(name, staging)

@@ -12,6 +12,7 @@ Encoders live in `encoders.py`; importing this module loads nothing heavy.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -85,11 +86,18 @@ _SPELLING = [
 
 def normalise_spelling(text: str) -> str:
     """Lowercase and map common British spellings to American ones (for keyword matching)."""
-    text = text.lower()
-    for pattern, replacement in _SPELLING:
-        text = pattern.sub(replacement, text)
-    return text
+    return _WORD_RE.sub(lambda m: _american(m.group(0)), text.lower())
 
+
+_WORD_RE = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=65536)
+def _american(word: str) -> str:
+    # Word by word with a cache: the vocabulary is small, so each rule runs once per word.
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _stemmer():  # noqa: ANN202

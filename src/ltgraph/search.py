@@ -97,6 +97,10 @@ class Service:
         """Remove an entry, its items, passages, vectors and now-unreferenced people."""
         return self.writer.remove(slug, force=force, dry_run=dry_run)
 
+    def doctor(self) -> list[tuple[str, bool, str]]:
+        """Whether corpus, graph and indexes agree; each failure says how to repair."""
+        return self.writer.doctor()
+
     def _writer_view(self) -> Current | None:
         """What the writer needs of the live generation (None when there is none)."""
         if self.datadir.current_name() is None:
