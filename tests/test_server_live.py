@@ -27,10 +27,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live(bundled_service):
+def live_data_dir(bundled_service, tmp_path_factory):
+    """A copy of the bundled data directory, so that adds here do not leak into other tests."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(bundled_service.settings.data_dir, target, symlinks=True)
+    return target
+
+
+@pytest.fixture(scope="module")
+def live(live_data_dir):
     port = free_port()
-    env = {**os.environ, "LTGRAPH_DATA_DIR": str(bundled_service.settings.data_dir),
-           "LTGRAPH_SPARQL_TIMEOUT": "2"}
+    env = {**os.environ, "LTGRAPH_DATA_DIR": str(live_data_dir), "LTGRAPH_SPARQL_TIMEOUT": "2"}
     process = subprocess.Popen([sys.executable, "-m", "ltgraph", "serve", "--port", str(port),
                                 "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -230,6 +239,38 @@ def test_dereference_on_the_live_server(live) -> None:
     assert status == 200 and headers["Vary"] == "Accept" and b"Connectivism" in body
     status, headers, body = get(live + "/id/person/george-siemens", Accept="text/html")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
+
+
+def test_running_server_sees_an_add_and_a_remove(live, live_data_dir) -> None:
+    """Every worker answers from the new state within 2 s of the CLI finishing."""
+    import json
+
+    from .conftest import TESTS
+
+    def theories_found() -> set[str]:
+        _, _, body = get(live + "/api/search?q=points+badges+leaderboards+gamification&k=5")
+        return {h["theory"] for h in json.loads(body)["results"]}
+
+    def cli(*args: str) -> None:
+        run = subprocess.run([sys.executable, "-m", "ltgraph", "--data-dir", str(live_data_dir), *args],
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+
+    assert "gamification" not in theories_found()
+    cli("add", str(TESTS / "data" / "new" / "gamification.md"))
+    finished = time.monotonic()
+    # several requests, so that both workers are asked
+    while not all("gamification" in theories_found() for _ in range(4)):
+        assert time.monotonic() - finished < 2.0, "the server did not pick up the add in 2 s"
+        time.sleep(0.05)
+    status, _, body = get(live + "/api/theories/gamification")
+    assert status == 200 and b"Karl M. Kapp" in body
+    cli("remove", "gamification")
+    finished = time.monotonic()
+    while any("gamification" in theories_found() for _ in range(4)):
+        assert time.monotonic() - finished < 2.0, "the server did not pick up the removal in 2 s"
+        time.sleep(0.05)
+    assert get(live + "/api/theories/gamification")[0] == 404
 
 
 # ------------------------------------------------------------------ schemathesis
