@@ -23,7 +23,7 @@ the ONNX export are timed once, separately, and excluded from everything else):
 - `Service.build()` once (parse, graph, SHACL, embedding every passage, writing the
   generation); progress lines are printed while it runs;
 - `service.warm_up()` (live generation + model + one query), then, with
-  `tests/data/new/gamification.md` (a valid new entry, 7 passages):
+  `tests/data/new/gamification.md` (a valid new entry):
   - `service.add([file])`, `--runs` times (default 3), the entry removed with
     `service.remove(slug)` after each run; those removes are the remove samples;
   - `service.add([variant], replace=True)`, `--runs` times, alternating between two variants
@@ -178,51 +178,71 @@ class Stages:
         self.seconds: dict[str, list[float]] = defaultdict(list)
         self._current: dict[str, float] = defaultdict(float)
         self._depth = 0
+        self._parts: dict[str, str] = {}
         self._undo: list[Callable[[], None]] = []
 
-    def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _wrap(self, label: str, fn: Callable[..., Any], part_of: str | None = None) -> Callable[..., Any]:
+        """Time `fn` as stage `label`; with `part_of`, as a part of that (outer) stage."""
+        if part_of is not None:
+            self._parts[label] = part_of
+
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            if self._depth:  # inside another timed stage: it counts there, not twice
+            if self._depth and part_of is None:  # inside another stage: it counts there
                 return fn(*args, **kwargs)
-            self._depth += 1
+            self._depth += part_of is None
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self._current[label] += time.perf_counter() - start
-                self._depth -= 1
+                self._depth -= part_of is None
 
         return timed
 
-    def patch(self, owner: Any, name: str, label: str) -> None:
-        """Wrap a plain function of a module or an instance method of a class."""
+    def patch(self, owner: Any, name: str, label: str, part_of: str | None = None) -> None:
+        """Wrap a function of a module, or a method or classmethod of a class."""
         original = vars(owner).get(name)
-        if not callable(original) or isinstance(original, (classmethod, staticmethod)):
+        if isinstance(original, classmethod):
+            wrapped: Any = classmethod(self._wrap(label, original.__func__, part_of))
+        elif callable(original) and not isinstance(original, staticmethod):
+            wrapped = self._wrap(label, original, part_of)
+        else:
             print(f"  (stage {label!r}: {owner.__name__}.{name} not found; not timed)")
             return
-        setattr(owner, name, self._wrap(label, original))
+        setattr(owner, name, wrapped)
         self._undo.append(lambda: setattr(owner, name, original))
+
+    def patch_instance(self, obj: Any, name: str, label: str, part_of: str | None = None) -> None:
+        """Wrap a method of one object (an instance attribute shadowing the class's)."""
+        had_own = name in vars(obj)
+        original = getattr(obj, name, None)
+        if original is None:
+            print(f"  (stage {label!r}: {type(obj).__name__}.{name} not found; not timed)")
+            return
+        setattr(obj, name, self._wrap(label, original, part_of))
+        self._undo.append(lambda: setattr(obj, name, original) if had_own else delattr(obj, name))
 
     def instrument(self, service: Service) -> None:
         from ltgraph import curation, datadir, index
 
         writer = service.writer
-        # Bound method stored on the writer at construction: wrap the instance attribute.
-        if "_current" in writer.__dict__:
-            original = writer._current
-            writer._current = self._wrap("load live generation", original)
-            self._undo.append(lambda: setattr(writer, "_current", original))
+        # The live-generation view is a bound method stored on the writer at construction.
+        self.patch_instance(writer, "_current", "load live generation")
         self.patch(curation.Writer, "_read_new", "read new file")
         self.patch(curation.Writer, "_check_references", "check references")
         self.patch(curation.Writer, "_check_shapes", "SHACL on new entry")
         self.patch(curation, "_load_dataset", "load graph.nq")
         self.patch(curation, "replace_entries", "replace entry graphs")
-        self.patch(curation, "_carry_corpus", "carry corpus files")
+        self.patch(curation.Writer, "_carry_corpus", "carry corpus files")
         self.patch(curation, "save_dataset", "write graph.nq")
         self.patch(curation, "union_graph", "union graph")
         self.patch(curation, "save_graph", "write graph.nt")
-        self.patch(curation.Writer, "_index", "index (embed new only)")
+        index_stage = "index (embed new, rebuild indexes)"
+        self.patch(curation.Writer, "_index", index_stage)
+        self.patch(curation, "corpus_passages", "passages + digests of all entries", index_stage)
+        self.patch_instance(service.encoder, "encode", "embedding the new passages", index_stage)
+        self.patch(index.PassageIndex, "build", "FAISS + BM25 rebuild", index_stage)
         self.patch(index.PassageIndex, "save", "write index files")
         self.patch(curation, "count_triples", "count triples")
         self.patch(curation, "corpus_hash", "corpus hashes")
@@ -243,15 +263,21 @@ class Stages:
 
     def rows(self) -> list[list[str]]:
         total = statistics.median(self.seconds["total"])
-        labels = [k for k in self.seconds if k != "total"]
+
+        def share(seconds: float) -> str:
+            return f"{100 * seconds / total:.0f} %"
+
         rows = []
         staged = 0.0
-        for label in labels:
+        for label in [k for k in self.seconds if k != "total" and k not in self._parts]:
             median = statistics.median(self.seconds[label])
             staged += median
-            rows.append([label, f"{median * 1000:,.0f}", f"{100 * median / total:.0f} %"])
-        rows.append(["other (parsing, manifest, ...)", f"{max(0.0, total - staged) * 1000:,.0f}",
-                     f"{100 * max(0.0, total - staged) / total:.0f} %"])
+            rows.append([label, f"{median * 1000:,.0f}", share(median)])
+            for part in [p for p, outer in self._parts.items() if outer == label and p in self.seconds]:
+                median = statistics.median(self.seconds[part])
+                rows.append([f"  of which {part}", f"{median * 1000:,.0f}", share(median)])
+        rest = max(0.0, total - staged)
+        rows.append(["other (lock, manifest, ...)", f"{rest * 1000:,.0f}", share(rest)])
         rows.append(["total (median add)", f"{total * 1000:,.0f}", "100 %"])
         return rows
 

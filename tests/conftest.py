@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -93,3 +99,50 @@ class FakeEncoder:
 @pytest.fixture
 def fake_encoder() -> FakeEncoder:
     return FakeEncoder()
+
+
+# --------------------------------------------------------------------------- live server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_data_dir(bundled_service, tmp_path_factory):
+    """A copy of the bundled data directory, so that adds here do not leak into other tests."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(bundled_service.settings.data_dir, target, symlinks=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def live(live_data_dir):
+    port = free_port()
+    env = {**os.environ, "LTGRAPH_DATA_DIR": str(live_data_dir), "LTGRAPH_SPARQL_TIMEOUT": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "ltgraph", "serve", "--port", str(port),
+                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode())
+            time.sleep(0.5)
+    else:
+        process.kill()
+        raise RuntimeError("server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,48 +17,6 @@ import pytest
 
 pytestmark = pytest.mark.slow
 CONNECTIVISM = "https://w3id.org/ltgraph/id/theory/connectivism"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def live_data_dir(bundled_service, tmp_path_factory):
-    """A copy of the bundled data directory, so that adds here do not leak into other tests."""
-    import shutil
-
-    target = tmp_path_factory.mktemp("live") / "data"
-    shutil.copytree(bundled_service.settings.data_dir, target, symlinks=True)
-    return target
-
-
-@pytest.fixture(scope="module")
-def live(live_data_dir):
-    port = free_port()
-    env = {**os.environ, "LTGRAPH_DATA_DIR": str(live_data_dir), "LTGRAPH_SPARQL_TIMEOUT": "2"}
-    process = subprocess.Popen([sys.executable, "-m", "ltgraph", "serve", "--port", str(port),
-                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            time.sleep(0.5)
-    else:
-        process.kill()
-        raise RuntimeError("server did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def get(url: str, **headers: str) -> tuple[int, dict, bytes]:

@@ -14,8 +14,8 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .config import Settings
-from .errors import LtgraphError, NotFoundError, QueryError
+from ..config import Settings
+from ..errors import LtgraphError, NotFoundError, QueryError
 
 log = logging.getLogger("ltgraph.api")
 
@@ -48,13 +48,14 @@ PUBLIC_PREFIXES = ("/api/", "/sparql", "/id/", "/ontology", "/openapi.json")
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Application factory; the service lives in `app.extensions["ltgraph"]`."""
-    from .search import Service
+    from ..search import Service
 
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app = Flask(__name__, template_folder="../web/templates", static_folder="../web/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["ltgraph"] = Service(settings or Settings.from_env())
     app.register_blueprint(_api_routes(app))
+    app.register_blueprint(_page_routes())
     _register_errors(app)
     app.after_request(_headers)
     return app
@@ -64,8 +65,20 @@ def service() -> Any:
     return current_app.extensions["ltgraph"]
 
 
+def wants_html() -> bool:
+    """A browser asking for a page (not the JSON API, not a SPARQL client)."""
+    if request.path.startswith("/api/") or request.path == "/openapi.json":
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "application/problem+json",
+                                                "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document (or, for a browser, the same message as a page)."""
+    if wants_html():
+        page = render_template("error.html", status=status, title=title, detail=detail)
+        return Response(page, status=status, mimetype="text/html")
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
     response = jsonify(body)
     response.status_code = status
@@ -91,6 +104,10 @@ def _register_errors(app: Flask) -> None:
         return problem(500, "Internal Server Error", "the server failed to answer; the error "
                        "has been logged")
 
+    @app.errorhandler(404)
+    def not_found(exc: HTTPException) -> Response:
+        return problem(404, "Not Found", "there is no page at this address")
+
 
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
@@ -109,7 +126,7 @@ def _headers(response: Response) -> Response:
 def _api_routes(app: Flask) -> Any:
     from flask import Blueprint
 
-    from .openapi import openapi_document
+    from ..openapi import openapi_document
 
     bp = Blueprint("api", __name__)
 
@@ -164,6 +181,14 @@ def _api_routes(app: Flask) -> Any:
 
     @bp.get("/id/<path:rest>")
     def resource(rest: str) -> Response:
+        parts = rest.split("/")
+        if len(parts) == 2 and parts[0] in ("theory", "person") and _best_is_html():
+            from .pages import person_page, theory_page
+
+            page = theory_page(parts[1]) if parts[0] == "theory" else person_page(parts[1])
+            response = Response(page, mimetype="text/html")
+            response.headers["Vary"] = "Accept"
+            return response
         return _describe(f"id/{rest}")
 
     @bp.get("/ontology")
@@ -197,7 +222,7 @@ def _search(q: Any, k: Any, theory: Any, kind: Any, type_: Any) -> Response:
 
 def _sparql() -> Response:
     """SPARQL 1.1 Protocol: GET ?query=, POST form, POST application/sparql-query."""
-    from .sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
+    from ..sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
 
     if request.method == "POST":
         mimetype = request.mimetype
@@ -218,8 +243,14 @@ def _sparql() -> Response:
         query = params.get("query")
         if query is None:
             if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
-                return Response(render_template("sparql.html"), mimetype="text/html")
+                from .pages import sparql_console
+
+                return Response(sparql_console(None), mimetype="text/html")
             raise QueryError("no query: pass it as ?query=…")
+        if params.get("format") == "html":
+            from .pages import sparql_console
+
+            return Response(sparql_console(query), mimetype="text/html")
     if params.getlist("default-graph-uri") or params.getlist("named-graph-uri"):
         raise QueryError("default-graph-uri and named-graph-uri are not supported: the dataset "
                          "is this store's default graph only")
@@ -254,13 +285,24 @@ def _sparql() -> Response:
 # --------------------------------------------------------------------------- linked data
 
 
+def _best_is_html() -> bool:
+    offered = ["text/html", *RDF_TYPES]
+    return request.accept_mimetypes.best_match(offered, default="text/turtle") == "text/html"
+
+
+def _page_routes() -> Any:
+    from .pages import blueprint
+
+    return blueprint()
+
+
 def _describe(path: str, ontology: bool = False) -> Response:
     """A resource's description (outgoing and incoming triples), negotiated by Accept."""
     import pyoxigraph as ox
 
-    from .graph import oxstore
-    from .ontology import ONTOLOGY_IRI, PREFIXES
-    from .sparql import GRAPH_FORMATS
+    from ..graph import oxstore
+    from ..ontology import ONTOLOGY_IRI, PREFIXES
+    from ..sparql import GRAPH_FORMATS
 
     svc = service()
     iri = ONTOLOGY_IRI if ontology else svc.iris.base + path
@@ -287,7 +329,7 @@ def _describe(path: str, ontology: bool = False) -> Response:
 
 
 def _html_description(iri: str, triples: list[Any]) -> str:
-    from .ontology import PREFIXES
+    from ..ontology import PREFIXES
 
     def short(value: str) -> str:
         for prefix, ns in PREFIXES.items():

@@ -1,0 +1,172 @@
+"""The HTML pages: thin views; page data comes from `ltgraph.pages` and the service.
+
+Every page works without JavaScript; strings from the corpus or the request are escaped by
+Jinja's autoescaping (nothing is marked safe).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+
+from ..errors import LtgraphError, NotFoundError, QueryError
+from ..presentation import (EXAMPLE_QUERIES, EXAMPLE_QUESTIONS, comparison, highlight, neighbourhood,
+                     whole_graph)
+from . import service
+
+KIND_LABELS = {"overview": "Overview", "researcher": "Researcher", "concept": "Concept",
+               "implication": "Implication", "strength": "Strength", "limitation": "Limitation",
+               "network": "Learning network"}
+
+
+def blueprint() -> Blueprint:
+    bp = Blueprint("pages", __name__)
+
+    @bp.get("/")
+    def home() -> str:
+        svc = service()
+        entries = svc.entries()
+        stats = svc.stats()
+        people = {p.slug for e in entries for p in e.researchers}
+        return render_template("index.html", examples=EXAMPLE_QUESTIONS, stats=stats,
+                               theories=[e for e in entries if e.type == "theory"],
+                               models=[e for e in entries if e.type == "model"], people=len(people))
+
+    @bp.get("/search")
+    def search() -> Response:
+        q = request.args.get("q", "")
+        kind = request.args.get("kind") or None
+        type_ = request.args.get("type") or None
+        response, error = None, None
+        if q.strip():
+            try:
+                response = service().search(q, k=10, kind=kind, type_=type_)
+            except QueryError as exc:
+                error = str(exc)
+        hits = []
+        for hit in (response or {}).get("results", []):
+            hits.append({**hit, "pieces": highlight(hit["text"], q), "kind_label": KIND_LABELS[hit["kind"]]})
+        page = render_template("search.html", q=q, kind=kind, type=type_, hits=hits, error=error,
+                               answer=(response or {}).get("answer"), kinds=KIND_LABELS,
+                               local=_local)
+        return Response(page, status=400 if error else 200, mimetype="text/html")
+
+    @bp.get("/theories")
+    def theories() -> str:
+        type_ = request.args.get("type") if request.args.get("type") in ("theory", "model") else None
+        sort = request.args.get("sort") if request.args.get("sort") in ("name", "year") else "name"
+        entries = service().entries(type_)
+        entries.sort(key=(lambda e: (e.year, e.name.lower())) if sort == "year" else (lambda e: e.name.lower()))
+        return render_template("theories.html", entries=entries, type=type_, sort=sort)
+
+    @bp.get("/theories/<slug>")
+    def theory(slug: str) -> str:
+        return theory_page(slug)
+
+    @bp.get("/people/<slug>")
+    def person(slug: str) -> str:
+        return person_page(slug)
+
+    @bp.get("/compare")
+    def compare() -> Response:
+        svc = service()
+        raw = request.args.get("theories", "")
+        slugs = [s.strip() for s in raw.split(",") if s.strip()]
+        slugs += [s for s in request.args.getlist("pick") if s]  # the form's menus
+        raw = raw or ",".join(slugs)
+        error, entries = None, []
+        if raw and not 2 <= len(slugs) <= 4:
+            error = f"choose 2 to 4 entries to compare ({len(slugs)} given)"
+        else:
+            try:
+                entries = [svc.entry(s) for s in slugs]
+            except NotFoundError as exc:
+                error = str(exc)
+        page = render_template("compare.html", entries=entries, rows=comparison(entries) if entries and not error else [],
+                               error=error, all_entries=sorted(svc.entries(), key=lambda e: e.name.lower()),
+                               chosen=slugs)
+        return Response(page, status=400 if error else 200, mimetype="text/html")
+
+    @bp.get("/graph")
+    def graph() -> str:
+        return render_template("graph.html", picture=whole_graph(service().entries()))
+
+    return bp
+
+
+def theory_page(slug: str) -> str:
+    svc = service()
+    entry = svc.entry(slug)
+    data = svc.entry_json(entry)
+    entries = {e.slug: e for e in svc.entries()}
+    names = {e.slug: e.name for e in entries.values()}
+    incoming = [(other.name, other.slug, rel.relation) for other in entries.values()
+                for rel in other.related if rel.target == slug]
+    return render_template("theory.html", entry=entry, data=data, names=names, incoming=incoming,
+                           picture=neighbourhood(entry, entries),
+                           people={p.name: p.slug for p in entry.researchers})
+
+
+def person_page(slug: str) -> str:
+    svc = service()
+    contributions = []
+    name = None
+    for entry in sorted(svc.entries(), key=lambda e: e.name.lower()):
+        for person in entry.researchers:
+            if person.slug == slug:
+                name = name or person.name
+                text = next((i.text for i in entry.items_of("researcher") if i.title == person.name), "")
+                contributions.append((entry, text))
+    works = [(entry, work) for entry in svc.entries() for work in entry.works
+             if any(_slug(a) == slug for a in work.authors)]
+    if name is None and works:
+        name = next(a for _, w in works for a in w.authors if _slug(a) == slug)
+    if name is None:
+        raise NotFoundError(f"no person {slug!r} in the graph")
+    return render_template("person.html", name=name, slug=slug, iri=str(svc.iris.person(slug)),
+                           contributions=contributions, works=works)
+
+
+def sparql_console(query: str | None) -> str:
+    """The console; with a query, its results as a table (or the error, inline)."""
+    example = request.args.get("example", "")
+    if query is None and example.isdigit() and int(example) < len(EXAMPLE_QUERIES):
+        query = EXAMPLE_QUERIES[int(example)][1]
+        run = True
+    else:
+        run = query is not None
+    columns: list[str] = []
+    rows: list[list[dict[str, str]]] = []
+    boolean, graph_text, error = None, None, None
+    if run and query is not None:
+        try:
+            rendered = service().public_sparql(query, "json", "turtle")
+            if rendered.form == "graph":
+                graph_text = rendered.body.decode("utf-8")
+            else:
+                data = json.loads(rendered.body)
+                if "boolean" in data:
+                    boolean = data["boolean"]
+                else:
+                    columns = data["head"]["vars"]
+                    rows = [[b.get(c, {}) for c in columns] for b in data["results"]["bindings"]]
+        except LtgraphError as exc:
+            error = str(exc)
+    return render_template("sparql.html", query=query or EXAMPLE_QUERIES[0][1], examples=EXAMPLE_QUERIES,
+                           ran=run, columns=columns, rows=rows, boolean=boolean, graph_text=graph_text,
+                           error=error, local=_local, formats=["json", "xml", "csv", "tsv"],
+                           graph_formats=["turtle", "nt", "jsonld", "rdfxml"])
+
+
+def _slug(name: str) -> str:
+    from ..corpus import slugify
+
+    return slugify(name)
+
+
+def _local(iri: str) -> str | None:
+    """The path on this server of an IRI under the configured base, else None."""
+    base = service().iris.base
+    return "/" + iri[len(base):] if isinstance(iri, str) and iri.startswith(base) else None

@@ -1,0 +1,227 @@
+"""Data for the HTML pages, prepared without Flask: highlighting, graph layouts, comparisons.
+
+Everything here returns plain data (strings, numbers, lists); templates render it with
+Jinja's autoescaping, so no corpus or user text is ever marked safe.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .corpus import Entry
+from .index import normalise_spelling
+
+#: Example questions for the home page (each answered well by the bundled corpus).
+EXAMPLE_QUESTIONS = [
+    "What are the limitations of connectivism?",
+    "Who developed cognitive load theory?",
+    "How should I design a course using Gagné's nine events?",
+    "What are the strengths of experiential learning?",
+    "Which theories did Jerome Bruner develop?",
+    "What is the zone of proximal development?",
+]
+
+PREFIX_LINES = """PREFIX ltg: <https://w3id.org/ltgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+#: The console's menu: (title, query) answering real questions.
+EXAMPLE_QUERIES: list[tuple[str, str]] = [
+    ("Who developed each learning theory?", PREFIX_LINES + """
+SELECT ?theory ?researcher WHERE {
+  ?e a ltg:LearningTheory ; rdfs:label ?theory ; ltg:developedBy/rdfs:label ?researcher .
+} ORDER BY ?theory ?researcher"""),
+    ("Limitations of connectivism", PREFIX_LINES + """
+SELECT ?limitation ?description WHERE {
+  <https://w3id.org/ltgraph/id/theory/connectivism> ltg:hasLimitation ?l .
+  ?l rdfs:label ?limitation ; dcterms:description ?description .
+} ORDER BY ?limitation"""),
+    ("Researchers behind more than one entry", PREFIX_LINES + """
+SELECT ?researcher (COUNT(?e) AS ?entries) (GROUP_CONCAT(?name; separator=", ") AS ?which) WHERE {
+  ?e ltg:developedBy ?p ; rdfs:label ?name . ?p rdfs:label ?researcher .
+} GROUP BY ?researcher HAVING (COUNT(?e) > 1) ORDER BY DESC(?entries) ?researcher"""),
+    ("What builds on constructivism?", PREFIX_LINES + """
+SELECT ?entry ?relation WHERE {
+  ?e ?rel <https://w3id.org/ltgraph/id/theory/constructivism> ; rdfs:label ?entry .
+  VALUES ?rel { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith }
+  BIND(STRAFTER(STR(?rel), "#") AS ?relation)
+} ORDER BY ?relation ?entry"""),
+    ("Tools recommended for instructional design", PREFIX_LINES + """
+SELECT ?tool ?implication ?entry WHERE {
+  ?e ltg:hasImplication ?i ; rdfs:label ?entry .
+  ?i ltg:recommendsTool/rdfs:label ?tool ; rdfs:label ?implication .
+} ORDER BY ?tool"""),
+    ("Entries in order of the year proposed", PREFIX_LINES + """
+SELECT ?year ?entry ?type WHERE {
+  ?e ltg:yearProposed ?year ; rdfs:label ?entry ; a ?t .
+  VALUES ?t { ltg:LearningTheory ltg:InstructionalDesignModel }
+  BIND(STRAFTER(STR(?t), "#") AS ?type)
+} ORDER BY ?year"""),
+]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset("a an and are as at be by can do does for from how i in is it of on or should "
+                  "the to use using what when which who why with you your my me we".split())
+
+
+def highlight(text: str, query: str) -> list[tuple[str, bool]]:
+    """Split `text` into (segment, is_match) pieces marking the words of the query.
+
+    Matching ignores case, British/American spelling and simple suffixes, so "limitation"
+    marks "limitations". Templates wrap matches in <mark>; nothing is marked safe.
+    """
+    wanted = {_stem(w) for w in _WORD.findall(normalise_spelling(query)) if w not in _STOP and len(w) > 1}
+    if not wanted:
+        return [(text, False)]
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        if _stem(normalise_spelling(match.group(0))) in wanted:
+            if match.start() > last:
+                pieces.append((text[last:match.start()], False))
+            pieces.append((match.group(0), True))
+            last = match.end()
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+# --------------------------------------------------------------------------- graph pictures
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    label: str
+    kind: str  # "theory", "model", "person"
+    href: str
+    x: float
+    y: float
+    focus: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    width: int
+    height: int
+    nodes: list[Node]
+    edges: list[Edge]
+
+
+def layout(nodes: dict[str, tuple[str, str, str]], edges: Iterable[tuple[str, str, str]],
+           focus: str | None = None, width: int = 900, height: int = 600) -> Picture:
+    """A force-directed layout (networkx, fixed seed) scaled into a `width` x `height` box.
+
+    `nodes`: id -> (label, kind, href); `edges`: (source, target, label).
+    """
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    edge_list = [(s, t, label) for s, t, label in edges if s in nodes and t in nodes and s != t]
+    graph.add_edges_from((s, t) for s, t, _ in edge_list)
+    if not nodes:
+        return Picture(width, height, [], [])
+    positions = nx.spring_layout(graph, seed=7, k=1.6 / max(1, len(nodes)) ** 0.5, iterations=200)
+    if focus in positions:
+        fx, fy = positions[focus]
+        positions = {n: (x - fx, y - fy) for n, (x, y) in positions.items()}
+    xs = [p[0] for p in positions.values()]
+    ys = [p[1] for p in positions.values()]
+    margin = 95  # room for labels at the edges
+    span_x = (max(xs) - min(xs)) or 1.0
+    span_y = (max(ys) - min(ys)) or 1.0
+
+    def scale(point: Any) -> tuple[float, float]:
+        x = margin + (point[0] - min(xs)) / span_x * (width - 2 * margin)
+        y = margin / 2 + (point[1] - min(ys)) / span_y * (height - margin)
+        return round(x, 1), round(y, 1)
+
+    placed = {n: scale(positions[n]) for n in nodes}
+    return Picture(
+        width, height,
+        [Node(n, label, kind, href, *placed[n], focus=n == focus) for n, (label, kind, href) in nodes.items()],
+        [Edge(*placed[s], *placed[t], label) for s, t, label in edge_list],
+    )
+
+
+def neighbourhood(entry: Entry, entries: dict[str, Entry]) -> Picture:
+    """The entry, its researchers and related entries (both directions)."""
+    nodes = {f"e:{entry.slug}": (entry.name, entry.type, f"/theories/{entry.slug}")}
+    edges: list[tuple[str, str, str]] = []
+    for person in entry.researchers:
+        nodes[f"p:{person.slug}"] = (person.name, "person", f"/people/{person.slug}")
+        edges.append((f"e:{entry.slug}", f"p:{person.slug}", "developed by"))
+    for rel in entry.related:
+        other = entries.get(rel.target)
+        if other is not None:
+            nodes[f"e:{other.slug}"] = (other.name, other.type, f"/theories/{other.slug}")
+            edges.append((f"e:{entry.slug}", f"e:{other.slug}", rel.relation))
+    for other in entries.values():
+        for rel in other.related:
+            if rel.target == entry.slug and f"e:{other.slug}" not in nodes:
+                nodes[f"e:{other.slug}"] = (other.name, other.type, f"/theories/{other.slug}")
+                edges.append((f"e:{other.slug}", f"e:{entry.slug}", rel.relation))
+    return layout(nodes, edges, focus=f"e:{entry.slug}", width=720, height=460)
+
+
+def whole_graph(entries: Iterable[Entry]) -> Picture:
+    """Every entry and researcher, with developed-by and typed relations between entries."""
+    entries = list(entries)
+    nodes: dict[str, tuple[str, str, str]] = {}
+    edges: list[tuple[str, str, str]] = []
+    for entry in entries:
+        nodes[f"e:{entry.slug}"] = (entry.name, entry.type, f"/theories/{entry.slug}")
+    for entry in entries:
+        for person in entry.researchers:
+            nodes.setdefault(f"p:{person.slug}", (person.name, "person", f"/people/{person.slug}"))
+            edges.append((f"e:{entry.slug}", f"p:{person.slug}", "developed by"))
+        for rel in entry.related:
+            edges.append((f"e:{entry.slug}", f"e:{rel.target}", rel.relation))
+    return layout(nodes, edges, width=1400, height=1100)
+
+
+# --------------------------------------------------------------------------- compare
+
+
+COMPARE_SECTIONS = [
+    ("Type", "type"), ("Year proposed", "year"), ("Researchers", "researcher"),
+    ("Key concepts", "concept"), ("Implications for instructional design", "implication"),
+    ("Strengths", "strength"), ("Limitations", "limitation"),
+]
+
+
+def comparison(entries: list[Entry]) -> list[tuple[str, list[list[str]]]]:
+    """Rows of (section title, one list of lines per entry) for a side-by-side table."""
+    rows = []
+    for title, key in COMPARE_SECTIONS:
+        cells = []
+        for entry in entries:
+            if key == "type":
+                cells.append(["Learning theory" if entry.type == "theory" else "Instructional-design model"])
+            elif key == "year":
+                cells.append([str(entry.year)])
+            else:
+                cells.append([item.title for item in entry.items_of(key)])
+        rows.append((title, cells))
+    return rows

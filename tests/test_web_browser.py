@@ -1,0 +1,159 @@
+"""The web pages in a real browser: Debian's headless Chromium driven by Playwright.
+
+Screenshots of every page land in test-artifacts/screenshots/. Needs /usr/bin/chromium
+(`apt-get install -y chromium`; `.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, TESTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = REPO / "test-artifacts" / "screenshots"
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install -y chromium")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live):
+    """A page that may only talk to the live server: any other request fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside: list[str] = []
+
+    def guard(route) -> None:
+        if route.request.url.startswith(live):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.base = live  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert outside == [], f"the page requested outside resources: {outside}"
+    assert dialogs == [], f"a script ran and opened a dialog: {dialogs}"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_search_from_the_home_page(page) -> None:
+    page.goto(page.base + "/")
+    shot(page, "home")
+    page.fill("#q", "what are the limitations of connectivism")
+    page.click(".big-search button")
+    page.wait_for_url("**/search?q=*")
+    titles = page.locator(".hit-title").all_inner_texts()
+    assert "Information overload" in titles
+    assert page.locator(".answer").is_visible()
+    assert page.locator("mark").count() > 0
+    assert page.locator(".badge").first.inner_text() == "Limitation"
+    shot(page, "search")
+
+
+def test_theory_page_and_researcher_link(page) -> None:
+    page.goto(page.base + "/theories/connectivism")
+    assert page.locator("h1").inner_text() == "Connectivism"
+    assert page.locator("svg.graph .node").count() >= 3
+    assert "Padlet" in page.locator(".tools").first.inner_text()
+    shot(page, "theory")
+    page.click("#researchers ~ h3 >> text=George Siemens")
+    page.wait_for_url("**/people/george-siemens")
+    assert page.locator("h1").inner_text() == "George Siemens"
+    shot(page, "person")
+
+
+def test_compare_two_entries(page) -> None:
+    page.goto(page.base + "/compare")
+    page.select_option("#pick-0", "addie")
+    page.select_option("#pick-1", "sam")
+    page.click(".compare-form button")
+    page.wait_for_url("**/compare?*")
+    headers = page.locator("table.compare thead th").all_inner_texts()
+    assert headers[1:] == ["ADDIE", page.locator("table.compare thead th").nth(2).inner_text()]
+    assert "SAM" in headers[2] or "Successive" in headers[2]
+    assert page.locator("table.compare tbody tr").count() == 7
+    shot(page, "compare")
+
+
+def test_sparql_console_example(page) -> None:
+    page.goto(page.base + "/sparql")
+    page.click("text=Who developed each learning theory?")
+    table = page.locator("table.results")
+    table.wait_for()
+    assert table.locator("tbody tr").count() > 20
+    assert "George Siemens" in table.inner_text()
+    shot(page, "sparql")
+    page.fill("#query", "SELECT WHERE {")
+    page.click(".console button")
+    assert "syntax error" in page.locator(".error").inner_text()
+
+
+def test_graph_theories_and_not_found_pages(page) -> None:
+    page.goto(page.base + "/graph")
+    assert page.locator("svg.graph .node").count() > 50
+    shot(page, "graph")
+    page.goto(page.base + "/theories?type=model&sort=year")
+    years = [int(t) for t in page.locator("table.entries tbody td:nth-child(3)").all_inner_texts()]
+    assert years == sorted(years) and len(years) == 9
+    shot(page, "theories")
+    response = page.goto(page.base + "/theories/no-such-theory")
+    assert response.status == 404 and "could not find" in page.content()
+    shot(page, "not-found")
+
+
+def test_keyboard_and_phone_width(browser, live) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(live + "/theories/constructivism")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 376, width
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    labels = page.evaluate("[...document.querySelectorAll('input,select,textarea')]"
+                           ".filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length)).length")
+    assert labels == 0
+    shot(page, "phone-theory")
+    context.close()
+
+
+def test_script_in_an_entry_name_renders_as_text(page, live_data_dir, tmp_path) -> None:
+    draft = tmp_path / "xss.md"
+    source = (TESTS / "data" / "new" / "gamification.md").read_text()
+    draft.write_text(source.replace("id: gamification", "id: xss-check").replace(
+        "name: Gamification", 'name: "Gamification <script>alert(1)</script>"'))
+    cli = [sys.executable, "-m", "ltgraph", "--data-dir", str(live_data_dir)]
+    subprocess.run([*cli, "add", str(draft)], check=True, capture_output=True, timeout=300)
+    try:
+        page.goto(page.base + "/theories/xss-check")
+        assert page.locator("h1").inner_text() == "Gamification <script>alert(1)</script>"
+        page.goto(page.base + "/search?q=" + "<script>alert(2)</script> gamification")
+        assert "<script>alert(2)</script>" in page.locator(".echo").inner_text()
+        shot(page, "escaped-name")
+    finally:
+        subprocess.run([*cli, "remove", "xss-check"], check=True, capture_output=True, timeout=300)
