@@ -28,6 +28,8 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_graph.py
+	$(BIN)/python benchmarks/bench_search.py --passages 20000
+	$(BIN)/python benchmarks/bench_http.py --seconds 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist
