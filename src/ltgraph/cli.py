@@ -17,7 +17,7 @@ import click
 from .config import Settings
 from .errors import LtgraphError, ValidationError
 
-SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt")
+SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
 
 
 def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:

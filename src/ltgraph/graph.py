@@ -2,8 +2,12 @@
 
 The store is an rdflib `Graph` backed by Oxigraph (oxrdflib's `OxigraphStore`): code keeps
 rdflib's API for building and reading triples, while SPARQL, parsing and serialising run in
-Oxigraph. rdflib's own SPARQL engine is never used on real work — measured on a 60k-triple
-graph it is orders of magnitude slower for joins (see `benchmarks/bench_graph.py`).
+Oxigraph. rdflib's own SPARQL engine is never used on real work — measured here it is 20-40x
+slower for joins, on the corpus and on a 60k-triple graph (see `benchmarks/bench_graph.py`).
+
+Each entry's statements are kept in a named graph of its own (`graph.nq` in a generation), so
+that an entry can be replaced or removed exactly; the served graph (`graph.nt`) is the union
+of those graphs as one default graph, which is what SPARQL users see.
 """
 
 from __future__ import annotations

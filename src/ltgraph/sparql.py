@@ -223,7 +223,7 @@ def format_result(result: Any, fmt: str) -> str:
     """CLI output of an in-process result: W3C formats, Turtle/N-Triples for graphs, or a table."""
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if isinstance(result, ox.QueryTriples):
-        graph_fmt = fmt if fmt in GRAPH_FORMATS else "turtle"
+        graph_fmt = "rdfxml" if fmt == "xml" else fmt if fmt in GRAPH_FORMATS else "turtle"
         return ox.serialize(result, format=GRAPH_FORMATS[graph_fmt]).decode("utf-8")
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
