@@ -138,3 +138,9 @@ def test_eval_questions_are_well_formed_and_cover_every_entry() -> None:
     covered = Counter(slug for q in questions for slug in q["expected"])
     assert set(covered) == set(THEORIES + MODELS)
     assert all(q["kind"] in KINDS or q["kind"] is None for q in questions)
+
+
+def test_a_work_cited_by_several_entries_has_one_citation(bundled: Service) -> None:
+    rows = select(bundled, "SELECT ?w (COUNT(DISTINCT ?c) AS ?n) WHERE { ?w a ltg:Publication ; "
+                           "dcterms:bibliographicCitation ?c } GROUP BY ?w HAVING (COUNT(DISTINCT ?c) > 1)")
+    assert rows == []
