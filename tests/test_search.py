@@ -106,3 +106,15 @@ def test_damaged_index_is_refused_with_a_repair_hint(settings, service: Service)
     np.save(current / "vectors.npy", np.zeros((3, 128), dtype=np.float32))
     with pytest.raises(DataDirError, match="run `ltgraph build`"):
         Service(settings, encoder=FakeEncoder()).search("alpha")
+
+
+def test_hnsw_index_by_setting_finds_the_same_top_hit(settings) -> None:
+    from dataclasses import replace
+
+    exact = Service(settings, encoder=FakeEncoder())
+    exact.build()
+    expected = [h["item_iri"] for h in exact.search("limitations of alpha theory", k=3)["results"]]
+    hnsw = Service(replace(settings, vector_index="hnsw"), encoder=FakeEncoder())
+    hnsw.build()
+    assert hnsw.health()["index"] == "hnsw"
+    assert [h["item_iri"] for h in hnsw.search("limitations of alpha theory", k=3)["results"]] == expected

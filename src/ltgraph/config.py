@@ -48,6 +48,8 @@ class Settings:
     model: str = "default"
     #: "onnx" (ONNX Runtime, exported locally from the model; fastest) or "torch".
     backend: str = "onnx"
+    #: "auto" (exact search up to 50,000 passages, HNSW above), "exact" or "hnsw".
+    vector_index: str = "auto"
     sparql_max_rows: int = 10_000
     sparql_timeout: float = 10.0
     sparql_max_query_bytes: int = 64_000
@@ -59,6 +61,10 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
             raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
+        if self.vector_index not in ("auto", "exact", "hnsw"):
+            raise ValueError(f"LTGRAPH_VECTOR_INDEX must be auto, exact or hnsw, got {self.vector_index!r}")
+        if self.backend not in ("onnx", "torch"):
+            raise ValueError(f"LTGRAPH_BACKEND must be onnx or torch, got {self.backend!r}")
 
     @classmethod
     def from_env(cls, prefix: str = "LTGRAPH_", environ: Mapping[str, str] | None = None,

@@ -354,7 +354,7 @@ class Writer:
         matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
         for i, (record, _, _) in enumerate(items):
             matrix[i] = fresh[record.digest] if record.digest in fresh else known[record.digest]
-        return PassageIndex.build(items, matrix), len(missing)
+        return PassageIndex.build(items, matrix, self.settings.vector_index), len(missing)
 
     def _reusable_vectors(self) -> dict[str, np.ndarray]:
         """digest -> vector from the live generation, when it was built with the same model."""

@@ -231,15 +231,16 @@ class PassageIndex:
 
     @classmethod
     def build(cls, items: list[tuple[IndexedPassage, str, str]], vectors: np.ndarray,
-              hnsw_threshold: int = HNSW_THRESHOLD) -> PassageIndex:
+              kind: str = "auto") -> PassageIndex:
+        """`kind`: "exact", "hnsw", or "auto" (HNSW above `HNSW_THRESHOLD` passages)."""
         records = [r for r, _, _ in items]
+        hnsw = kind == "hnsw" or (kind == "auto" and len(records) > HNSW_THRESHOLD)
         keywords = KeywordIndex.build([kw for _, _, kw in items])
         entry_docs: dict[str, list[str]] = {}
         for record, _, keyword_doc in items:
             entry_docs.setdefault(record.entry, []).append(keyword_doc)
         entry_keywords = KeywordIndex.build([" ".join(d) for d in entry_docs.values()])
-        return cls(records, VectorIndex(vectors, hnsw=len(records) > hnsw_threshold), keywords,
-                   entry_keywords)
+        return cls(records, VectorIndex(vectors, hnsw=hnsw), keywords, entry_keywords)
 
     def entry_ranking(self, question: str, k: int) -> list[str]:
         """Entry slugs whose whole text best matches the question's words, best first."""
