@@ -60,7 +60,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import Entry, Relation, entry_files, load_corpus, write_entry
@@ -486,8 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"1x {add_small:.2f} s, {big_label} {add_big:.2f} s ({fmt_ratio(add_big, add_small)}): "
           f"target {verdict} on time; growth with corpus size {fmt_ratio(add_big, add_small)} "
           f"for {fmt_ratio(big.passages, small.passages)} the passages.")
-    print(f"Consistency after the runs: health consistent, doctor all ok, entry set unchanged "
-          f"(asserted on both corpora).")
+    print("Consistency after the runs: health consistent, doctor all ok, entry set unchanged "
+          "(asserted on both corpora).")
     print(f"Load average at the end: {load_average()}. "
           f"Total benchmark time: {time.perf_counter() - started:.0f} s")
     return 0

@@ -18,6 +18,8 @@ import yaml
 
 from .errors import CorpusError, ValidationError
 
+#: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ENTRY_TYPES = ("theory", "model")
 RELATIONS = ("buildsOn", "contrastsWith", "relatedTo", "influencedBy")
@@ -204,7 +206,7 @@ def _strip_comments(lines: list[str], start: int) -> list[str]:
 
 def _load_yaml(text: str, path: str | None) -> dict[str, Any]:
     try:
-        meta = yaml.safe_load(text)
+        meta = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1  # +1 for 0-based, +1 for the '---' line

@@ -27,7 +27,7 @@ from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .encoders import Encoder
 from .errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from .graph import (Iris, build_dataset, corpus_people, count_triples, load_dataset, remove_entries,
-                    replace_entries, save_dataset, save_graph, union_graph, validate_graph)
+                    replace_entries, save_dataset, save_union, union_graph, validate_graph)
 from .index import PassageIndex, corpus_passages
 
 Progress = Callable[[str, int, int], None]
@@ -318,15 +318,14 @@ class Writer:
                 else:
                     target.write_bytes(content)
             save_dataset(store, staging / "graph.nq")
-            graph = union_graph(store)
-            save_graph(graph, staging / "graph.nt")
+            triples = save_union(store, staging / "graph.nt")
             index, embedded = self._index(entries, progress)
             index.save(staging)
             files = entry_files(staging / "corpus")
             manifest = Manifest(
                 generation=name, created=time.time(), base_iri=self.settings.base_iri,
                 corpus_hash=corpus_hash(files), bundled_hash=corpus_hash(entry_files(self.settings.corpus_dir)),
-                entries=len(entries), triples=count_triples(graph), passages=len(index.records),
+                entries=len(entries), triples=triples, passages=len(index.records),
                 user_entries=sorted(user_entries), removed=sorted(removed_bundled),
                 extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
@@ -354,14 +353,19 @@ class Writer:
         matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
         for i, (record, _, _) in enumerate(items):
             matrix[i] = fresh[record.digest] if record.digest in fresh else known[record.digest]
-        return PassageIndex.build(items, matrix, self.settings.vector_index), len(missing)
+        current = self._current_or_none()
+        tokens = PassageIndex.load_tokens(current.path) if current is not None else {}
+        return PassageIndex.build(items, matrix, self.settings.vector_index, tokens), len(missing)
+
+    def _current_or_none(self) -> Current | None:
+        try:
+            return self._current()
+        except Exception:  # an unusable live generation: start from scratch
+            return None
 
     def _reusable_vectors(self) -> dict[str, np.ndarray]:
         """digest -> vector from the live generation, when it was built with the same model."""
-        try:
-            current = self._current()
-        except Exception:  # an unusable live generation: embed everything
-            return {}
+        current = self._current_or_none()
         if current is None or current.index is None:
             return {}
         if current.manifest.extra.get("index", {}).get("model") != self.encoder.name:

@@ -251,6 +251,14 @@ def union_graph(store: ox.Store) -> Graph:
     return graph
 
 
+def save_union(store: ox.Store, path: Path) -> int:
+    """Write the distinct triples of all named graphs as N-Triples; return how many."""
+    triples = list(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                               use_default_graph_as_union=True))
+    ox.serialize(triples, str(path), format=ox.RdfFormat.N_TRIPLES)
+    return len(triples)
+
+
 def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> Graph:
     """The whole graph (ontology and entries) as one rdflib graph."""
     return union_graph(build_dataset(entries, iris, with_ontology=with_ontology))

@@ -86,10 +86,12 @@ _SPELLING = [
 
 def normalise_spelling(text: str) -> str:
     """Lowercase and map common British spellings to American ones (for keyword matching)."""
-    return _WORD_RE.sub(lambda m: _american(m.group(0)), text.lower())
+    return _CANDIDATE.sub(lambda m: _american(m.group(0)), text.lower())
 
 
-_WORD_RE = re.compile(r"\w+")
+# Only words that some rule could change are looked at: most words are left alone cheaply.
+_CANDIDATE = re.compile(r"\b\w*(?:our|is(?:e|es|ed|ing|ation|ations)|yse[sd]?|centre|programme"
+                        r"|ll(?:ing|ed)|judgement|enrol)\w*\b")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -119,13 +121,16 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, documents: Sequence[str]) -> KeywordIndex:
+        return cls.from_tokens(tokenize(documents))
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]]) -> KeywordIndex:
         import bm25s
 
-        tokens = bm25s.tokenize([normalise_spelling(d) for d in documents], stopwords="en",
-                                stemmer=_stemmer(), show_progress=False)
         retriever = bm25s.BM25()
-        retriever.index(tokens, show_progress=False)
-        return cls(retriever, len(documents))
+        # bm25s wants a non-empty vocabulary; an empty document list cannot be searched anyway
+        retriever.index(tokens if any(tokens) else [["\0"]], show_progress=False)
+        return cls(retriever, len(tokens))
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory), show_progress=False)
@@ -146,6 +151,14 @@ class KeywordIndex:
         k = min(k, self.size)
         ids, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+def tokenize(documents: Sequence[str]) -> list[list[str]]:
+    """Stemmed tokens of each document, stop words removed, spelling normalised."""
+    import bm25s
+
+    return bm25s.tokenize([normalise_spelling(d) for d in documents], stopwords="en",
+                          stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 # --------------------------------------------------------------------------- vector index
@@ -222,25 +235,39 @@ class PassageIndex:
     """
 
     def __init__(self, records: list[IndexedPassage], vectors: VectorIndex,
-                 keywords: KeywordIndex, entry_keywords: KeywordIndex) -> None:
+                 keywords: KeywordIndex, entry_keywords: KeywordIndex,
+                 tokens: dict[str, list[str]] | None = None) -> None:
         self.records = records
         self.vectors = vectors
         self.keywords = keywords
         self.entry_keywords = entry_keywords
         self.entry_slugs = list(dict.fromkeys(r.entry for r in records))
+        #: keyword-document hash -> its tokens; saved so that a change re-tokenises only
+        #: what changed (only when built, not loaded: servers do not need them).
+        self.tokens = tokens or {}
 
     @classmethod
     def build(cls, items: list[tuple[IndexedPassage, str, str]], vectors: np.ndarray,
-              kind: str = "auto") -> PassageIndex:
-        """`kind`: "exact", "hnsw", or "auto" (HNSW above `HNSW_THRESHOLD` passages)."""
+              kind: str = "auto", known_tokens: dict[str, list[str]] | None = None) -> PassageIndex:
+        """`kind`: "exact", "hnsw", or "auto" (HNSW above `HNSW_THRESHOLD` passages).
+
+        `known_tokens` (keyword-document hash -> tokens, from the previous index) spares
+        re-tokenising unchanged passages.
+        """
         records = [r for r, _, _ in items]
         hnsw = kind == "hnsw" or (kind == "auto" and len(records) > HNSW_THRESHOLD)
-        keywords = KeywordIndex.build([kw for _, _, kw in items])
-        entry_docs: dict[str, list[str]] = {}
-        for record, _, keyword_doc in items:
-            entry_docs.setdefault(record.entry, []).append(keyword_doc)
-        entry_keywords = KeywordIndex.build([" ".join(d) for d in entry_docs.values()])
-        return cls(records, VectorIndex(vectors, hnsw=hnsw), keywords, entry_keywords)
+        known = known_tokens or {}
+        hashes = [hashlib.sha256(kw.encode("utf-8")).hexdigest()[:32] for _, _, kw in items]
+        missing = [i for i, h in enumerate(hashes) if h not in known]
+        fresh = dict(zip((hashes[i] for i in missing), tokenize([items[i][2] for i in missing])))
+        table = {h: fresh[h] if h in fresh else known[h] for h in hashes}
+        tokens = [table[h] for h in hashes]  # once, for both keyword indexes
+        keywords = KeywordIndex.from_tokens(tokens)
+        entry_tokens: dict[str, list[str]] = {}
+        for record, passage_tokens in zip(records, tokens):
+            entry_tokens.setdefault(record.entry, []).extend(passage_tokens)
+        entry_keywords = KeywordIndex.from_tokens(list(entry_tokens.values()))
+        return cls(records, VectorIndex(vectors, hnsw=hnsw), keywords, entry_keywords, table)
 
     def entry_ranking(self, question: str, k: int) -> list[str]:
         """Entry slugs whose whole text best matches the question's words, best first."""
@@ -259,6 +286,18 @@ class PassageIndex:
         self.keywords.save(directory / "bm25")
         (directory / "bm25-entries").mkdir()
         self.entry_keywords.save(directory / "bm25-entries")
+        with open(directory / "tokens.jsonl", "w", encoding="utf-8") as handle:
+            for key, tokens in self.tokens.items():
+                handle.write(json.dumps([key, tokens], ensure_ascii=False) + "\n")
+
+    @staticmethod
+    def load_tokens(directory: Path) -> dict[str, list[str]]:
+        """The token cache of a saved index ({} when absent or unreadable: it is only a cache)."""
+        try:
+            with open(directory / "tokens.jsonl", encoding="utf-8") as handle:
+                return {key: tokens for key, tokens in map(json.loads, handle)}
+        except (OSError, ValueError):
+            return {}
 
     @classmethod
     def load(cls, directory: Path, expected: IndexInfo) -> PassageIndex:

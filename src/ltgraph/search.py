@@ -7,7 +7,7 @@ changes made from the CLI without a restart.
 
 from __future__ import annotations
 
-import json
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,7 @@ class Service:
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
         self._pool: Any = None
+        self._reload_lock = threading.Lock()
         self.writer = Writer(settings, self.iris, self.datadir, self.encoder, self._writer_view)
 
     # ------------------------------------------------------------------ building
@@ -125,7 +126,18 @@ class Service:
     # ------------------------------------------------------------------ reading
 
     def _state(self) -> _Loaded:
-        """The live generation, loaded once and reloaded when CURRENT moves on."""
+        """The live generation, loaded once and reloaded when CURRENT moves on.
+
+        Checking costs one small file read per call; a server's threads share one reload.
+        """
+        name = self.datadir.current_name()
+        loaded = self._loaded
+        if loaded is not None and loaded.name == name:
+            return loaded
+        with self._reload_lock:
+            return self._reload()
+
+    def _reload(self) -> _Loaded:
         name = self.datadir.current_name()
         if self._loaded is None or self._loaded.name != name:
             path = self.datadir.current()
@@ -213,7 +225,7 @@ class Service:
         analysis = analyse(question, state.lexicon)
         rows = self._ranked_rows(state, question, analysis, k, theory, kind, type_, mode)
         results = [self._hit(state, row, score) for row, score in rows[:k]]
-        select = self._select
+        select = lambda query: _rows(run_query(state.graph, query))  # noqa: E731 - one generation
         from .answers import compose_answer, entity_cards
 
         return {
@@ -294,9 +306,7 @@ class Service:
 
     def _select(self, query: str) -> list[dict[str, str]]:
         """Internal SELECT helper: rows as {variable: lexical value}."""
-        result = run_query(self.graph, query)
-        names = [v.value for v in result.variables]
-        return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]
+        return _rows(run_query(self.graph, query))
 
     def warm_up(self) -> None:
         """Load the live data and the model, and embed one query (servers call this first)."""
@@ -366,14 +376,6 @@ class Service:
         return data if isinstance(data, bytes) else data.encode("utf-8")
 
 
-def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)
-
-
-def results_to_json(result: Any) -> dict[str, Any]:
-    """W3C SPARQL 1.1 Query Results JSON for a SELECT or ASK result."""
-    import pyoxigraph as ox
-
-    data = result.serialize(format=ox.QueryResultsFormat.JSON)
-    return json.loads(data)
+def _rows(result: Any) -> list[dict[str, str]]:
+    names = [v.value for v in result.variables]
+    return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]

@@ -7,7 +7,6 @@ Jinja's autoescaping (nothing is marked safe).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
