@@ -60,12 +60,15 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import Entry, Relation, entry_files, load_corpus, write_entry
 from ltgraph.encoders import Encoder, OnnxEncoder, make_encoder
 from ltgraph.search import Service
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import load_average, print_table, say  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 NEW_ENTRY = REPO / "tests" / "data" / "new" / "gamification.md"
@@ -87,34 +90,10 @@ def fmt_ratio(big: float, small: float) -> str:
     return f"{big / small:.2f}x" if small > 0 else "n/a"
 
 
-def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain-text table: first column left-aligned, the others right-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [values[0].ljust(widths[0])]
-        parts += [v.rjust(w) for v, w in zip(values[1:], widths[1:])]
-        return "  ".join(parts).rstrip()
-
-    print(f"\n{title}")
-    print("=" * len(title))
-    print(line(list(headers)))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
 
 
-def say(message: str) -> None:
-    """A progress line (stdout, flushed so it shows while long steps run)."""
-    print(f"  .. {message}", flush=True)
 
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 # --------------------------------------------------------------------------- corpora

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import math
 import platform
 import statistics
 import sys
@@ -62,6 +61,9 @@ from ltgraph.graph import (Iris, build_graph, count_triples, load_graph, new_gra
                            save_graph, validate_graph)
 from ltgraph.ontology import PREFIXES
 from ltgraph.search import Service
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import percentile, print_table  # noqa: E402
 
 #: Entries with their researchers and the labels of their limitations (three-pattern join).
 JOIN_RESEARCHERS_LIMITATIONS = """\
@@ -110,11 +112,6 @@ class Timing:
         return len(self.samples)
 
 
-def percentile(samples: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: with few runs it is an observed value)."""
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def measure(fn: Callable[[], Any], runs: int, *, warmup: int = 0,
@@ -158,22 +155,6 @@ def fmt_ratio(slow: float, fast: float) -> str:
     return f"{slow / fast:,.1f}x" if fast > 0 else "n/a"
 
 
-def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain-text table: first column left-aligned, the others right-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [values[0].ljust(widths[0])]
-        parts += [v.rjust(w) for v, w in zip(values[1:], widths[1:])]
-        return "  ".join(parts).rstrip()
-
-    print(f"\n{title}")
-    print("=" * len(title))
-    print(line(list(headers)))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
 
 
 # --------------------------------------------------------------------------- graphs

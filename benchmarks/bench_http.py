@@ -34,6 +34,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import percentile  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 SPARQL_MIX = [
     ("json", "SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/connectivism> ltg:developedBy/rdfs:label ?name }"),
@@ -50,9 +53,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def load(port: int, paths: list[tuple[str, dict[str, str]]], clients: int, seconds: float) -> dict:

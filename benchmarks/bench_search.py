@@ -89,6 +89,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import percentile, print_table  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO / "eval" / "questions.jsonl"
 #: Warm-up questions; none of them is in eval/questions.jsonl (asserted).
@@ -113,11 +116,6 @@ TARGET_SCALE_P50_MS = 25.0
 # --------------------------------------------------------------------------- timing
 
 
-def percentile(samples: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: with few runs it is an observed value)."""
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 class Samples(list):
@@ -176,22 +174,6 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A plain-text table: first column left-aligned, the others right-aligned."""
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [values[0].ljust(widths[0])]
-        parts += [v.rjust(w) for v, w in zip(values[1:], widths[1:])]
-        return "  ".join(parts).rstrip()
-
-    print(f"\n{title}")
-    print("=" * len(title))
-    print(line(list(headers)))
-    print(line(["-" * w for w in widths]))
-    for row in cells:
-        print(line(row))
 
 
 def latency_row(name: str, samples: Samples, target_ms: float | None = None) -> list[str]:

@@ -267,6 +267,17 @@ def test_concurrent_writers_are_serialised(settings, gamma: Path) -> None:
     assert service.health()["consistent"]
 
 
+def fork_add(settings, path: Path) -> int:
+    """Run `Service.add` (what `ltgraph add` runs) in a forked child; return its pid."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            Service(settings, encoder=FakeEncoder()).add([path])
+        finally:
+            os._exit(0)
+    return pid
+
+
 def test_sigkill_during_add_leaves_old_or_new_state(settings, gamma: Path) -> None:
     """Fault injection: a writer killed with SIGKILL at random moments, 60 times."""
     service = Service(settings, encoder=FakeEncoder())
@@ -278,25 +289,14 @@ def test_sigkill_during_add_leaves_old_or_new_state(settings, gamma: Path) -> No
     durations = []
     for _ in range(2):
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                Service(settings, encoder=FakeEncoder()).add([gamma])
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        os.waitpid(fork_add(settings, gamma), 0)
         durations.append(time.monotonic() - started)
         Service(settings, encoder=FakeEncoder()).remove("gamma-theory")
     duration = max(durations)
     rng = random.Random(7)
     outcomes = {"old": 0, "new": 0}
     for trial in range(60):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                Service(settings, encoder=FakeEncoder()).add([gamma])
-            finally:
-                os._exit(0)
+        pid = fork_add(settings, gamma)
         time.sleep(rng.uniform(0, duration * 1.4))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

@@ -57,6 +57,9 @@ def model_name(model: str) -> str:
 def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bars on a user's terminal
 
 
 class SentenceEncoder:
@@ -80,9 +83,6 @@ class SentenceEncoder:
                 _offline()
                 import torch
                 from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()  # no "Loading weights" bars on stderr
                 if self.threads:
                     torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(resolve_model_path(self.model_setting),
