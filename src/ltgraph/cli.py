@@ -89,9 +89,24 @@ def build(ctx: click.Context, if_stale: bool) -> None:
     if if_stale and not service.is_stale():
         click.echo(f"up to date: {service.settings.data_dir}")
         return
-    stages = ["parsed", "graph", "validated", "published"]
-    with click.progressbar(length=len(stages), label="building", file=sys.stderr) as bar:
-        report = service.build(progress=lambda stage, done, total: bar.update(1))
+    bar = None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if stage == "embedded":  # the long part: a real progress bar over the passages
+            if bar is None:
+                bar = click.progressbar(length=total, label="embedding passages", file=sys.stderr)
+                bar.__enter__()
+            bar.update(done - bar.pos)
+            return
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+        click.echo(f"{stage} …", err=True)
+
+    report = service.build(progress=progress)
+    if bar is not None:
+        bar.__exit__(None, None, None)
     click.echo(f"built {report.generation} in {report.seconds:.1f} s: {report.entries} entries, "
                f"{report.researchers} researchers, {report.triples} triples, "
                f"{report.passages} passages -> {service.settings.data_dir}")
