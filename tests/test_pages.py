@@ -1,0 +1,108 @@
+"""Every HTML page and its 404, with `app.test_client()` on the tiny corpus (fake encoder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ltgraph.api import create_app
+
+HTML = {"Accept": "text/html"}
+
+
+@pytest.fixture
+def client(service):
+    app = create_app(service.settings)
+    app.extensions["ltgraph"] = service
+    yield app.test_client()
+    service.close()
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url, headers=HTML)
+    assert response.status_code == status, (url, response.status_code)
+    assert response.mimetype == "text/html"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    return response.get_data(as_text=True)
+
+
+def test_home(client) -> None:
+    text = page(client, "/")
+    assert 'action="/search"' in text and "Alpha Theory" in text and "Beta Model" in text
+    assert '<label for="q">' in text
+
+
+def test_search_page_with_answer_highlights_and_filters(client) -> None:
+    text = page(client, "/search?q=who+developed+alpha+theory")
+    assert "From the graph" in text and "Ada Example" in text
+    assert "<mark>" in text and 'class="badge' in text
+    filtered = page(client, "/search?q=alpha&kind=strength")
+    assert "Strength" in filtered and "Limitation</span>" not in filtered
+    assert "unknown kind" in page(client, "/search?q=alpha&kind=gossip", 400)
+
+
+def test_search_echoes_the_query_escaped(client) -> None:
+    text = page(client, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_theories_filter_and_sort(client) -> None:
+    assert "Beta Model" not in page(client, "/theories?type=theory")
+    by_year = page(client, "/theories?sort=year")
+    assert by_year.index("Alpha Theory") < by_year.index("Beta Model")
+
+
+def test_theory_page_sections_links_and_picture(client) -> None:
+    text = page(client, "/theories/alpha-theory")
+    for heading in ("Overview", "Key researchers", "Year and seminal works", "Key concepts",
+                    "Implications for instructional design", "Strengths", "Limitations",
+                    "Related entries", "Sources", "In the graph"):
+        assert f">{heading}</h2>" in text, heading
+    assert 'href="/people/ada-example"' in text and "Recommended tools" in text
+    assert "<svg" in text and 'href="/theories/beta-model"' in text
+    assert "relatedTo" in text
+    page(client, "/theories/nowhere", 404)
+
+
+def test_person_page(client) -> None:
+    text = page(client, "/people/john-dewey")
+    assert "Alpha Theory" in text and "Beta Model" in text
+    assert "Carol Coauthor" in page(client, "/people/carol-coauthor")  # an author only
+    page(client, "/people/nobody", 404)
+
+
+def test_compare(client) -> None:
+    text = page(client, "/compare?theories=alpha-theory,beta-model")
+    assert "Fading needed" in text and "Rigid" in text and "<table" in text
+    assert "choose 2 to 4" in page(client, "/compare?theories=alpha-theory", 400)
+    assert "no entry" in page(client, "/compare?theories=alpha-theory,nowhere", 400)
+    assert page(client, "/compare?pick=alpha-theory&pick=beta-model").count("<th scope=\"col\">") == 3
+
+
+def test_sparql_console(client) -> None:
+    text = page(client, "/sparql")
+    assert "<textarea" in text and "Example queries" in text
+    results = page(client, "/sparql?query=SELECT+%3Fl+WHERE+%7B+%3Fe+a+ltg%3ALearningTheory+%3B+rdfs%3Alabel+%3Fl+%7D&format=html")
+    assert '<table class="results">' in results and "Alpha Theory" in results
+    assert "format=csv" in results
+    assert "syntax error" in page(client, "/sparql?query=SELECT+WHERE&format=html")
+
+
+def test_graph_page(client) -> None:
+    text = page(client, "/graph")
+    assert text.count('class="node node-') == 5  # 2 entries, 3 researchers
+
+
+def test_unknown_page_and_server_error_pages(service) -> None:
+    app = create_app(service.settings)
+    app.extensions["ltgraph"] = service
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    assert "could not find" in page(client, "/no/such/page", 404)
+    text = page(client, "/boom", 500)
+    assert "secret detail" not in text and "Traceback" not in text
+    api = client.get("/boom", headers={"Accept": "application/json"})
+    assert api.status_code == 500 and b"secret detail" not in api.data
