@@ -5,8 +5,8 @@ What is measured
 1. **Build of the bundled corpus** into a fresh temporary data directory with the default
    settings (ONNX backend), in a fresh process, so the figures are those of a first
    `ltgraph build` on a new machine:
-   - model load: the service's `encoder.load()`, i.e. importing torch/transformers, exporting the
-     model to ONNX into `<data_dir>/models/` and opening the query session;
+   - model load: the service's `encoder.load()`, i.e. importing torch/transformers,
+     exporting the model to ONNX into `<data_dir>/models/` and opening the query session;
    - the same load again from a new `Service` on the same data directory, where the ONNX
      file is already there (so: export time ~= cold load - cached load);
    - `Service.build()`: parse, graph, SHACL, embedding every passage (the batch session),
@@ -25,7 +25,9 @@ What is measured
    entity cards and the graph answer) over the questions of `eval/questions.jsonl`:
    - distinct questions: each pass uses a new `Service` on the built data directory sharing
      the already-loaded encoder, so its query cache is empty and every timed question is
-     really embedded; the service is warmed with a few questions that are not in the set;
+     really embedded; the service is warmed with a few questions that are not in the set.
+     A thin wrapper around the encoder splits each of these searches into the query
+     embedding and everything else;
    - repeated questions: the same questions again on that service (query-vector cache hits);
    - query embedding alone, one question at a time, one thread each: ONNX (`OnnxEncoder`)
      versus torch (`SentenceEncoder(threads=1)`).
@@ -114,8 +116,6 @@ TARGET_SCALE_P50_MS = 25.0
 
 
 # --------------------------------------------------------------------------- timing
-
-
 
 
 class Samples(list):
@@ -551,7 +551,8 @@ def bench_scale(n: int, n_queries: int, keyword_docs: Sequence[str], questions: 
     # Queries with a genuine near neighbour: a stored vector plus noise (cosine ~0.7 to it).
     noise_rng = np.random.default_rng(SEED + 2)
     targets = noise_rng.choice(n, size=n_queries, replace=False)
-    planted = vectors[targets] + noise_rng.standard_normal((n_queries, DIM), dtype=np.float32) / math.sqrt(DIM)
+    noise = noise_rng.standard_normal((n_queries, DIM), dtype=np.float32) / math.sqrt(DIM)
+    planted = vectors[targets] + noise  # |noise| ~ 1, so cosine to the target ~ 1/sqrt(2)
     planted /= np.linalg.norm(planted, axis=1, keepdims=True)
     found_exact = sum(exact.search(q, 10)[0][0] == t for q, t in zip(planted, targets))
     found_hnsw = [[i for i, _ in hnsw.search(q, K_CANDIDATES)[:10]] for q in planted]
