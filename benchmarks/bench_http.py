@@ -164,7 +164,7 @@ def main() -> None:
     print(f"\nltgraph serve --workers {args.workers}; {args.clients} concurrent keep-alive clients on "
           f"loopback, {os.cpu_count()} cores shared with the load generator")
     print(f"{'endpoint':<38} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in [("/api/search (first pass, embedding)", first), ("/api/search (steady, 145 questions)", search),
+    for name, r in [("/api/search (first 8 s, caches filling)", first), ("/api/search (steady, 145 questions)", search),
                     ("/sparql (mix of 5 queries)", sparql)]:
         print(f"{name:<38} {r['requests']:>8} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>7}")
     print("\n/sparql overhead in-process (median ms over 200 runs): bare Oxigraph query vs guarded path")
