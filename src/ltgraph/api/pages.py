@@ -26,7 +26,7 @@ def blueprint() -> Blueprint:
     @bp.get("/")
     def home() -> str:
         svc = service()
-        entries = svc.entries()
+        entries = sorted(svc.entries(), key=lambda e: e.name.lower())
         stats = svc.stats()
         people = {p.slug for e in entries for p in e.researchers}
         return render_template("index.html", examples=EXAMPLE_QUESTIONS, stats=stats,
