@@ -28,7 +28,7 @@ from .encoders import Encoder
 from .errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from .graph import (Iris, build_dataset, corpus_people, count_triples, load_dataset, remove_entries,
                     replace_entries, save_dataset, save_union, union_graph, validate_graph)
-from .index import PassageIndex, corpus_passages
+from .index import IndexedPassage, PassageIndex, corpus_passages
 
 Progress = Callable[[str, int, int], None]
 
@@ -57,7 +57,8 @@ class Current:
     path: Path
     manifest: Manifest
     entries: dict[str, Entry]
-    index: PassageIndex | None
+    #: The live index's passages and their vectors (None when unusable: everything is re-embedded).
+    vectors: tuple[list[IndexedPassage], np.ndarray] | None
 
 
 class Writer:
@@ -286,7 +287,7 @@ class Writer:
         return current
 
     def _count_new_passages(self, new: list[Entry], current: Current) -> int:
-        known = {r.digest for r in current.index.records} if current.index else set()
+        known = {r.digest for r in current.vectors[0]} if current.vectors else set()
         return sum(1 for record, _, _ in corpus_passages(new) if record.digest not in known)
 
     def _dry_report(self, current: Current, after: dict[str, Entry], started: float,
@@ -366,12 +367,12 @@ class Writer:
     def _reusable_vectors(self) -> dict[str, np.ndarray]:
         """digest -> vector from the live generation, when it was built with the same model."""
         current = self._current_or_none()
-        if current is None or current.index is None:
+        if current is None or current.vectors is None:
             return {}
         if current.manifest.extra.get("index", {}).get("model") != self.encoder.name:
             return {}
-        vectors = current.index.vectors.vectors
-        return {r.digest: vectors[i] for i, r in enumerate(current.index.records) if r.digest}
+        records, vectors = current.vectors
+        return {r.digest: vectors[i] for i, r in enumerate(records) if r.digest}
 
 
 def _load_dataset(generation: Path) -> ox.Store:

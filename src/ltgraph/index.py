@@ -291,6 +291,16 @@ class PassageIndex:
                 handle.write(json.dumps([key, tokens], ensure_ascii=False) + "\n")
 
     @staticmethod
+    def load_vectors(directory: Path) -> tuple[list[IndexedPassage], np.ndarray]:
+        """Only the passages and their vectors (what a writer reuses), without the indexes."""
+        with open(directory / "passages.jsonl", encoding="utf-8") as handle:
+            records = [IndexedPassage(**json.loads(line)) for line in handle]
+        vectors = np.load(directory / "vectors.npy")
+        if len(records) != len(vectors):
+            raise ValueError(f"{len(records)} passages but {len(vectors)} vectors")
+        return records, vectors
+
+    @staticmethod
     def load_tokens(directory: Path) -> dict[str, list[str]]:
         """The token cache of a saved index ({} when absent or unreadable: it is only a cache)."""
         try:

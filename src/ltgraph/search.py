@@ -103,17 +103,28 @@ class Service:
         return self.writer.doctor()
 
     def _writer_view(self) -> Current | None:
-        """What the writer needs of the live generation (None when there is none)."""
-        if self.datadir.current_name() is None:
+        """What the writer needs of the live generation (None when there is none).
+
+        A writer needs the parsed entries and the passages' vectors, not the served graph,
+        the keyword indexes or the lexicon: a CLI process loads only those.
+        """
+        name = self.datadir.current_name()
+        if name is None:
             return None
+        loaded = self._loaded
+        if loaded is not None and loaded.name == name:
+            index = loaded.index
+            return Current(loaded.path, loaded.manifest, loaded.entries,
+                           (index.records, index.vectors.vectors))
+        path = self.datadir.current()
+        manifest = Manifest.read(path / MANIFEST)
+        entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
+        info = manifest.extra.get("index") or {}
         try:
-            state = self._state()
-        except DataDirError:
-            # An index of another model (or a damaged one) is rebuilt; the corpus still counts.
-            path = self.datadir.current()
-            entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
-            return Current(path, Manifest.read(path / MANIFEST), {e.slug: e for e in entries}, None)
-        return Current(state.path, state.manifest, state.entries, state.index)
+            vectors = PassageIndex.load_vectors(path) if info.get("model") == self.encoder.name else None
+        except (OSError, ValueError, TypeError):
+            vectors = None  # a damaged index is rebuilt: everything is embedded again
+        return Current(path, manifest, {e.slug: e for e in entries}, vectors)
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""
