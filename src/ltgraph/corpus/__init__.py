@@ -1,0 +1,21 @@
+"""The corpus: entry files (Markdown with YAML front matter) to records, and back.
+
+The format is documented in `docs/corpus-format.md`. This package knows nothing of RDF or of
+the embedding model: it turns files into `Entry` records and back, and cuts entries into the
+`Passage` records that the graph and the indexes share. Every error names the file and line.
+"""
+
+from __future__ import annotations
+
+from .parse import check_references, corpus_hash, entry_files, load_corpus, parse_entry, read_entry
+from .records import (ENTRY_TYPES, ITEM_KINDS, KINDS, MAX_PASSAGE_CHARS, NETWORK_TYPES, RELATIONS,
+                      REQUIRED_SECTIONS, SECTIONS, SLUG_RE, SYMMETRIC_RELATIONS, Entry, Item, Passage,
+                      Person, Relation, Work, passages, slugify)
+from .write import template, write_entry
+
+__all__ = [
+    "ENTRY_TYPES", "ITEM_KINDS", "KINDS", "MAX_PASSAGE_CHARS", "NETWORK_TYPES", "RELATIONS",
+    "REQUIRED_SECTIONS", "SECTIONS", "SLUG_RE", "SYMMETRIC_RELATIONS", "Entry", "Item", "Passage",
+    "Person", "Relation", "Work", "check_references", "corpus_hash", "entry_files", "load_corpus",
+    "parse_entry", "passages", "read_entry", "slugify", "template", "write_entry",
+]
