@@ -65,6 +65,7 @@ class Service:
         self._loaded: _Loaded | None = None
         self._pool: Any = None
         self._reload_lock = threading.Lock()
+        self._view: Current | None = None
         self.writer = Writer(settings, self.iris, self.datadir, self.encoder, self._writer_view)
 
     # ------------------------------------------------------------------ building
@@ -116,6 +117,8 @@ class Service:
             index = loaded.index
             return Current(loaded.path, loaded.manifest, loaded.entries,
                            (index.records, index.vectors.vectors))
+        if self._view is not None and self._view.path.name == name:
+            return self._view  # a change asks several times; read the generation once
         path = self.datadir.current()
         manifest = Manifest.read(path / MANIFEST)
         entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
@@ -124,7 +127,8 @@ class Service:
             vectors = PassageIndex.load_vectors(path) if info.get("model") == self.encoder.name else None
         except (OSError, ValueError, TypeError):
             vectors = None  # a damaged index is rebuilt: everything is embedded again
-        return Current(path, manifest, {e.slug: e for e in entries}, vectors)
+        self._view = Current(path, manifest, {e.slug: e for e in entries}, vectors)
+        return self._view
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""
