@@ -92,41 +92,38 @@ def compose_answer(select: Select, question: str, analysis: Analysis,
     return None
 
 
+#: Facts shown alongside a property: (property, how the object is labelled).
+COMPANION_FACTS = {
+    "buildsOn": ("influencedBy", "rdfs:label"),
+    "yearProposed": ("seminalWork", "dcterms:bibliographicCitation"),
+}
+
+
 def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
-    rows = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
-        <{iri}> rdfs:label ?slabel ; ltg:{prop} ?o . ltg:{prop} rdfs:label ?plabel .
-        OPTIONAL {{ ?o rdfs:label ?olabel }} }} ORDER BY ?olabel ?o""")
-    extra: list[dict[str, str]] = []
-    if prop == "buildsOn":
-        extra = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
-            <{iri}> rdfs:label ?slabel ; ltg:influencedBy ?o . ltg:influencedBy rdfs:label ?plabel .
-            ?o rdfs:label ?olabel }} ORDER BY ?olabel""")
-    if prop == "yearProposed":
-        extra = select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
-            <{iri}> rdfs:label ?slabel ; ltg:seminalWork ?o . ltg:seminalWork rdfs:label ?plabel .
-            ?o dcterms:bibliographicCitation ?olabel }} ORDER BY ?olabel""")
-    groups = [g for g in (rows, extra) if g]
-    if not groups:
-        return None
-    subject = groups[0][0]["slabel"]
-    sentences, facts = [], []
-    for group in groups:
-        values = [r.get("olabel", r["o"]) for r in group]
-        sentences.append(f"{subject} — {group[0]['plabel']}: {'; '.join(values)}.")
-        facts += [{"subject": iri, "predicate": _prop_iri(group, prop, extra),
-                   "object": r["o"], "label": r.get("olabel", r["o"])} for r in group]
-    return {"text": " ".join(sentences), "subject": iri, "facts": facts,
-            "sources": sorted({iri} | {f["object"] for f in facts if f["object"].startswith("http")})}
-
-
-def _prop_iri(group: list[dict[str, str]], prop: str, extra: list[dict[str, str]]) -> str:
     from .ontology import LTG
 
-    if group is extra and prop == "buildsOn":
-        return str(LTG.influencedBy)
-    if group is extra and prop == "yearProposed":
-        return str(LTG.seminalWork)
-    return str(LTG[prop])
+    def facts_of(name: str, label_path: str, optional: bool) -> list[dict[str, str]]:
+        label = f"?o {label_path} ?olabel"
+        return select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
+            <{iri}> rdfs:label ?slabel ; ltg:{name} ?o . ltg:{name} rdfs:label ?plabel .
+            {f"OPTIONAL {{ {label} }}" if optional else label} }} ORDER BY ?olabel ?o""")
+
+    groups = [(prop, facts_of(prop, "rdfs:label", optional=True))]
+    if prop in COMPANION_FACTS:
+        name, label_path = COMPANION_FACTS[prop]
+        groups.append((name, facts_of(name, label_path, optional=False)))
+    groups = [(name, rows) for name, rows in groups if rows]
+    if not groups:
+        return None
+    subject = groups[0][1][0]["slabel"]
+    sentences, facts = [], []
+    for name, rows in groups:
+        values = [r.get("olabel", r["o"]) for r in rows]
+        sentences.append(f"{subject} — {rows[0]['plabel']}: {'; '.join(values)}.")
+        facts += [{"subject": iri, "predicate": str(LTG[name]), "object": r["o"],
+                   "label": r.get("olabel", r["o"])} for r in rows]
+    return {"text": " ".join(sentences), "subject": iri, "facts": facts,
+            "sources": sorted({iri} | {f["object"] for f in facts if f["object"].startswith("http")})}
 
 
 def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:

@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["ltgraph"] = Service(settings or Settings.from_env())
-    app.register_blueprint(_api_routes(app))
+    app.register_blueprint(_api_routes())
     app.register_blueprint(_page_routes())
     _register_errors(app)
     app.after_request(_headers)
@@ -123,7 +123,7 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _api_routes(app: Flask) -> Any:
+def _api_routes() -> Any:
     from flask import Blueprint
 
     from ..openapi import openapi_document
