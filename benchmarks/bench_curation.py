@@ -31,12 +31,19 @@ the ONNX export are timed once, separately, and excluded from everything else):
 - at the end `health()` must be consistent, every `doctor()` row ok, and the entry set the
   one the build produced.
 
-Every timed call is what a long-running server or a CLI process with a loaded model does:
-it includes loading the live generation again (every change moves `CURRENT`, so the next
-change reloads graph, passages, vectors and keyword index), the graph copy, SHACL on the new
-entry, embedding the new passages, writing and fsyncing the whole new generation, and the
-atomic switch. A per-stage breakdown of the add runs (wall time inside the named functions,
-found by wrapping them in this process only) shows which stages grow with the corpus.
+Every timed call is what a long-running server or a CLI process with a loaded model does.
+A change writes a delta generation (see `src/ltgraph/layers.py`): it reads the live
+generation's manifest and catalog, parses and checks the new file (SHACL on the new entry
+only), builds the entry's own named graph, embeds and tokenises its passages, hard-links the
+files of entries changed earlier since the last build, fsyncs and switches `CURRENT`. It
+never loads or rewrites the other entries' graph, vectors or keyword index. A per-stage
+breakdown of the add runs (wall time inside the named functions, found by wrapping them in
+this process only) shows which stages, if any, grow with the corpus.
+
+The reader's side is timed too: after each add, how long the same `Service` takes to load
+the new generation (`_state()`: base plus delta composed, keyword index rebuilt from stored
+tokens) -- that is what a running server does before it answers from the new state, and it
+does grow with the corpus.
 
 Figures are medians (with min and max) of the runs, wall clock (`time.perf_counter`). The
 load average is printed before and after: on a shared 2-core machine other work inflates
@@ -203,28 +210,20 @@ class Stages:
         self._undo.append(lambda: setattr(obj, name, original) if had_own else delattr(obj, name))
 
     def instrument(self, service: Service) -> None:
-        from ltgraph import curation, datadir, index
+        from ltgraph import curation, datadir
 
-        writer = service.writer
-        # The live-generation view is a bound method stored on the writer at construction.
-        self.patch_instance(writer, "_current", "load live generation")
+        self.patch(curation.Writer, "_require_live", "read manifest + catalog")
         self.patch(curation.Writer, "_read_new", "read new file")
         self.patch(curation.Writer, "_check_references", "check references")
         self.patch(curation.Writer, "_check_shapes", "SHACL on new entry")
-        self.patch(curation, "_load_dataset", "load graph.nq")
-        self.patch(curation, "replace_entries", "replace entry graphs")
-        self.patch(curation.Writer, "_carry_corpus", "carry corpus files")
-        self.patch(curation, "save_dataset", "write graph.nq")
-        self.patch(curation, "union_graph", "union graph")
-        self.patch(curation, "save_graph", "write graph.nt")
-        index_stage = "index (embed new, rebuild indexes)"
-        self.patch(curation.Writer, "_index", index_stage)
-        self.patch(curation, "corpus_passages", "passages + digests of all entries", index_stage)
-        self.patch_instance(service.encoder, "encode", "embedding the new passages", index_stage)
-        self.patch(index.PassageIndex, "build", "FAISS + BM25 rebuild", index_stage)
-        self.patch(index.PassageIndex, "save", "write index files")
-        self.patch(curation, "count_triples", "count triples")
-        self.patch(curation, "corpus_hash", "corpus hashes")
+        self.patch(curation, "entry_quads", "entry graph")
+        self.patch(curation, "_link_or_copy", "hard-link earlier delta files")
+        self.patch(curation.Writer, "_old_passages", "old passages (replace)")
+        embed_stage = "embed + tokenise new passages"
+        self.patch(curation.Writer, "_embed", embed_stage)
+        self.patch_instance(service.encoder, "encode", "embedding", embed_stage)
+        self.patch(curation, "write_delta_passages", "write passages + vectors")
+        self.patch(curation.Catalog, "save", "write catalog")
         self.patch(datadir.DataDir, "publish", "fsync + switch + GC")
 
     def restore(self) -> None:
@@ -276,6 +275,7 @@ class Result:
     add: list[float] = field(default_factory=list)
     add_embedded: int = 0
     remove: list[float] = field(default_factory=list)
+    reload: list[float] = field(default_factory=list)
     replace: list[float] = field(default_factory=list)
     replace_embedded: int = 0
     stages: list[list[str]] = field(default_factory=list)
@@ -313,6 +313,7 @@ def bench_corpus(label: str, settings: Settings, encoder: Encoder, runs: int,
     say(f"[{label}] built in {result.build:.1f} s: {report.entries} entries, {report.passages} "
         f"passages ({report.embedded} embedded), {report.triples} triples")
     result.warm_up, _ = timed(service.warm_up)
+    say(f"[{label}] warm_up (reader loads the full generation + model) {result.warm_up:.2f} s")
     before = sorted(e.slug for e in service.entries())
 
     stages = Stages()
@@ -326,6 +327,11 @@ def bench_corpus(label: str, settings: Settings, encoder: Encoder, runs: int,
             result.add.append(seconds)
             result.add_embedded = added.embedded
             say(f"[{label}] add {run + 1}/{runs}: {seconds:.2f} s (embedded {added.embedded})")
+            stages.restore()
+            seconds, _ = timed(service._state)
+            result.reload.append(seconds)
+            say(f"[{label}] reader loads the new generation: {seconds:.2f} s")
+            stages.instrument(service)
             if run < runs - 1:
                 seconds, removed = timed(lambda: service.remove(NEW_SLUG))
                 assert removed.removed == [NEW_SLUG], removed
@@ -447,6 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             median_row(f"add (embeds {small.add_embedded})", small.add, big.add),
             median_row("remove", small.remove, big.remove),
+            median_row("reader loads the new state (server pickup)", small.reload, big.reload),
             median_row(f"add --replace (embeds {small.replace_embedded})", small.replace,
                        big.replace),
         ])

@@ -121,7 +121,7 @@ def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
     prefix = "dry run, nothing written: would have " if report.dry_run else ""
     click.echo(f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
                f"{report.passages} passages"
-               + ("" if report.dry_run else f", {report.triples} triples; embedded "
+               + ("" if report.dry_run else f"; embedded "
                   f"{report.embedded} passage(s) in {report.seconds:.1f} s -> {report.generation}"))
 
 

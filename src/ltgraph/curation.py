@@ -1,15 +1,22 @@
 """Writing the data directory: full builds, and adding, replacing and removing entries.
 
-Every change writes a complete new generation beside the live one and switches to it with
-one atomic rename (see `datadir.py`), under the writers' lock. A change is therefore all or
-nothing across corpus file, graph, vectors and keyword index, whatever happens to the
-process. Incremental changes keep their cost independent of the corpus size where it
-matters: only the new entry's passages are embedded and only its SHACL shapes are checked;
-the rest is linear copying done in Rust and NumPy.
+Every change writes a new generation beside the live one and switches to it with one atomic
+rename (see `datadir.py`), under the writers' lock. A change is therefore all or nothing
+across corpus file, graph, vectors and keyword index, whatever happens to the process.
+
+A build writes a full generation. A change writes a delta generation (see `layers.py`): the
+changed entries' own files, hard links to the rest of the live delta, a catalog and a
+manifest. It validates against the catalog instead of the corpus, embeds only the changed
+passages, and never reads or rewrites the other entries' graph, vectors or keyword data, so
+its cost does not grow with the corpus (it grows, slowly, with the number of entries changed
+since the last build, whose files are hard-linked; `ltgraph build` folds them back in).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import os
 import shutil
 import time
@@ -21,16 +28,21 @@ import numpy as np
 import pyoxigraph as ox
 
 from . import __version__
+from .catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from .config import Settings
-from .corpus import Entry, corpus_hash, entry_files, load_corpus, read_entry, write_entry
+from .corpus import Entry, Person, entry_files, load_corpus, read_entry, write_entry
+from .datadir import DELTA as DELTA_KIND
 from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .encoders import Encoder
 from .errors import CorpusError, DataDirError, NotFoundError, ValidationError
-from .graph import (Iris, build_dataset, corpus_people, count_triples, load_dataset, remove_entries,
-                    replace_entries, save_dataset, save_union, union_graph, validate_graph)
-from .index import IndexedPassage, PassageIndex, corpus_passages
+from .graph import (Iris, build_dataset, corpus_people, entry_quads, save_dataset, save_union,
+                    union_graph, validate_graph)
+from .index import IndexedPassage, IndexInfo, PassageIndex, Tokens, corpus_passages, row_tokens
+from .layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, write_delta_passages
 
 Progress = Callable[[str, int, int], None]
+#: The files of one entry in a delta generation.
+DELTA_SUFFIXES = (".md", ".nq", ".jsonl", ".npy")
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,8 @@ class Report:
     generation: str
     entries: int
     researchers: int
-    triples: int
+    #: Served triples (full builds only: a change does not count the whole graph).
+    triples: int | None
     passages: int
     seconds: float
     added: list[str] = field(default_factory=list)
@@ -50,58 +63,54 @@ class Report:
     dry_run: bool = False
 
 
-@dataclass
-class Current:
-    """The parts of the live generation a writer needs."""
+@dataclass(frozen=True)
+class _Change:
+    """One transaction: entries to write (with their file bytes) and entries to drop."""
 
-    path: Path
-    manifest: Manifest
-    entries: dict[str, Entry]
-    #: The live index's passages and their vectors (None when unusable: everything is re-embedded).
-    vectors: tuple[list[IndexedPassage], np.ndarray] | None
+    upserts: list[Entry]
+    sources: dict[str, bytes]
+    removed: list[str]
+    user_entries: list[str]
+    removed_bundled: list[str]
 
 
 class Writer:
     """Builds and changes generations of one data directory."""
 
-    def __init__(self, settings: Settings, iris: Iris, datadir: DataDir, encoder: Encoder,
-                 current: Callable[[], Current | None]) -> None:
+    def __init__(self, settings: Settings, iris: Iris, datadir: DataDir, encoder: Encoder) -> None:
         self.settings = settings
         self.iris = iris
         self.datadir = datadir
         self.encoder = encoder
-        self._current = current
 
     # ------------------------------------------------------------------ sources
+
+    def live(self) -> Generation | None:
+        """The live generation, or None when there is none or it is unreadable."""
+        try:
+            return Generation.open(self.datadir.current())
+        except DataDirError:
+            return None
 
     def source_files(self) -> list[Path]:
         """The effective corpus: bundled files, minus removals, overlaid by the user's files."""
         files = {p.stem: p for p in entry_files(self.settings.corpus_dir)}
-        name = self.datadir.current_name()
-        if name is not None and (self.datadir.generations / name / MANIFEST).is_file():
-            current = self.datadir.generations / name
-            manifest = Manifest.read(current / MANIFEST)
-            for slug in manifest.removed:
+        live = self.live()
+        if live is not None:
+            for slug in live.manifest.removed:
                 files.pop(slug, None)
-            for slug in manifest.user_entries:
-                files[slug] = current / "corpus" / f"{slug}.md"
+            for slug in live.manifest.user_entries:
+                files[slug] = live.entry_file(slug)
         return [files[k] for k in sorted(files)]
-
-    def _overlay(self) -> tuple[list[str], list[str]]:
-        try:
-            manifest = self.datadir.manifest()
-        except DataDirError:
-            return [], []
-        return list(manifest.user_entries), list(manifest.removed)
 
     # ------------------------------------------------------------------ full build
 
     def build(self, progress: Progress | None = None) -> Report:
-        """Rebuild everything from the sources; always leaves a consistent generation."""
+        """Rebuild everything from the sources; always leaves a consistent full generation."""
         started = time.perf_counter()
         with acquire(self.datadir.lock(), "ltgraph build"):
+            live = self.live()
             files = self.source_files()
-            user, removed = self._overlay()
             entries = load_corpus(files, self.settings.max_entry_bytes)
             _progress(progress, "parsed", 1, 1)
             store = build_dataset(entries, self.iris)
@@ -110,9 +119,77 @@ class Writer:
                 raise ValidationError(f"{len(problems)} SHACL violation(s)", problems)
             _progress(progress, "validated", 1, 1)
             # Bytes, not links: the bundled files may be edited in place; a generation may not.
-            corpus: dict[str, bytes | Path] = {e.slug: Path(e.path or "").read_bytes() for e in entries}
-            report = self._publish(entries, corpus, store, user, removed, progress, started)
-        return report
+            corpus = {e.slug: Path(e.path or "").read_bytes() for e in entries}
+            user = list(live.manifest.user_entries) if live else []
+            removed = list(live.manifest.removed) if live else []
+            return self._publish_full(entries, corpus, store, user, removed, live, progress, started)
+
+    def _publish_full(self, entries: list[Entry], corpus: dict[str, bytes], store: ox.Store,
+                      user_entries: list[str], removed_bundled: list[str], live: Generation | None,
+                      progress: Progress | None, started: float) -> Report:
+        name, staging = self.datadir.new_generation()
+        try:
+            (staging / "corpus").mkdir()
+            for slug, content in corpus.items():
+                (staging / "corpus" / f"{slug}.md").write_bytes(content)
+            save_dataset(store, staging / "graph.nq")
+            triples = save_union(store, staging / "graph.nt")
+            items = corpus_passages(entries)
+            vectors, known_tokens, embedded = self._vectors(items, live, progress)
+            index = PassageIndex.build(items, vectors, self.settings.vector_index, known_tokens)
+            index.save(staging)
+            catalog, row = Catalog(people={s: p.name for s, p in corpus_people(entries).items()}), 0
+            for entry in entries:
+                count = sum(1 for r in index.records[row:] if r.entry == entry.slug)  # contiguous
+                catalog.entries[entry.slug] = CatalogEntry.of(entry, _sha(corpus[entry.slug]), count,
+                                                             BASE, (row, row + count))
+                row += count
+            catalog.save(staging / CATALOG)
+            manifest = Manifest(
+                generation=name, created=time.time(), base_iri=self.settings.base_iri,
+                corpus_hash=catalog.corpus_hash(), bundled_hash=self._bundled_hash(),
+                entries=len(entries), triples=triples, passages=len(index.records),
+                user_entries=sorted(user_entries), removed=sorted(removed_bundled),
+                extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
+            (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
+            self.datadir.publish(name, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _progress(progress, "published", 1, 1)
+        return Report(generation=name, entries=len(entries), researchers=len(catalog.people),
+                      triples=triples, passages=len(index.records),
+                      seconds=time.perf_counter() - started, embedded=embedded)
+
+    def _vectors(self, items: list[tuple[IndexedPassage, str, str]], live: Generation | None,
+                 progress: Progress | None) -> tuple[np.ndarray, dict[str, list[str]], int]:
+        """Vectors for every passage, embedding only text the live generation lacks."""
+        known: dict[str, np.ndarray] = {}
+        tokens: dict[str, list[str]] = {}
+        if live is not None and live.manifest.extra.get("index", {}).get("model") == self.encoder.name:
+            try:
+                records, matrix, row_tokens_ = load_vectors(live)
+                known = {r.digest: matrix[i] for i, r in enumerate(records) if r.digest}
+                tokens = dict(row_tokens_)
+            except DataDirError:
+                pass  # a damaged index: everything is embedded again
+        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
+        fresh: dict[str, np.ndarray] = {}
+        chunk = 256  # large chunks keep length-sorted batching effective, with progress
+        for start in range(0, len(missing), chunk):
+            rows = missing[start:start + chunk]
+            for i, vector in zip(rows, self.encoder.encode([items[i][1] for i in rows])):
+                fresh[items[i][0].digest] = vector
+            _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
+        matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
+        for i, (record, _, _) in enumerate(items):
+            matrix[i] = fresh[record.digest] if record.digest in fresh else known[record.digest]
+        return matrix, tokens, len(missing)
+
+    def _bundled_hash(self) -> str:
+        from .corpus import corpus_hash
+
+        return corpus_hash(entry_files(self.settings.corpus_dir))
 
     # ------------------------------------------------------------------ changes
 
@@ -121,8 +198,8 @@ class Writer:
         started = time.perf_counter()
         new, sources = self._read_new(paths)
         with acquire(self.datadir.lock(), "ltgraph add"):
-            current = self._require_current()
-            existing = current.entries
+            live, catalog = self._require_live()
+            existing = catalog.entries
             for entry in new:
                 if entry.slug in existing and not replace_existing:
                     raise CorpusError(f"an entry with id {entry.slug!r} already exists; use "
@@ -131,111 +208,45 @@ class Writer:
                 if entry.slug not in existing and replace_existing:
                     raise CorpusError(f"there is no entry {entry.slug!r} to replace; use "
                                       "`ltgraph add` to add it", path=entry.path, line=2)
-            after = {**existing, **{e.slug: e for e in new}}
+            after = set(existing) | {e.slug for e in new}
             self._check_references(new, after)
             self._check_shapes(new, after)
             added = [e.slug for e in new if e.slug not in existing]
             replaced = [e.slug for e in new if e.slug in existing]
+            user = sorted(set(live.manifest.user_entries) | {e.slug for e in new})
+            removed = [s for s in live.manifest.removed if s not in after]
+            change = _Change(new, sources, [], user, removed)
             if dry_run:
-                return self._dry_report(current, after, started, added=added, replaced=replaced,
-                                        embedded=self._count_new_passages(new, current))
-            store = _load_dataset(current.path)
-            replace_entries(store, new, self.iris, corpus_people(after.values()))
-            corpus = self._carry_corpus(current, after, {e.slug: sources[e.slug] for e in new})
-            user = sorted(set(current.manifest.user_entries) | {e.slug for e in new})
-            removed = [s for s in current.manifest.removed if s not in after]
-            return self._publish(list(after.values()), corpus, store, user, removed, None, started,
-                                 added=added, replaced=replaced)
+                return self._dry_report(live, catalog, change, started, added=added, replaced=replaced)
+            return self._publish_delta(live, catalog, change, started, added=added, replaced=replaced)
 
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry; refuse when others relate to it unless `force` drops those links."""
         started = time.perf_counter()
         with acquire(self.datadir.lock(), "ltgraph remove"):
-            current = self._require_current()
-            if slug not in current.entries:
+            live, catalog = self._require_live()
+            if slug not in catalog.entries:
                 raise NotFoundError(f"no entry {slug!r}; `ltgraph list` shows the entries")
-            referring = sorted(e.slug for e in current.entries.values()
-                               if any(r.target == slug for r in e.related))
+            referring = [s for s in catalog.referrers(slug) if s != slug]
             if referring and not force:
                 raise ValidationError(
                     f"{', '.join(referring)} relate(s) to {slug!r}; remove those links first or "
                     "use --force to remove them with the entry")
-            after = {k: v for k, v in current.entries.items() if k != slug}
-            rewritten = {}
+            rewritten, sources = [], {}
             for other in referring:
-                entry = after[other]
-                after[other] = replace(entry, related=tuple(r for r in entry.related if r.target != slug))
-                rewritten[other] = write_entry(after[other]).encode("utf-8")
-            if dry_run:
-                return self._dry_report(current, after, started, removed=[slug],
-                                        replaced=referring)
-            store = _load_dataset(current.path)
-            remove_entries(store, [slug], self.iris)
-            replace_entries(store, [after[s] for s in referring], self.iris,
-                            corpus_people(after.values()))
-            corpus = self._carry_corpus(current, after, rewritten)
+                entry = read_entry(live.entry_file(other), self.settings.max_entry_bytes)
+                entry = replace(entry, related=tuple(r for r in entry.related if r.target != slug))
+                rewritten.append(entry)
+                sources[other] = write_entry(entry).encode("utf-8")
             bundled = {p.stem for p in entry_files(self.settings.corpus_dir)}
-            user = sorted((set(current.manifest.user_entries) | set(referring)) - {slug})
-            removed = sorted(set(current.manifest.removed) | ({slug} & bundled))
-            return self._publish(list(after.values()), corpus, store, user, removed, None, started,
-                                 removed=[slug], replaced=referring)
-
-    # ------------------------------------------------------------------ doctor
-
-    def doctor(self) -> list[tuple[str, bool, str]]:
-        """Check that corpus, graph and indexes of the live generation agree.
-
-        Returns (check, passed, detail) rows; every failure's detail says how to repair.
-        """
-        from .graph import load_graph, run_query
-        from .index import IndexInfo
-
-        repair = "run `ltgraph build` to repair"
-        rows: list[tuple[str, bool, str]] = []
-        try:
-            path = self.datadir.current()
-            manifest = Manifest.read(path / MANIFEST)
-        except DataDirError as exc:
-            return [("live generation", False, str(exc))]
-        rows.append(("live generation", True, path.name))
-        files = entry_files(path / "corpus")
-        try:
-            entries = load_corpus(files, self.settings.max_entry_bytes)
-            ok = len(entries) == manifest.entries and corpus_hash(files) == manifest.corpus_hash
-            rows.append(("corpus", ok, f"{len(entries)} entries" if ok else
-                         f"{len(entries)} entries / hash differ from the manifest; {repair}"))
-        except ValidationError as exc:
-            rows.append(("corpus", False, f"{exc}: {'; '.join(exc.problems[:3])}; {repair}"))
-        try:
-            graph = load_graph(path / "graph.nt")
-            triples = count_triples(graph)
-            union = count_triples(union_graph(load_dataset(path / "graph.nq")))
-            ok = triples == manifest.triples == union
-            rows.append(("graph", ok, f"{triples} triples" if ok else
-                         f"{triples} triples served, {union} in the entry graphs, manifest says "
-                         f"{manifest.triples}; {repair}"))
-            keys = {r["p"].value for r in run_query(graph, "SELECT ?p WHERE { ?p a ltg:Passage }")}
-        except (OSError, SyntaxError) as exc:
-            rows.append(("graph", False, f"unreadable graph ({exc}); {repair}"))
-            keys = set()
-        info = manifest.extra.get("index") or {}
-        try:
-            index = PassageIndex.load(path, IndexInfo(**info))
-            indexed = {f"{self.iris.base}id/theory/{r.key}" for r in index.records}
-            ok = keys == indexed and index.keywords.size == len(index.records) == index.vectors.size
-            detail = (f"{len(indexed)} passages, vectors and keyword documents" if ok else
-                      f"{len(keys)} passages in the graph, {len(indexed)} indexed, "
-                      f"{index.vectors.size} vectors, {index.keywords.size} keyword documents; {repair}")
-            rows.append(("search index", ok, detail))
-        except (DataDirError, TypeError) as exc:
-            rows.append(("search index", False, f"{exc}" if "ltgraph build" in str(exc) else f"{exc}; {repair}"))
-        ok = info.get("model") == self.encoder.name
-        rows.append(("model", ok, info.get("model", "?") if ok else
-                     f"index built with {info.get('model')!r}, configured {self.encoder.name!r}; {repair}"))
-        fresh = corpus_hash(self.source_files()) == manifest.corpus_hash
-        rows.append(("sources", fresh, "up to date" if fresh else
-                     f"the bundled corpus changed since this generation was built; {repair}"))
-        return rows
+            user = sorted((set(live.manifest.user_entries) | set(referring)) - {slug})
+            removed = sorted(set(live.manifest.removed) | ({slug} & bundled))
+            change = _Change(rewritten, sources, [slug], user, removed)
+            if dry_run:
+                return self._dry_report(live, catalog, change, started, removed=[slug],
+                                        replaced=referring)
+            return self._publish_delta(live, catalog, change, started, removed=[slug],
+                                       replaced=referring)
 
     # ------------------------------------------------------------------ checks
 
@@ -258,14 +269,14 @@ class Writer:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
         return entries, sources
 
-    def _check_references(self, new: list[Entry], after: dict[str, Entry]) -> None:
+    def _check_references(self, new: list[Entry], after: set[str]) -> None:
         from .corpus import check_references
 
-        problems = check_references(new, after.keys())
+        problems = check_references(new, after)
         if problems:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
 
-    def _check_shapes(self, new: list[Entry], after: dict[str, Entry]) -> None:
+    def _check_shapes(self, new: list[Entry], after: set[str]) -> None:
         """SHACL on the new entries' own statements, plus the bare existence of every entry
         (typed `ltg:Entry`, which no shape targets) so that related links resolve."""
         from rdflib import RDF
@@ -273,114 +284,135 @@ class Writer:
         from .ontology import LTG
 
         graph = union_graph(build_dataset(new, self.iris))
-        new_slugs = {e.slug for e in new}
-        for slug in after.keys() - new_slugs:
+        for slug in after - {e.slug for e in new}:
             graph.add((self.iris.entry(slug), RDF.type, LTG.Entry))
         problems = validate_graph(graph, self.iris)
         if problems:
             raise ValidationError(f"{len(problems)} SHACL violation(s); nothing was changed", problems)
 
-    def _require_current(self) -> Current:
-        current = self._current()
-        if current is None:
-            raise DataDirError(f"no data in {self.datadir.root}: run `ltgraph build` first")
-        return current
+    def _require_live(self) -> tuple[Generation, Catalog]:
+        live = Generation.open(self.datadir.current())  # raises with the repair hint
+        model = live.manifest.extra.get("index", {}).get("model")
+        if model != self.encoder.name:
+            raise DataDirError(f"the live index was built with model {model!r} but "
+                               f"{self.encoder.name!r} is configured; run `ltgraph build` first")
+        return live, live.catalog()
 
-    def _count_new_passages(self, new: list[Entry], current: Current) -> int:
-        known = {r.digest for r in current.vectors[0]} if current.vectors else set()
-        return sum(1 for record, _, _ in corpus_passages(new) if record.digest not in known)
+    def _dry_report(self, live: Generation, catalog: Catalog, change: _Change, started: float,
+                    **changes: list[str]) -> Report:
+        after = _apply(catalog, change, {})
+        return Report(generation=live.path.name, entries=len(after.entries),
+                      researchers=len(after.people), triples=None, passages=after.passages,
+                      seconds=time.perf_counter() - started, dry_run=True, **changes)
 
-    def _dry_report(self, current: Current, after: dict[str, Entry], started: float,
-                    **changes: object) -> Report:
-        entries = list(after.values())
-        return Report(generation=current.path.name, entries=len(entries),
-                      researchers=len(corpus_people(entries)), triples=current.manifest.triples,
-                      passages=sum(1 for _ in corpus_passages(entries)),
-                      seconds=time.perf_counter() - started, dry_run=True, **changes)  # type: ignore[arg-type]
+    # ------------------------------------------------------------------ delta generations
 
-    # ------------------------------------------------------------------ publishing
-
-    def _carry_corpus(self, current: Current, after: dict[str, Entry],
-                      changed: dict[str, bytes]) -> dict[str, bytes | Path]:
-        """Corpus files of the new generation: new bytes for changed entries, else the old file."""
-        return {slug: changed.get(slug, current.path / "corpus" / f"{slug}.md") for slug in after}
-
-    def _publish(self, entries: list[Entry], corpus: dict[str, bytes | Path], store: ox.Store,
-                 user_entries: list[str], removed_bundled: list[str], progress: Progress | None,
-                 started: float, **changes: list[str]) -> Report:
-        entries = sorted(entries, key=lambda e: e.slug)
+    def _publish_delta(self, live: Generation, catalog: Catalog, change: _Change, started: float,
+                       **changes: list[str]) -> Report:
+        """Write the change as a delta generation of the live one's base, and switch to it."""
+        base = live.base
+        deleted = live.deleted | {s for s in [*change.removed, *(e.slug for e in change.upserts)]
+                                  if s in catalog.entries and catalog.entries[s].layer == BASE}
+        passages = {e.slug: corpus_passages([e]) for e in change.upserts}
+        after = _apply(catalog, change, {s: len(p) for s, p in passages.items()})
+        people = {slug: Person(name, slug) for slug, name in after.people.items()}
         name, staging = self.datadir.new_generation()
+        embedded = 0
         try:
-            (staging / "corpus").mkdir()
-            for slug, content in corpus.items():
-                target = staging / "corpus" / f"{slug}.md"
-                if isinstance(content, Path):
-                    _link_or_copy(content, target)
-                else:
-                    target.write_bytes(content)
-            save_dataset(store, staging / "graph.nq")
-            triples = save_union(store, staging / "graph.nt")
-            index, embedded = self._index(entries, progress)
-            index.save(staging)
-            files = entry_files(staging / "corpus")
+            directory = staging / DELTA_DIR
+            directory.mkdir()
+            touched = set(change.removed) | set(change.sources)
+            for slug in live.delta_slugs():
+                if slug not in touched:
+                    for suffix in DELTA_SUFFIXES:
+                        _link_or_copy(live.path / DELTA_DIR / f"{slug}{suffix}",
+                                      directory / f"{slug}{suffix}")
+            for entry in change.upserts:
+                slug = entry.slug
+                (directory / f"{slug}.md").write_bytes(change.sources[slug])
+                ox.serialize(entry_quads(entry, self.iris, people), str(directory / f"{slug}.nq"),
+                             format=ox.RdfFormat.N_QUADS)
+                old = self._old_passages(live, catalog, slug)
+                records, tokens, vectors, count = self._embed(passages[slug], old)
+                write_delta_passages(directory, slug, records, tokens, vectors)
+                embedded += count
+            after.save(staging / CATALOG)
+            info = IndexInfo(**live.manifest.extra["index"])
+            info = replace(info, passages=after.passages)
             manifest = Manifest(
                 generation=name, created=time.time(), base_iri=self.settings.base_iri,
-                corpus_hash=corpus_hash(files), bundled_hash=corpus_hash(entry_files(self.settings.corpus_dir)),
-                entries=len(entries), triples=triples, passages=len(index.records),
-                user_entries=sorted(user_entries), removed=sorted(removed_bundled),
-                extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
+                corpus_hash=after.corpus_hash(), bundled_hash=live.manifest.bundled_hash,
+                entries=len(after.entries), triples=None, passages=after.passages,
+                user_entries=change.user_entries, removed=change.removed_bundled,
+                extra={"ltgraph": __version__, "index": info.__dict__},
+                kind=DELTA_KIND, base=base.name, deleted=sorted(deleted))
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
             self.datadir.publish(name, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _progress(progress, "published", 1, 1)
-        return Report(generation=name, entries=len(entries), researchers=len(corpus_people(entries)),
-                      triples=manifest.triples, passages=manifest.passages,
+        return Report(generation=name, entries=len(after.entries), researchers=len(after.people),
+                      triples=None, passages=after.passages,
                       seconds=time.perf_counter() - started, embedded=embedded, **changes)
 
-    def _index(self, entries: list[Entry], progress: Progress | None) -> tuple[PassageIndex, int]:
-        """Embed the passages whose text is new; reuse the live generation's other vectors."""
-        items = corpus_passages(entries)
-        known = self._reusable_vectors()
-        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
-        fresh: dict[str, np.ndarray] = {}
-        chunk = 256  # large chunks keep length-sorted batching effective, with progress
-        for start in range(0, len(missing), chunk):
-            rows = missing[start:start + chunk]
-            for i, vector in zip(rows, self.encoder.encode([items[i][1] for i in rows])):
-                fresh[items[i][0].digest] = vector
-            _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
+    def _old_passages(self, live: Generation, catalog: Catalog,
+                      slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None:
+        """The passages, tokens and vectors an entry has now (reused when its text is kept)."""
+        item = catalog.entries.get(slug)
+        if item is None:
+            return None
+        try:
+            if item.layer == DELTA:
+                return read_delta_passages(live.path / DELTA_DIR, slug)
+            start, stop = item.rows or (0, 0)
+            with open(live.base / "passages.jsonl", encoding="utf-8") as handle:
+                records = [IndexedPassage(**json.loads(line))
+                           for line in itertools.islice(handle, start, stop)]
+            with open(live.base / "tokens.jsonl", encoding="utf-8") as handle:
+                tokens = [tuple(json.loads(line)) for line in itertools.islice(handle, start, stop)]
+            vectors = np.load(live.base / "vectors.npy", mmap_mode="r")[start:stop]
+            return records, tokens, np.asarray(vectors)  # type: ignore[return-value]
+        except (OSError, ValueError, TypeError):
+            return None  # nothing to reuse: the entry is embedded again
+
+    def _embed(self, items: list[tuple[IndexedPassage, str, str]],
+               old: tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None,
+               ) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray, int]:
+        """Records, tokens and vectors of one entry's passages; embeds only changed text."""
+        known_vectors: dict[str, np.ndarray] = {}
+        known_tokens: dict[str, list[str]] = {}
+        if old is not None:
+            records, tokens, vectors = old
+            known_vectors = {r.digest: vectors[i] for i, r in enumerate(records) if r.digest}
+            known_tokens = dict(tokens)
+        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known_vectors]
+        fresh = self.encoder.encode([items[i][1] for i in missing]) if missing else []
         matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
         for i, (record, _, _) in enumerate(items):
-            matrix[i] = fresh[record.digest] if record.digest in fresh else known[record.digest]
-        current = self._current_or_none()
-        tokens = PassageIndex.load_tokens(current.path) if current is not None else {}
-        return PassageIndex.build(items, matrix, self.settings.vector_index, tokens), len(missing)
-
-    def _current_or_none(self) -> Current | None:
-        try:
-            return self._current()
-        except Exception:  # an unusable live generation: start from scratch
-            return None
-
-    def _reusable_vectors(self) -> dict[str, np.ndarray]:
-        """digest -> vector from the live generation, when it was built with the same model."""
-        current = self._current_or_none()
-        if current is None or current.vectors is None:
-            return {}
-        if current.manifest.extra.get("index", {}).get("model") != self.encoder.name:
-            return {}
-        records, vectors = current.vectors
-        return {r.digest: vectors[i] for i, r in enumerate(records) if r.digest}
+            matrix[i] = known_vectors.get(record.digest, 0)
+        for i, vector in zip(missing, fresh):
+            matrix[i] = vector
+        tokens = row_tokens([kw for _, _, kw in items], known_tokens)
+        return [r for r, _, _ in items], tokens, matrix, len(missing)
 
 
-def _load_dataset(generation: Path) -> ox.Store:
-    try:
-        return load_dataset(generation / "graph.nq")
-    except OSError as exc:
-        raise DataDirError(f"the graph of {generation.name} cannot be read ({exc}); run "
-                           "`ltgraph build` to repair the data directory") from None
+def _apply(catalog: Catalog, change: _Change, passages: dict[str, int]) -> Catalog:
+    """The catalog after a change (a copy; `passages`: passage counts of the new entries)."""
+    after = Catalog(dict(catalog.entries), dict(catalog.people))
+    for slug in [*change.removed, *(e.slug for e in change.upserts)]:
+        if slug in after.entries:
+            after.drop(slug)
+    for entry in change.upserts:
+        count = passages.get(entry.slug)
+        if count is None:
+            count = len(corpus_passages([entry]))
+        after.put(entry.slug, CatalogEntry.of(entry, _sha(change.sources[entry.slug]), count, DELTA),
+                  entry)
+    return after
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -6,13 +6,26 @@ Layout::
       CURRENT                 name of the live generation (replaced atomically)
       lock                    file lock serialising writers
       generations/
-        g000001-…/
+        g000001-…/            a full generation (`ltgraph build`)
           manifest.json       counts, hashes, model, which entries the user added or removed
+          catalog.json        per entry: type, name, links, people, where its data lives
           corpus/*.md         the full effective corpus this generation was built from
-          graph.nt            the graph (ontology + entries), N-Triples
+          graph.nq            each entry's statements in its own named graph
+          graph.nt            the served graph (their union), N-Triples
+          passages.jsonl, vectors.npy, tokens.jsonl, bm25/, bm25-entries/   the search index
+        g000002-…/            a delta generation (`ltgraph add`, `update`, `remove`)
+          manifest.json       as above, plus `base` (a full generation) and `deleted`
+          catalog.json
+          delta/{slug}.md, .nq, .jsonl, .npy   per entry changed since the base: its file,
+                              named graph, passages with their tokens, and vectors
 
-A writer builds a whole new generation beside the live one, fsyncs it, then replaces
-`CURRENT`. A reader always sees one complete generation: the old one or the new one.
+A delta generation is its base minus the base entries listed in `deleted`, plus every entry
+in its `delta/` directory. A change writes only the changed entries' files and hard-links the
+rest of the delta from the live generation, so its cost does not grow with the corpus;
+`ltgraph build` folds everything into a new full generation again.
+
+A writer builds the new generation beside the live one, fsyncs it, then replaces `CURRENT`.
+A reader always sees one complete generation: the old one or the new one.
 """
 
 from __future__ import annotations
@@ -30,8 +43,10 @@ from filelock import FileLock, Timeout
 
 from .errors import DataDirError
 
-FORMAT_VERSION = 1
+#: 2: delta generations, catalog.json, row-aligned tokens.jsonl.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+FULL, DELTA = "full", "delta"
 KEEP_GENERATIONS = 2
 
 
@@ -45,12 +60,17 @@ class Manifest:
     corpus_hash: str
     bundled_hash: str
     entries: int
-    triples: int
+    #: Served triples; None for a delta generation (known only once the graph is composed).
+    triples: int | None
     passages: int
     user_entries: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    kind: str = FULL
+    #: For a delta generation: the full generation it applies to, and the base entries it hides.
+    base: str | None = None
+    deleted: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -59,10 +79,15 @@ class Manifest:
     def read(cls, path: Path) -> Manifest:
         try:
             data = json.loads(path.read_text("utf-8"))
-            return cls(**data)
+            manifest = cls(**data)
         except (OSError, ValueError, TypeError) as exc:
             raise DataDirError(f"unreadable manifest {path}: {exc}; run `ltgraph build` "
                                "to rebuild the data directory") from None
+        if manifest.format_version != FORMAT_VERSION:
+            raise DataDirError(f"generation {path.parent.name} has data format "
+                               f"{manifest.format_version}, this ltgraph reads {FORMAT_VERSION}; "
+                               "run `ltgraph build` to rebuild the data directory")
+        return manifest
 
 
 class DataDir:
@@ -130,15 +155,24 @@ class DataDir:
         return final
 
     def _collect_garbage(self, keep: str) -> None:
-        """Drop old generations and abandoned staging dirs, keeping the newest few.
+        """Drop old generations and abandoned staging dirs, keeping the newest few and the
+        full generations they are deltas of.
 
         Readers that still hold an old generation open keep working: the files stay
         reachable from their open handles until closed.
         """
         names = sorted(p.name for p in self.generations.iterdir())
         finished = [n for n in names if n.startswith("g")]
-        for stale in finished[:-KEEP_GENERATIONS]:
-            if stale != keep:
+        kept = {keep, *finished[-KEEP_GENERATIONS:]}
+        for name in list(kept):
+            try:
+                base = Manifest.read(self.generations / name / MANIFEST).base
+            except DataDirError:
+                continue
+            if base:
+                kept.add(base)
+        for stale in finished:
+            if stale not in kept:
                 shutil.rmtree(self.generations / stale, ignore_errors=True)
         for staging in (n for n in names if n.startswith(".staging-")):
             shutil.rmtree(self.generations / staging, ignore_errors=True)

@@ -189,11 +189,11 @@ def entry_graph_triples(entry: Entry, iris: Iris, people: dict[str, Person]) -> 
     return triples
 
 
-def new_graph() -> Graph:
-    """An empty Oxigraph-backed rdflib graph with the standard prefixes bound."""
+def new_graph(store: ox.Store | None = None) -> Graph:
+    """An Oxigraph-backed rdflib graph (empty, or over `store`) with the standard prefixes bound."""
     # The default-graph identifier makes rdflib's writes land in Oxigraph's default graph, the
     # one SPARQL queries see without GRAPH clauses.
-    graph = Graph(store=OxigraphStore(), identifier=DATASET_DEFAULT_GRAPH_ID)
+    graph = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
     return graph
@@ -227,20 +227,9 @@ def build_dataset(entries: list[Entry], iris: Iris, *, with_ontology: bool = Tru
     return store
 
 
-def replace_entries(store: ox.Store, entries: list[Entry], iris: Iris, people: dict[str, Person]) -> None:
-    """Drop what the given entries stated before, if anything, and add what they state now."""
-    for entry in entries:
-        graph = ox.NamedNode(iris.entry_graph(entry.slug))
-        if store.contains_named_graph(graph):
-            store.remove_graph(graph)
-        store.extend(_quads(entry_graph_triples(entry, iris, people), graph.value))
-
-
-def remove_entries(store: ox.Store, slugs: Iterable[str], iris: Iris) -> None:
-    for slug in slugs:
-        graph = ox.NamedNode(iris.entry_graph(slug))
-        if store.contains_named_graph(graph):
-            store.remove_graph(graph)
+def entry_quads(entry: Entry, iris: Iris, people: dict[str, Person]) -> list[ox.Quad]:
+    """The named graph of one entry, as quads (see `entry_graph_triples`)."""
+    return _quads(entry_graph_triples(entry, iris, people), iris.entry_graph(entry.slug))
 
 
 def union_graph(store: ox.Store) -> Graph:

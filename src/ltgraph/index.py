@@ -161,6 +161,29 @@ def tokenize(documents: Sequence[str]) -> list[list[str]]:
                           stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
+#: A passage's keyword document hash and its tokens.
+Tokens = tuple[str, list[str]]
+
+
+def keyword_hash(document: str) -> str:
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()[:32]
+
+
+def row_tokens(documents: Sequence[str], known: dict[str, list[str]] | None = None) -> list[Tokens]:
+    """(hash, tokens) per keyword document, tokenising only documents `known` lacks."""
+    known = known or {}
+    hashes = [keyword_hash(d) for d in documents]
+    missing = [i for i, h in enumerate(hashes) if h not in known]
+    fresh = dict(zip((hashes[i] for i in missing), tokenize([documents[i] for i in missing])))
+    return [(h, fresh[h] if h in fresh else known[h]) for h in hashes]
+
+
+def save_tokens(path: Path, tokens: list[Tokens]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for key, words in tokens:
+            handle.write(json.dumps([key, words], ensure_ascii=False) + "\n")
+
+
 # --------------------------------------------------------------------------- vector index
 
 
@@ -213,6 +236,49 @@ class VectorIndex:
         return cls(vectors)
 
 
+class LayeredVectors:
+    """A base index with some rows hidden, plus a small exact index of newer vectors.
+
+    This is how a delta generation searches without rebuilding the base index (an HNSW
+    graph of 100k vectors takes minutes to build): both layers are searched and the hits
+    merged by inner product, which is comparable across them. Rows are numbered as the
+    composed records are: the base's kept rows in order, then the delta's.
+    """
+
+    def __init__(self, base: VectorIndex, keep: np.ndarray, delta: VectorIndex | None) -> None:
+        self.base = base
+        self.delta = delta
+        self.hnsw = base.hnsw
+        self._keep = keep
+        self._row = np.cumsum(keep) - 1  # base row -> composed row (where kept)
+        self._kept = int(keep.sum())
+        self._hidden = len(keep) - self._kept
+
+    @property
+    def size(self) -> int:
+        return self._kept + (self.delta.size if self.delta is not None else 0)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The composed matrix (a copy: only for checks and rebuilds, not for searching)."""
+        parts = [self.base.vectors[self._keep]]
+        if self.delta is not None:
+            parts.append(self.delta.vectors)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        hits = []
+        if self._kept:
+            # ask for enough that k survive the hidden rows
+            for i, score in self.base.search(vector, k + self._hidden):
+                if self._keep[i]:
+                    hits.append((int(self._row[i]), score))
+        if self.delta is not None:
+            hits.extend((self._kept + i, score) for i, score in self.delta.search(vector, k))
+        hits.sort(key=lambda h: -h[1])
+        return hits[:k]
+
+
 # --------------------------------------------------------------------------- the pair
 
 
@@ -234,17 +300,18 @@ class PassageIndex:
     of one entry ("reaction, learning, behaviour, results") that no single passage holds.
     """
 
-    def __init__(self, records: list[IndexedPassage], vectors: VectorIndex,
+    def __init__(self, records: list[IndexedPassage], vectors: VectorIndex | LayeredVectors,
                  keywords: KeywordIndex, entry_keywords: KeywordIndex,
-                 tokens: dict[str, list[str]] | None = None) -> None:
+                 tokens: list[Tokens] | None = None) -> None:
         self.records = records
         self.vectors = vectors
         self.keywords = keywords
         self.entry_keywords = entry_keywords
         self.entry_slugs = list(dict.fromkeys(r.entry for r in records))
-        #: keyword-document hash -> its tokens; saved so that a change re-tokenises only
-        #: what changed (only when built, not loaded: servers do not need them).
-        self.tokens = tokens or {}
+        #: Per row: (keyword-document hash, tokens); saved so that a change re-tokenises only
+        #: what changed and a delta generation can rebuild the keyword index without
+        #: tokenising (only when built or composed, not when loaded: servers do not need them).
+        self.tokens = tokens or []
 
     @classmethod
     def build(cls, items: list[tuple[IndexedPassage, str, str]], vectors: np.ndarray,
@@ -256,18 +323,19 @@ class PassageIndex:
         """
         records = [r for r, _, _ in items]
         hnsw = kind == "hnsw" or (kind == "auto" and len(records) > HNSW_THRESHOLD)
-        known = known_tokens or {}
-        hashes = [hashlib.sha256(kw.encode("utf-8")).hexdigest()[:32] for _, _, kw in items]
-        missing = [i for i, h in enumerate(hashes) if h not in known]
-        fresh = dict(zip((hashes[i] for i in missing), tokenize([items[i][2] for i in missing])))
-        table = {h: fresh[h] if h in fresh else known[h] for h in hashes}
-        tokens = [table[h] for h in hashes]  # once, for both keyword indexes
-        keywords = KeywordIndex.from_tokens(tokens)
+        return cls.from_parts(records, VectorIndex(vectors, hnsw=hnsw),
+                              row_tokens([kw for _, _, kw in items], known_tokens))
+
+    @classmethod
+    def from_parts(cls, records: list[IndexedPassage], vectors: VectorIndex | LayeredVectors,
+                   tokens: list[Tokens]) -> PassageIndex:
+        """An index over records whose vectors are indexed and whose tokens are known."""
+        keywords = KeywordIndex.from_tokens([t for _, t in tokens])
         entry_tokens: dict[str, list[str]] = {}
-        for record, passage_tokens in zip(records, tokens):
+        for record, (_, passage_tokens) in zip(records, tokens):
             entry_tokens.setdefault(record.entry, []).extend(passage_tokens)
         entry_keywords = KeywordIndex.from_tokens(list(entry_tokens.values()))
-        return cls(records, VectorIndex(vectors, hnsw=hnsw), keywords, entry_keywords, table)
+        return cls(records, vectors, keywords, entry_keywords, tokens)
 
     def entry_ranking(self, question: str, k: int) -> list[str]:
         """Entry slugs whose whole text best matches the question's words, best first."""
@@ -286,35 +354,24 @@ class PassageIndex:
         self.keywords.save(directory / "bm25")
         (directory / "bm25-entries").mkdir()
         self.entry_keywords.save(directory / "bm25-entries")
-        with open(directory / "tokens.jsonl", "w", encoding="utf-8") as handle:
-            for key, tokens in self.tokens.items():
-                handle.write(json.dumps([key, tokens], ensure_ascii=False) + "\n")
+        save_tokens(directory / "tokens.jsonl", self.tokens)
 
     @staticmethod
-    def load_vectors(directory: Path) -> tuple[list[IndexedPassage], np.ndarray]:
-        """Only the passages and their vectors (what a writer reuses), without the indexes."""
+    def load_records(directory: Path) -> list[IndexedPassage]:
         with open(directory / "passages.jsonl", encoding="utf-8") as handle:
-            records = [IndexedPassage(**json.loads(line)) for line in handle]
-        vectors = np.load(directory / "vectors.npy")
-        if len(records) != len(vectors):
-            raise ValueError(f"{len(records)} passages but {len(vectors)} vectors")
-        return records, vectors
+            return [IndexedPassage(**json.loads(line)) for line in handle]
 
     @staticmethod
-    def load_tokens(directory: Path) -> dict[str, list[str]]:
-        """The token cache of a saved index ({} when absent or unreadable: it is only a cache)."""
-        try:
-            with open(directory / "tokens.jsonl", encoding="utf-8") as handle:
-                return {key: tokens for key, tokens in map(json.loads, handle)}
-        except (OSError, ValueError):
-            return {}
+    def load_tokens(directory: Path) -> list[Tokens]:
+        """The per-row tokens of a saved index."""
+        with open(directory / "tokens.jsonl", encoding="utf-8") as handle:
+            return [(key, tokens) for key, tokens in map(json.loads, handle)]
 
     @classmethod
     def load(cls, directory: Path, expected: IndexInfo) -> PassageIndex:
         """Load and check against the manifest; refuse an index of another model or corpus."""
         try:
-            with open(directory / "passages.jsonl", encoding="utf-8") as handle:
-                records = [IndexedPassage(**json.loads(line)) for line in handle]
+            records = PassageIndex.load_records(directory)
             vectors = VectorIndex.load(directory)
             keywords = KeywordIndex.load(directory / "bm25", len(records))
             entry_keywords = KeywordIndex.load(directory / "bm25-entries",

@@ -28,7 +28,8 @@ class QueryTimeout(QueryError):
 
 @dataclass(frozen=True)
 class Job:
-    graph_path: str
+    #: The generation directory whose served graph the query runs on.
+    generation: str
     query: str
     prefixes: dict[str, str]
     select_fmt: str
@@ -43,8 +44,8 @@ def _child(conn: Connection, memory_bytes: int) -> None:
     # A runaway query dies of MemoryError in the child instead of starving the machine.
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    import pyoxigraph as ox
 
+    from .layers import Generation, served_store
     from .sparql import execute
 
     loaded: tuple[str, Any] | None = None
@@ -54,10 +55,9 @@ def _child(conn: Connection, memory_bytes: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            if loaded is None or loaded[0] != job.graph_path:
-                store = ox.Store()
-                store.bulk_load(path=job.graph_path, format=ox.RdfFormat.N_TRIPLES)
-                loaded = (job.graph_path, store)
+            if loaded is None or loaded[0] != job.generation:
+                loaded = None  # free the old graph before loading the new one
+                loaded = (job.generation, served_store(Generation.open(Path(job.generation))))
             rendered = execute(loaded[1], job.query, job.prefixes, job.select_fmt, job.graph_fmt,
                                job.max_rows)
             conn.send(("ok", rendered))
@@ -134,7 +134,3 @@ class QueryPool:
     def close(self) -> None:
         while not self._idle.empty():
             self._idle.get_nowait().kill()
-
-
-def graph_file(generation_dir: Path) -> str:
-    return str(generation_dir / "graph.nt")

@@ -16,13 +16,14 @@ from typing import Any
 from rdflib import Graph
 
 from .config import Settings
-from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
-from .curation import Current, Progress, Report, Writer
-from .datadir import MANIFEST, DataDir, Manifest
+from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, load_corpus
+from .curation import Progress, Report, Writer
+from .datadir import DataDir, Manifest
 from .errors import DataDirError, NotFoundError, QueryError, ValidationError
-from .graph import Iris, build_graph, count_triples, load_graph, run_query, validate_graph
+from .graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
 from .encoders import Encoder, QueryCache, make_encoder
-from .index import IndexInfo, PassageIndex
+from .index import PassageIndex
+from .layers import Generation, load_index, served_store
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
@@ -65,8 +66,7 @@ class Service:
         self._loaded: _Loaded | None = None
         self._pool: Any = None
         self._reload_lock = threading.Lock()
-        self._view: Current | None = None
-        self.writer = Writer(settings, self.iris, self.datadir, self.encoder, self._writer_view)
+        self.writer = Writer(settings, self.iris, self.datadir, self.encoder)
 
     # ------------------------------------------------------------------ building
 
@@ -101,34 +101,10 @@ class Service:
 
     def doctor(self) -> list[tuple[str, bool, str]]:
         """Whether corpus, graph and indexes agree; each failure says how to repair."""
-        return self.writer.doctor()
+        from .doctor import diagnose
 
-    def _writer_view(self) -> Current | None:
-        """What the writer needs of the live generation (None when there is none).
-
-        A writer needs the parsed entries and the passages' vectors, not the served graph,
-        the keyword indexes or the lexicon: a CLI process loads only those.
-        """
-        name = self.datadir.current_name()
-        if name is None:
-            return None
-        loaded = self._loaded
-        if loaded is not None and loaded.name == name:
-            index = loaded.index
-            return Current(loaded.path, loaded.manifest, loaded.entries,
-                           (index.records, index.vectors.vectors))
-        if self._view is not None and self._view.path.name == name:
-            return self._view  # a change asks several times; read the generation once
-        path = self.datadir.current()
-        manifest = Manifest.read(path / MANIFEST)
-        entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
-        info = manifest.extra.get("index") or {}
-        try:
-            vectors = PassageIndex.load_vectors(path) if info.get("model") == self.encoder.name else None
-        except (OSError, ValueError, TypeError):
-            vectors = None  # a damaged index is rebuilt: everything is embedded again
-        self._view = Current(path, manifest, {e.slug: e for e in entries}, vectors)
-        return self._view
+        return diagnose(self.datadir, self.iris, self.encoder.name, self.source_files(),
+                        self.settings.max_entry_bytes)
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""
@@ -155,21 +131,17 @@ class Service:
     def _reload(self) -> _Loaded:
         name = self.datadir.current_name()
         if self._loaded is None or self._loaded.name != name:
-            path = self.datadir.current()
-            manifest = Manifest.read(path / MANIFEST)
-            entries = load_corpus(entry_files(path / "corpus"), self.settings.max_entry_bytes)
-            graph = load_graph(path / "graph.nt")
-            info = manifest.extra.get("index")
-            if not info:
-                raise DataDirError(f"generation {name} has no search index; run `ltgraph build`")
-            expected = IndexInfo(**info)
-            if expected.model != self.encoder.name:
-                raise DataDirError(f"the index was built with model {expected.model!r} but "
+            generation = Generation.open(self.datadir.current())
+            model = (generation.manifest.extra.get("index") or {}).get("model")
+            if model != self.encoder.name:
+                raise DataDirError(f"the index was built with model {model!r} but "
                                    f"{self.encoder.name!r} is configured; run `ltgraph build` to "
                                    "rebuild it with the configured model")
-            index = PassageIndex.load(path, expected)
-            self._loaded = _Loaded(path.name, path, manifest, {e.slug: e for e in entries}, graph,
-                                   index, Lexicon(entries))
+            entries = load_corpus(generation.entry_files(), self.settings.max_entry_bytes)
+            graph = new_graph(served_store(generation))
+            index = load_index(generation)
+            self._loaded = _Loaded(generation.path.name, generation.path, generation.manifest,
+                                   {e.slug: e for e in entries}, graph, index, Lexicon(entries))
         return self._loaded
 
     @property
@@ -373,8 +345,8 @@ class Service:
         if self._pool is None:
             self._pool = QueryPool(size=self.settings.sparql_workers,
                                    timeout=self.settings.sparql_timeout)
-        graph_path = str(self._state().path / "graph.nt")
-        return self._pool.run(Job(graph_path, query, PREFIXES, select_fmt, graph_fmt,
+        generation = str(self._state().path)
+        return self._pool.run(Job(generation, query, PREFIXES, select_fmt, graph_fmt,
                                   self.settings.sparql_max_rows))
 
     def close(self) -> None:

@@ -394,7 +394,12 @@ def _related_line(entry: Entry, target: str) -> int:
 
 def corpus_hash(files: Iterable[Path]) -> str:
     """SHA-256 over the names and bytes of the files, order-independent."""
+    return listing_hash({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files})
+
+
+def listing_hash(digests: dict[str, str]) -> str:
+    """`corpus_hash` from file name -> SHA-256 hex of its bytes (no file is read)."""
     digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name in sorted(digests):
+        digest.update(name.encode() + b"\0" + bytes.fromhex(digests[name]))
     return digest.hexdigest()

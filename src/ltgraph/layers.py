@@ -1,0 +1,207 @@
+"""Reading a generation, full or delta, as one state: entries, graph, search index.
+
+A full generation holds everything in bulk files. A delta generation is its base (a full
+generation) minus the base entries listed in its manifest's `deleted`, plus the entries in
+its `delta/` directory, each with four files::
+
+    delta/{slug}.md      the entry file
+    delta/{slug}.nq      the entry's named graph (N-Quads)
+    delta/{slug}.jsonl   its passages, one JSON object per line, with their keyword tokens
+    delta/{slug}.npy     its passages' vectors (float32, row i <-> line i)
+
+Composing costs about what loading a full generation costs; writers never compose (they
+work from the catalog), only readers do: the server when `CURRENT` moves, the CLI, doctor.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pyoxigraph as ox
+
+from .catalog import CATALOG, Catalog
+from .datadir import FULL, MANIFEST, Manifest
+from .errors import DataDirError
+from .index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
+
+DELTA_DIR = "delta"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation directory with its manifest, and its base when it is a delta."""
+
+    path: Path
+    manifest: Manifest
+
+    @classmethod
+    def open(cls, path: Path) -> Generation:
+        return cls(path, Manifest.read(path / MANIFEST))
+
+    @property
+    def is_full(self) -> bool:
+        return self.manifest.kind == FULL
+
+    @property
+    def base(self) -> Path:
+        """The full generation holding the bulk files (itself when it is full)."""
+        if self.is_full:
+            return self.path
+        base = self.path.parent / str(self.manifest.base)
+        if not (base / MANIFEST).is_file():
+            raise DataDirError(f"generation {self.path.name} is a delta of {self.manifest.base}, "
+                               "which is missing; run `ltgraph build` to repair")
+        return base
+
+    @property
+    def deleted(self) -> set[str]:
+        return set(self.manifest.deleted)
+
+    def catalog(self) -> Catalog:
+        return Catalog.load(self.path / CATALOG)
+
+    def delta_slugs(self) -> list[str]:
+        if self.is_full:
+            return []
+        return sorted(p.stem for p in (self.path / DELTA_DIR).glob("*.md"))
+
+    def entry_files(self) -> list[Path]:
+        """The effective corpus files, sorted by name."""
+        from .corpus import entry_files
+
+        files = {p.stem: p for p in entry_files(self.base / "corpus") if p.stem not in self.deleted}
+        for slug in self.delta_slugs():
+            files[slug] = self.path / DELTA_DIR / f"{slug}.md"
+        return [files[s] for s in sorted(files)]
+
+    def entry_file(self, slug: str) -> Path:
+        """The file of one entry (which must exist in this generation)."""
+        delta = self.path / DELTA_DIR / f"{slug}.md"
+        return delta if not self.is_full and delta.is_file() else self.base / "corpus" / f"{slug}.md"
+
+
+# --------------------------------------------------------------------------- delta files
+
+
+def write_delta_passages(directory: Path, slug: str, records: list[IndexedPassage],
+                         tokens: list[Tokens], vectors: np.ndarray) -> None:
+    """Write one entry's passages, tokens and vectors as delta files."""
+    with open(directory / f"{slug}.jsonl", "w", encoding="utf-8") as handle:
+        for record, (key, words) in zip(records, tokens):
+            row = {**asdict(record), "tokens": [key, words]}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    np.save(directory / f"{slug}.npy", vectors.astype(np.float32))
+
+
+def read_delta_passages(directory: Path, slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray]:
+    records, tokens = [], []
+    with open(directory / f"{slug}.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            key, words = row.pop("tokens")
+            records.append(IndexedPassage(**row))
+            tokens.append((key, words))
+    vectors = np.load(directory / f"{slug}.npy")
+    if len(vectors) != len(records):
+        raise ValueError(f"{slug}: {len(records)} passages but {len(vectors)} vectors")
+    return records, tokens, vectors
+
+
+# --------------------------------------------------------------------------- composing
+
+
+def served_store(generation: Generation) -> ox.Store:
+    """The served graph (the union of the entries' graphs) in a fresh Oxigraph store."""
+    store = ox.Store()
+    if generation.is_full or not generation.deleted:
+        store.bulk_load(path=str(generation.base / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+        if generation.is_full:
+            return store
+        dataset = ox.Store()
+    else:  # hidden base entries: drop their named graphs, then take the union again
+        dataset = ox.Store()
+        dataset.bulk_load(path=str(generation.base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+        for slug in generation.deleted:
+            graph = _entry_graph(dataset, slug)
+            if graph is not None:
+                dataset.remove_graph(graph)
+    for slug in generation.delta_slugs():
+        dataset.bulk_load(path=str(generation.path / DELTA_DIR / f"{slug}.nq"),
+                          format=ox.RdfFormat.N_QUADS)
+    union = dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)
+    return store
+
+
+def _entry_graph(dataset: ox.Store, slug: str) -> ox.NamedNode | None:
+    """The named graph of an entry, found by its IRI's last segment (the base IRI may vary)."""
+    for graph in dataset.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value.endswith(f"/graph/{slug}"):
+            return graph
+    return None
+
+
+def load_index(generation: Generation) -> PassageIndex:
+    """The search index of a generation; for a delta, the base's with the delta layered on."""
+    expected = _expected(generation)
+    if generation.is_full:
+        return PassageIndex.load(generation.path, expected)
+    records, vectors, tokens = _compose(generation, expected)
+    return PassageIndex.from_parts(records, vectors, tokens)
+
+
+def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarray, list[Tokens]]:
+    """Every passage of a generation with its vector and tokens (what a full build reuses)."""
+    expected = _expected(generation)
+    if generation.is_full:
+        try:
+            records = PassageIndex.load_records(generation.path)
+            vectors = np.load(generation.path / "vectors.npy")
+            tokens = PassageIndex.load_tokens(generation.path)
+        except (OSError, ValueError, TypeError) as exc:
+            raise DataDirError(f"the search index of {generation.path.name} is damaged ({exc})") from None
+        if not len(records) == len(vectors) == len(tokens) == expected.passages:
+            raise DataDirError(f"the search index of {generation.path.name} is damaged")
+        return records, vectors, tokens
+    records, layered, tokens = _compose(generation, expected)
+    return records, layered.vectors, tokens
+
+
+def _expected(generation: Generation) -> IndexInfo:
+    info = generation.manifest.extra.get("index")
+    if not info:
+        raise DataDirError(f"generation {generation.path.name} has no search index; "
+                           "run `ltgraph build`")
+    return IndexInfo(**info)
+
+
+def _compose(generation: Generation, expected: IndexInfo) -> tuple[list[IndexedPassage], LayeredVectors, list[Tokens]]:
+    try:
+        base_records = PassageIndex.load_records(generation.base)
+        base_vectors = VectorIndex.load(generation.base)
+        base_tokens = PassageIndex.load_tokens(generation.base)
+        if not len(base_records) == base_vectors.size == len(base_tokens):
+            raise ValueError(f"{len(base_records)} passages, {base_vectors.size} vectors and "
+                             f"{len(base_tokens)} token rows in the base")
+        deleted = generation.deleted
+        keep = np.array([r.entry not in deleted for r in base_records], dtype=bool)
+        records = [r for r, k in zip(base_records, keep) if k]
+        tokens = [t for t, k in zip(base_tokens, keep) if k]
+        matrices = []
+        for slug in generation.delta_slugs():
+            more, more_tokens, vectors = read_delta_passages(generation.path / DELTA_DIR, slug)
+            records += more
+            tokens += more_tokens
+            matrices.append(vectors)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise DataDirError(f"the search index of {generation.path.name} is missing or damaged "
+                           f"({exc}); run `ltgraph build` to rebuild it") from None
+    if len(records) != expected.passages:
+        raise DataDirError(f"the search index of {generation.path.name} holds {len(records)} "
+                           f"passages, the manifest says {expected.passages}; run `ltgraph build` "
+                           "to rebuild it")
+    delta = VectorIndex(np.concatenate(matrices)) if matrices else None
+    return records, LayeredVectors(base_vectors, keep, delta), tokens
