@@ -32,8 +32,8 @@ this process, with a fresh `Service` on the data directory:
 - the writers' lock can be taken within 5 s (a killed writer must not leave it held).
 
 When the new entry landed it is removed with `Service.remove` before the next trial. Leftover
-`.staging-*` directories (a killed writer's half-written generation, collected by the next
-successful change) are counted but are not a failure: readers never see them.
+`.staging-*` directories (a killed writer's half-written generation, cleared by the next
+writer when it takes the lock) are counted but are not a failure: readers never see them.
 
 After an inconsistency the details are printed, the data directory is repaired with
 `Service.build()` (unless `--stop-on-failure`, which keeps the directory for inspection) and
@@ -297,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table("Outcomes by kill delay (share of T)", ["delay", *names],
                 [[labels[b], *(by_bucket[b].get(n, 0) for n in names)] for b in sorted(by_bucket)])
     print(f"\nAt most {max_staging} abandoned staging director{'y' if max_staging == 1 else 'ies'} "
-          "were seen at once (removed by the next successful change; not a failure).")
+          "were seen at once (cleared by the next writer; not a failure).")
     if failures:
         print(f"\n{len(failures)} FAILURE(S):")
         for failure in failures:

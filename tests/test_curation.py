@@ -311,3 +311,13 @@ def test_sigkill_during_add_leaves_old_or_new_state(settings, gamma: Path) -> No
         else:
             outcomes["old"] += 1
     assert outcomes["old"] > 0 and outcomes["new"] > 0, outcomes
+
+
+def test_a_killed_writers_staging_directory_is_cleared_by_the_next_writer(service: Service,
+                                                                           gamma: Path) -> None:
+    abandoned = service.datadir.generations / ".staging-g000099-1-abcd"
+    (abandoned / "delta").mkdir(parents=True)
+    (abandoned / "delta" / "half.nq").write_text("<a> <b> ")
+    service.add([gamma])
+    assert not abandoned.exists()
+    assert service.health()["consistent"]

@@ -56,3 +56,34 @@ def test_boost_raises_the_named_entry() -> None:
     analysis = Analysis(kinds=[], mentions=[Mention("entry", "b", "b", "B")])
     out = boost({0: 0.2, 1: 0.1}, records, analysis)
     assert records[out[0].row].entry == "b"
+
+
+def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
+    """`find` (n-gram lookups) agrees with the reference semantics: a regex alternation of
+    every label, longest first, between word boundaries, scanned left to right."""
+    import random
+    import re
+
+    from ltgraph.config import bundled_corpus_dir
+    from ltgraph.ranking import _norm
+
+    lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
+    labels = sorted(lexicon._surface, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in labels) + r")\b")
+
+    def reference(question: str) -> list:
+        found: list = []
+        for match in pattern.finditer(_norm(question)):
+            found.extend(m for m in lexicon._surface[match.group(1)] if m not in found)
+        return found
+
+    rng = random.Random(11)
+    vocabulary = sorted({w for label in labels for w in label.split()}) + ["the", "and", "of", "what"]
+    questions = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 12))) for _ in range(2000)]
+    questions += [f"{a} {b}" for a, b in zip(rng.sample(labels, 200), rng.sample(labels, 200))]
+    assert sum(1 for q in questions if reference(q)) > 1000  # the sample does hit labels
+    for question in questions:
+        assert lexicon.find(question) == reference(question), question
+    # overlapping labels: the longer one wins and its inner words are not matched again
+    assert [m.slug for m in lexicon.find("zone of proximal development")] == \
+        [m.slug for m in reference("zone of proximal development")]

@@ -130,6 +130,9 @@ class DataDir:
     def new_generation(self) -> tuple[str, Path]:
         """A fresh, empty staging directory for the next generation (call under the lock)."""
         self.generations.mkdir(parents=True, exist_ok=True)
+        # Under the lock no other writer is staging: what is there was left by a killed one.
+        for abandoned in self.generations.glob(".staging-*"):
+            shutil.rmtree(abandoned, ignore_errors=True)
         previous = sorted(p.name for p in self.generations.iterdir() if p.name.startswith("g"))
         number = int(previous[-1][1:7]) + 1 if previous else 1
         name = f"g{number:06d}-{int(time.time())}"

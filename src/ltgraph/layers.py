@@ -68,6 +68,10 @@ class Generation:
             return []
         return sorted(p.stem for p in (self.path / DELTA_DIR).glob("*.md"))
 
+    def delta_files(self) -> list[Path]:
+        """The entry files of the delta, sorted ([] for a full generation)."""
+        return [self.path / DELTA_DIR / f"{slug}.md" for slug in self.delta_slugs()]
+
     def entry_files(self) -> list[Path]:
         """The effective corpus files, sorted by name."""
         from .corpus import entry_files
@@ -144,12 +148,38 @@ def _entry_graph(dataset: ox.Store, slug: str) -> ox.NamedNode | None:
     return None
 
 
-def load_index(generation: Generation) -> PassageIndex:
-    """The search index of a generation; for a delta, the base's with the delta layered on."""
+@dataclass
+class BaseIndex:
+    """The bulk index files of a full generation, as a delta composes them (a reader keeps
+    this between deltas of one base, so that a change reloads only what changed)."""
+
+    name: str
+    records: list[IndexedPassage]
+    vectors: VectorIndex
+    #: Loaded on first use (a full generation searches with its saved BM25 indexes).
+    tokens: list[Tokens] | None = None
+
+    @classmethod
+    def of(cls, path: Path, index: PassageIndex | None = None) -> BaseIndex:
+        """The base index of a full generation; `index` when already loaded from `path`."""
+        try:
+            if index is not None and isinstance(index.vectors, VectorIndex):
+                return cls(path.name, index.records, index.vectors)
+            return cls(path.name, PassageIndex.load_records(path), VectorIndex.load(path))
+        except (OSError, ValueError, TypeError) as exc:
+            raise DataDirError(f"the search index of {path.name} is missing or damaged ({exc}); "
+                               "run `ltgraph build` to rebuild it") from None
+
+
+def load_index(generation: Generation, base: BaseIndex | None = None) -> PassageIndex:
+    """The search index of a generation; for a delta, the base's with the delta layered on
+    (`base`: the base's index parts, when the caller has them already)."""
     expected = _expected(generation)
     if generation.is_full:
         return PassageIndex.load(generation.path, expected)
-    records, vectors, tokens = _compose(generation, expected)
+    if base is None or base.name != generation.base.name:
+        base = BaseIndex.of(generation.base)
+    records, vectors, tokens = _compose(generation, expected, base)
     return PassageIndex.from_parts(records, vectors, tokens)
 
 
@@ -166,7 +196,7 @@ def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarr
         if not len(records) == len(vectors) == len(tokens) == expected.passages:
             raise DataDirError(f"the search index of {generation.path.name} is damaged")
         return records, vectors, tokens
-    records, layered, tokens = _compose(generation, expected)
+    records, layered, tokens = _compose(generation, expected, BaseIndex.of(generation.base))
     return records, layered.vectors, tokens
 
 
@@ -178,11 +208,12 @@ def _expected(generation: Generation) -> IndexInfo:
     return IndexInfo(**info)
 
 
-def _compose(generation: Generation, expected: IndexInfo) -> tuple[list[IndexedPassage], LayeredVectors, list[Tokens]]:
+def _compose(generation: Generation, expected: IndexInfo,
+             base: BaseIndex) -> tuple[list[IndexedPassage], LayeredVectors, list[Tokens]]:
     try:
-        base_records = PassageIndex.load_records(generation.base)
-        base_vectors = VectorIndex.load(generation.base)
-        base_tokens = PassageIndex.load_tokens(generation.base)
+        if base.tokens is None:
+            base.tokens = PassageIndex.load_tokens(generation.base)
+        base_records, base_vectors, base_tokens = base.records, base.vectors, base.tokens
         if not len(base_records) == base_vectors.size == len(base_tokens):
             raise ValueError(f"{len(base_records)} passages, {base_vectors.size} vectors and "
                              f"{len(base_tokens)} token rows in the base")

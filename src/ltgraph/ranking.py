@@ -135,17 +135,25 @@ class Lexicon:
                 add(last, pm)
                 add(last + "s", pm)  # "Gagnés", "Blooms"
         self._surface = {k: v for k, v in surface.items() if not k.startswith("\0")}
-        keys = sorted(self._surface, key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b")
+        # Labels are matched as word n-grams (a dict lookup per n-gram), not as one regex
+        # alternation: compiling that took 0.5 s on a 280-entry corpus, on every reload.
+        self._longest = max((k.count(" ") + 1 for k in self._surface), default=0)
 
     def find(self, question: str) -> list[Mention]:
-        """Mentions in the question; longer labels win over the words inside them."""
-        text = _norm(question)
+        """Mentions in the question, left to right; at each word the longest label wins, and
+        the words inside it are not matched again."""
+        words = _norm(question).split()
         found: list[Mention] = []
-        for match in self._pattern.finditer(text):
-            for mention in self._surface[match.group(1)]:
-                if mention not in found:
-                    found.append(mention)
+        i = 0
+        while i < len(words):
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                mentions = self._surface.get(" ".join(words[i:i + n]))
+                if mentions:
+                    found.extend(m for m in mentions if m not in found)
+                    i += n
+                    break
+            else:
+                i += 1
         return found
 
 

@@ -16,14 +16,14 @@ from typing import Any
 from rdflib import Graph
 
 from .config import Settings
-from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, load_corpus
+from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
 from .curation import Progress, Report, Writer
 from .datadir import DataDir, Manifest
 from .errors import DataDirError, NotFoundError, QueryError, ValidationError
 from .graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
 from .encoders import Encoder, QueryCache, make_encoder
 from .index import PassageIndex
-from .layers import Generation, load_index, served_store
+from .layers import BaseIndex, Generation, load_index, served_store
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
@@ -66,6 +66,8 @@ class Service:
         self._loaded: _Loaded | None = None
         self._pool: Any = None
         self._reload_lock = threading.Lock()
+        #: The last base generation's index parts and parsed entries, reused by its deltas.
+        self._base: tuple[BaseIndex, dict[str, Entry]] | None = None
         self.writer = Writer(settings, self.iris, self.datadir, self.encoder)
 
     # ------------------------------------------------------------------ building
@@ -137,9 +139,23 @@ class Service:
                 raise DataDirError(f"the index was built with model {model!r} but "
                                    f"{self.encoder.name!r} is configured; run `ltgraph build` to "
                                    "rebuild it with the configured model")
-            entries = load_corpus(generation.entry_files(), self.settings.max_entry_bytes)
+            base = self._base if self._base and self._base[0].name == generation.base.name else None
+            if generation.is_full:
+                entries = load_corpus(generation.entry_files(), self.settings.max_entry_bytes)
+                index = load_index(generation)
+                base = (BaseIndex.of(generation.path, index), {e.slug: e for e in entries})
+            else:
+                if base is None:  # parse the base's entries once for all its deltas
+                    files = entry_files(generation.base / "corpus")
+                    base = (BaseIndex.of(generation.base),
+                            {e.slug: e for e in load_corpus(files, self.settings.max_entry_bytes)})
+                delta = load_corpus(generation.delta_files(), self.settings.max_entry_bytes,
+                                    known=base[1].keys() - generation.deleted)
+                entries = sorted([*(e for s, e in base[1].items() if s not in generation.deleted),
+                                  *delta], key=lambda e: e.slug)
+                index = load_index(generation, base[0])
             graph = new_graph(served_store(generation))
-            index = load_index(generation)
+            self._base = base
             self._loaded = _Loaded(generation.path.name, generation.path, generation.manifest,
                                    {e.slug: e for e in entries}, graph, index, Lexicon(entries))
         return self._loaded
