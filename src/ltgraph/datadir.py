@@ -141,9 +141,12 @@ class DataDir:
 
     def publish(self, name: str, staging: Path) -> Path:
         """fsync the staged generation, move it in place, and switch CURRENT atomically."""
-        for file in staging.rglob("*"):
-            if file.is_file():
-                _fsync_file(file)
+        for path in staging.rglob("*"):
+            if path.is_file():
+                _fsync_file(path)
+        # the names inside each directory too (delta/, corpus/, bm25/ and the staging dir)
+        for directory in [*(p for p in staging.rglob("*") if p.is_dir()), staging]:
+            _fsync_dir(directory)
         final = self.generations / name
         os.replace(staging, final)
         _fsync_dir(self.generations)
