@@ -118,6 +118,7 @@ BAD = {
                                                 "{id: omega-theory, relation: contrastsWith}"),
     "path trick slug": lambda t: t.replace("id: gamma-theory", "id: ../../etc/passwd"),
     "uppercase slug": lambda t: t.replace("id: gamma-theory", "id: Gamma"),
+    "reserved id": lambda t: t.replace("id: gamma-theory", "id: ontology"),
     "placeholder": lambda t: t.replace("A worked example shows every step", "TODO: write"),
 }
 
@@ -130,6 +131,8 @@ def test_bad_input_is_refused_and_nothing_is_written(service: Service, gamma: Pa
         service.add([gamma])
     message = str(info.value) + " ".join(getattr(info.value, "problems", []))
     assert "gamma.md" in message
+    if name == "reserved id":
+        assert "'ontology' is reserved" in message
     assert snapshot(service.settings.data_dir) == before
 
 

@@ -128,10 +128,9 @@ def served_store(generation: Generation) -> ox.Store:
     else:  # hidden base entries: drop their named graphs, then take the union again
         dataset = ox.Store()
         dataset.bulk_load(path=str(generation.base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-        for slug in generation.deleted:
-            graph = _entry_graph(dataset, slug)
-            if graph is not None:
-                dataset.remove_graph(graph)
+        graphs = _entry_graphs(dataset)
+        for slug in generation.deleted & graphs.keys():
+            dataset.remove_graph(graphs[slug])
     for slug in generation.delta_slugs():
         dataset.bulk_load(path=str(generation.path / DELTA_DIR / f"{slug}.nq"),
                           format=ox.RdfFormat.N_QUADS)
@@ -140,12 +139,11 @@ def served_store(generation: Generation) -> ox.Store:
     return store
 
 
-def _entry_graph(dataset: ox.Store, slug: str) -> ox.NamedNode | None:
-    """The named graph of an entry, found by its IRI's last segment (the base IRI may vary)."""
-    for graph in dataset.named_graphs():
-        if isinstance(graph, ox.NamedNode) and graph.value.endswith(f"/graph/{slug}"):
-            return graph
-    return None
+def _entry_graphs(dataset: ox.Store) -> dict[str, ox.NamedNode]:
+    """The entries' named graphs by slug (the last segment of `…/graph/{slug}`; the base IRI
+    is whatever the generation was built with)."""
+    return {g.value.rsplit("/", 1)[-1]: g for g in dataset.named_graphs()
+            if isinstance(g, ox.NamedNode) and "/graph/" in g.value}
 
 
 @dataclass

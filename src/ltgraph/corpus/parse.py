@@ -10,9 +10,9 @@ from typing import Any, Iterable, Sequence
 import yaml
 
 from ..errors import CorpusError, ValidationError
-from .records import (ENTRY_TYPES, FRONT_MATTER_KEYS, NETWORK_TYPES, RELATIONS, REQUIRED_KEYS,
-                      REQUIRED_SECTIONS, SECTIONS, SLUG_RE, Entry, Item, Person, Relation, Work,
-                      KINDS, slugify)
+from .records import (ENTRY_TYPES, FRONT_MATTER_KEYS, KINDS, NETWORK_TYPES, RELATIONS,
+                      REQUIRED_KEYS, REQUIRED_SECTIONS, RESERVED_IDS, SECTIONS, SLUG_RE, Entry, Item,
+                      Person, Relation, Work, slugify)
 
 #: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -118,6 +118,8 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
     if not SLUG_RE.match(slug):
         raise where.error("id", f"id {slug!r} is not a slug: use lowercase letters, digits and "
                           "single hyphens ([a-z0-9-]+)")
+    if slug in RESERVED_IDS:
+        raise where.error("id", f"id {slug!r} is reserved; choose another")
     if path is not None and Path(path).stem != slug:
         raise where.error("id", f"id {slug!r} must equal the file name ({Path(path).name})")
     entry_type = _text(meta["type"], "type", where)
