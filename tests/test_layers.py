@@ -98,7 +98,7 @@ def test_a_change_reads_and_writes_nothing_of_the_other_entries(service: Service
     live = service.datadir.current()
     files = sorted(str(p.relative_to(live)) for p in live.rglob("*") if p.is_file())
     assert files == ["catalog.json", *(f"delta/{s}{x}" for s in ("alpha-theory", "gamma-theory")
-                                       for x in (".jsonl", ".md", ".npy", ".nq")), "manifest.json"]
+                                       for x in (".jsonl", ".md", ".npy", ".nt")), "manifest.json"]
     assert snapshot(base) == before  # the base generation is never modified
     assert service.health()["consistent"]
 
@@ -110,7 +110,7 @@ def test_unchanged_delta_files_are_hard_links_and_the_base_survives_collection(
     previous = service.datadir.current()
     service.add([drafts / "delta.md"])
     live = service.datadir.current()
-    for suffix in (".md", ".nq", ".jsonl", ".npy"):
+    for suffix in (".md", ".nt", ".jsonl", ".npy"):
         old, new = (g / DELTA_DIR / f"gamma-theory{suffix}" for g in (previous, live))
         assert old.stat().st_ino == new.stat().st_ino
     for _ in range(3):  # more generations than are kept: the base must stay

@@ -42,7 +42,7 @@ from .layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, wr
 
 Progress = Callable[[str, int, int], None]
 #: The files of one entry in a delta generation.
-DELTA_SUFFIXES = (".md", ".nq", ".jsonl", ".npy")
+DELTA_SUFFIXES = (".md", ".nt", ".jsonl", ".npy")
 
 
 @dataclass(frozen=True)
@@ -330,8 +330,8 @@ class Writer:
             for entry in change.upserts:
                 slug = entry.slug
                 (directory / f"{slug}.md").write_bytes(change.sources[slug])
-                ox.serialize(entry_quads(entry, self.iris, people), str(directory / f"{slug}.nq"),
-                             format=ox.RdfFormat.N_QUADS)
+                ox.serialize([q.triple for q in entry_quads(entry, self.iris, people)],
+                             str(directory / f"{slug}.nt"), format=ox.RdfFormat.N_TRIPLES)
                 old = self._old_passages(live, catalog, slug)
                 records, tokens, vectors, count = self._embed(passages[slug], old)
                 write_delta_passages(directory, slug, records, tokens, vectors)

@@ -16,7 +16,7 @@ Layout::
         g000002-…/            a delta generation (`ltgraph add`, `update`, `remove`)
           manifest.json       as above, plus `base` (a full generation) and `deleted`
           catalog.json
-          delta/{slug}.md, .nq, .jsonl, .npy   per entry changed since the base: its file,
+          delta/{slug}.md, .nt, .jsonl, .npy   per entry changed since the base: its file,
                               named graph, passages with their tokens, and vectors
 
 A delta generation is its base minus the base entries listed in `deleted`, plus every entry
@@ -142,7 +142,8 @@ class DataDir:
     def publish(self, name: str, staging: Path) -> Path:
         """fsync the staged generation, move it in place, and switch CURRENT atomically."""
         for path in staging.rglob("*"):
-            if path.is_file():
+            # A file with several links was linked from a published generation: already durable.
+            if path.is_file() and path.stat().st_nlink == 1:
                 _fsync_file(path)
         # the names inside each directory too (delta/, corpus/, bm25/ and the staging dir)
         for directory in [*(p for p in staging.rglob("*") if p.is_dir()), staging]:

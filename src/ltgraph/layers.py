@@ -5,12 +5,13 @@ generation) minus the base entries listed in its manifest's `deleted`, plus the 
 its `delta/` directory, each with four files::
 
     delta/{slug}.md      the entry file
-    delta/{slug}.nq      the entry's named graph (N-Quads)
+    delta/{slug}.nt      the statements of the entry's named graph (N-Triples)
     delta/{slug}.jsonl   its passages, one JSON object per line, with their keyword tokens
     delta/{slug}.npy     its passages' vectors (float32, row i <-> line i)
 
-Composing costs about what loading a full generation costs; writers never compose (they
-work from the catalog), only readers do: the server when `CURRENT` moves, the CLI, doctor.
+Writers never compose (they work from the catalog); readers do: the server when `CURRENT`
+moves, the CLI, doctor. A reader that keeps a `DeltaCache` re-reads only the delta entries
+that changed since its last load.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pyoxigraph as ox
 
 from .catalog import CATALOG, Catalog
+from .corpus import Entry, read_entry
 from .datadir import FULL, MANIFEST, Manifest
 from .errors import DataDirError
 from .index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
@@ -67,10 +69,6 @@ class Generation:
         if self.is_full:
             return []
         return sorted(p.stem for p in (self.path / DELTA_DIR).glob("*.md"))
-
-    def delta_files(self) -> list[Path]:
-        """The entry files of the delta, sorted ([] for a full generation)."""
-        return [self.path / DELTA_DIR / f"{slug}.md" for slug in self.delta_slugs()]
 
     def entry_files(self) -> list[Path]:
         """The effective corpus files, sorted by name."""
@@ -118,24 +116,25 @@ def read_delta_passages(directory: Path, slug: str) -> tuple[list[IndexedPassage
 
 
 def served_store(generation: Generation) -> ox.Store:
-    """The served graph (the union of the entries' graphs) in a fresh Oxigraph store."""
+    """The served graph (the union of the entries' graphs) in a fresh Oxigraph store.
+
+    All of it runs inside Oxigraph: the union is a set, so loading the delta's triples into
+    the base's default graph adds only what is new.
+    """
     store = ox.Store()
     if generation.is_full or not generation.deleted:
         store.bulk_load(path=str(generation.base / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
-        if generation.is_full:
-            return store
-        dataset = ox.Store()
-    else:  # hidden base entries: drop their named graphs, then take the union again
-        dataset = ox.Store()
-        dataset.bulk_load(path=str(generation.base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-        graphs = _entry_graphs(dataset)
+    else:  # hidden base entries: drop their named graphs, then take the union of the rest
+        store.bulk_load(path=str(generation.base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+        graphs = _entry_graphs(store)
         for slug in generation.deleted & graphs.keys():
-            dataset.remove_graph(graphs[slug])
-    for slug in generation.delta_slugs():
-        dataset.bulk_load(path=str(generation.path / DELTA_DIR / f"{slug}.nq"),
-                          format=ox.RdfFormat.N_QUADS)
-    union = dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)
+            store.remove_graph(graphs[slug])
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        store.update("DROP NAMED")
+    delta = b"".join((generation.path / DELTA_DIR / f"{slug}.nt").read_bytes()
+                     for slug in generation.delta_slugs())
+    if delta:
+        store.bulk_load(delta, format=ox.RdfFormat.N_TRIPLES)
     return store
 
 
@@ -144,6 +143,47 @@ def _entry_graphs(dataset: ox.Store) -> dict[str, ox.NamedNode]:
     is whatever the generation was built with)."""
     return {g.value.rsplit("/", 1)[-1]: g for g in dataset.named_graphs()
             if isinstance(g, ox.NamedNode) and "/graph/" in g.value}
+
+
+@dataclass(frozen=True)
+class DeltaItem:
+    """One delta entry as read from its files."""
+
+    sha: str
+    entry: Entry
+    records: list[IndexedPassage]
+    tokens: list[Tokens]
+    vectors: np.ndarray
+
+
+class DeltaCache:
+    """Delta entries by slug, re-read only when their file changed (by the catalog's hash)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, DeltaItem] = {}
+
+    def read(self, generation: Generation, catalog: Catalog, max_bytes: int) -> list[DeltaItem]:
+        """The generation's delta entries, sorted by slug; raises on a damaged delta."""
+        items = {}
+        directory = generation.path / DELTA_DIR
+        for slug in generation.delta_slugs():
+            known = catalog.entries.get(slug)
+            if known is None:
+                raise DataDirError(f"{generation.path.name}: the delta holds {slug!r}, which the "
+                                   "catalog does not list; run `ltgraph build` to repair")
+            cached = self._items.get(slug)
+            if cached is not None and cached.sha == known.sha:
+                items[slug] = cached
+                continue
+            entry = read_entry(directory / f"{slug}.md", max_bytes)
+            try:
+                records, tokens, vectors = read_delta_passages(directory, slug)
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                raise DataDirError(f"the search index of {generation.path.name} is missing or "
+                                   f"damaged ({exc}); run `ltgraph build` to rebuild it") from None
+            items[slug] = DeltaItem(known.sha, entry, records, tokens, vectors)
+        self._items = items
+        return [items[s] for s in sorted(items)]
 
 
 @dataclass
@@ -169,15 +209,18 @@ class BaseIndex:
                                "run `ltgraph build` to rebuild it") from None
 
 
-def load_index(generation: Generation, base: BaseIndex | None = None) -> PassageIndex:
+def load_index(generation: Generation, base: BaseIndex | None = None,
+               delta: list[DeltaItem] | None = None) -> PassageIndex:
     """The search index of a generation; for a delta, the base's with the delta layered on
-    (`base`: the base's index parts, when the caller has them already)."""
+    (`base`, `delta`: the parts the caller has read already)."""
     expected = _expected(generation)
     if generation.is_full:
         return PassageIndex.load(generation.path, expected)
     if base is None or base.name != generation.base.name:
         base = BaseIndex.of(generation.base)
-    records, vectors, tokens = _compose(generation, expected, base)
+    if delta is None:
+        delta = DeltaCache().read(generation, generation.catalog(), 1 << 30)
+    records, vectors, tokens = _compose(generation, expected, base, delta)
     return PassageIndex.from_parts(records, vectors, tokens)
 
 
@@ -194,7 +237,8 @@ def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarr
         if not len(records) == len(vectors) == len(tokens) == expected.passages:
             raise DataDirError(f"the search index of {generation.path.name} is damaged")
         return records, vectors, tokens
-    records, layered, tokens = _compose(generation, expected, BaseIndex.of(generation.base))
+    delta = DeltaCache().read(generation, generation.catalog(), 1 << 30)
+    records, layered, tokens = _compose(generation, expected, BaseIndex.of(generation.base), delta)
     return records, layered.vectors, tokens
 
 
@@ -206,8 +250,8 @@ def _expected(generation: Generation) -> IndexInfo:
     return IndexInfo(**info)
 
 
-def _compose(generation: Generation, expected: IndexInfo,
-             base: BaseIndex) -> tuple[list[IndexedPassage], LayeredVectors, list[Tokens]]:
+def _compose(generation: Generation, expected: IndexInfo, base: BaseIndex,
+             delta: list[DeltaItem]) -> tuple[list[IndexedPassage], LayeredVectors, list[Tokens]]:
     try:
         if base.tokens is None:
             base.tokens = PassageIndex.load_tokens(generation.base)
@@ -220,11 +264,10 @@ def _compose(generation: Generation, expected: IndexInfo,
         records = [r for r, k in zip(base_records, keep) if k]
         tokens = [t for t, k in zip(base_tokens, keep) if k]
         matrices = []
-        for slug in generation.delta_slugs():
-            more, more_tokens, vectors = read_delta_passages(generation.path / DELTA_DIR, slug)
-            records += more
-            tokens += more_tokens
-            matrices.append(vectors)
+        for item in delta:
+            records += item.records
+            tokens += item.tokens
+            matrices.append(item.vectors)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise DataDirError(f"the search index of {generation.path.name} is missing or damaged "
                            f"({exc}); run `ltgraph build` to rebuild it") from None

@@ -23,7 +23,7 @@ from .errors import DataDirError, NotFoundError, QueryError, ValidationError
 from .graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
 from .encoders import Encoder, QueryCache, make_encoder
 from .index import PassageIndex
-from .layers import BaseIndex, Generation, load_index, served_store
+from .layers import BaseIndex, DeltaCache, Generation, load_index, served_store
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
@@ -68,6 +68,8 @@ class Service:
         self._reload_lock = threading.Lock()
         #: The last base generation's index parts and parsed entries, reused by its deltas.
         self._base: tuple[BaseIndex, dict[str, Entry]] | None = None
+        #: The delta's entries as last read: a change re-reads only the entries it touched.
+        self._delta = DeltaCache()
         self.writer = Writer(settings, self.iris, self.datadir, self.encoder)
 
     # ------------------------------------------------------------------ building
@@ -149,11 +151,11 @@ class Service:
                     files = entry_files(generation.base / "corpus")
                     base = (BaseIndex.of(generation.base),
                             {e.slug: e for e in load_corpus(files, self.settings.max_entry_bytes)})
-                delta = load_corpus(generation.delta_files(), self.settings.max_entry_bytes,
-                                    known=base[1].keys() - generation.deleted)
+                delta = self._delta.read(generation, generation.catalog(),
+                                         self.settings.max_entry_bytes)
                 entries = sorted([*(e for s, e in base[1].items() if s not in generation.deleted),
-                                  *delta], key=lambda e: e.slug)
-                index = load_index(generation, base[0])
+                                  *(item.entry for item in delta)], key=lambda e: e.slug)
+                index = load_index(generation, base[0], delta)
             graph = new_graph(served_store(generation))
             self._base = base
             self._loaded = _Loaded(generation.path.name, generation.path, generation.manifest,

@@ -350,12 +350,8 @@ def entry_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.md") if p.name[0] != "." and p.stem.lower() != "readme")
 
 
-def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024,
-                known: Iterable[str] = ()) -> list[Entry]:
-    """Parse every file and check the cross-entry rules; report every problem at once.
-
-    `known`: ids of entries outside these files that related links may also point to.
-    """
+def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024) -> list[Entry]:
+    """Parse every file and check the cross-entry rules; report every problem at once."""
     problems: list[str] = []
     entries: dict[str, Entry] = {}
     for path in files:
@@ -368,7 +364,7 @@ def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024,
             problems.append(f"{path}:2: duplicate id {entry.slug!r} (also in {entries[entry.slug].path})")
             continue
         entries[entry.slug] = entry
-    problems.extend(check_references(entries.values(), {*entries, *known}))
+    problems.extend(check_references(entries.values(), entries.keys()))
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) in the corpus", problems)
     return sorted(entries.values(), key=lambda e: e.slug)
