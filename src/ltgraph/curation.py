@@ -277,14 +277,16 @@ class Writer:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
 
     def _check_shapes(self, new: list[Entry], after: set[str]) -> None:
-        """SHACL on the new entries' own statements, plus the bare existence of every entry
-        (typed `ltg:Entry`, which no shape targets) so that related links resolve."""
+        """SHACL on the new entries' own statements, plus the bare existence (typed
+        `ltg:Entry`, which no shape targets) of the entries they link to, so that the links
+        resolve; `_check_references` has checked those exist (`after`)."""
         from rdflib import RDF
 
         from .ontology import LTG
 
         graph = union_graph(build_dataset(new, self.iris))
-        for slug in after - {e.slug for e in new}:
+        targets = {r.target for e in new for r in e.related} & after
+        for slug in targets - {e.slug for e in new}:
             graph.add((self.iris.entry(slug), RDF.type, LTG.Entry))
         problems = validate_graph(graph, self.iris)
         if problems:
