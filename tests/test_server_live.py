@@ -198,11 +198,11 @@ def test_dereference_on_the_live_server(live) -> None:
     assert status == 200 and headers["Content-Type"].startswith("text/html")
 
 
-def test_running_server_sees_an_add_and_a_remove(live, live_data_dir) -> None:
+def test_running_server_sees_an_add_and_a_remove(live, live_data_dir, tmp_path) -> None:
     """Every worker answers from the new state within 2 s of the CLI finishing."""
     import json
 
-    from .conftest import TESTS
+    from .conftest import REPO, TESTS
 
     def theories_found() -> set[str]:
         _, _, body = get(live + "/api/search?q=points+badges+leaderboards+gamification&k=5")
@@ -222,12 +222,42 @@ def test_running_server_sees_an_add_and_a_remove(live, live_data_dir) -> None:
         time.sleep(0.05)
     status, _, body = get(live + "/api/theories/gamification")
     assert status == 200 and b"Karl M. Kapp" in body
+    assert sparql_ask(live, "ASK { <https://w3id.org/ltgraph/id/theory/gamification> a ?c }")
+    # replacing a bundled entry hides its old statements in every worker and query process
+    original = tmp_path / "connectivism.md"
+    original.write_bytes((REPO / "corpus" / "connectivism.md").read_bytes())
+    changed = tmp_path / "edited" / "connectivism.md"
+    changed.parent.mkdir()
+    changed.write_text(original.read_text("utf-8").replace("Information overload", "Signal fatigue"),
+                       "utf-8")
+    label = 'ASK { ?i rdfs:label "Signal fatigue" }'
+    assert sparql_ask(live, 'ASK { ?i rdfs:label "Information overload" }') and not sparql_ask(live, label)
+    cli("update", str(changed))
+    finished = time.monotonic()
+    while not all(sparql_ask(live, label) for _ in range(4)):
+        assert time.monotonic() - finished < 2.0, "the server did not pick up the update in 2 s"
+        time.sleep(0.05)
+    assert not sparql_ask(live, 'ASK { ?i rdfs:label "Information overload" }')
+    cli("update", str(original))  # back as it was, for the other tests
+    finished = time.monotonic()
+    while any(sparql_ask(live, label) for _ in range(4)):
+        assert time.monotonic() - finished < 2.0, "the server did not pick up the update in 2 s"
+        time.sleep(0.05)
     cli("remove", "gamification")
     finished = time.monotonic()
     while any("gamification" in theories_found() for _ in range(4)):
         assert time.monotonic() - finished < 2.0, "the server did not pick up the removal in 2 s"
         time.sleep(0.05)
     assert get(live + "/api/theories/gamification")[0] == 404
+
+
+def sparql_ask(live: str, query: str) -> bool:
+    import json
+
+    status, _, body = get(live + "/sparql?" + urllib.parse.urlencode({"query": query}),
+                          Accept="application/sparql-results+json")
+    assert status == 200, body
+    return json.loads(body)["boolean"]
 
 
 # ------------------------------------------------------------------ schemathesis
