@@ -158,3 +158,24 @@ def test_layered_vectors_search_like_one_flat_index(hidden: float) -> None:
         got, want = layered.search(query, 10), flat.search(query, 10)
         assert [i for i, _ in got] == [i for i, _ in want]
         assert np.allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+
+
+def test_layered_vectors_over_an_hnsw_base_skip_hidden_rows() -> None:
+    """A large corpus's base is an HNSW graph that a delta never rebuilds: its hidden rows
+    must not come back, and the delta's vectors must be found."""
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(2000, 32)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    keep = rng.random(2000) >= 0.2
+    delta = base[~keep][:50] * 1.0  # the hidden rows' own vectors, now as new rows
+    layered = LayeredVectors(VectorIndex(base, hnsw=True), keep, VectorIndex(delta))
+    assert layered.hnsw and layered.size == int(keep.sum()) + 50
+    kept = int(keep.sum())
+    for j, query in enumerate(delta[:20]):
+        hits = layered.search(query, 5)
+        assert hits[0] == (kept + j, pytest.approx(1.0, abs=1e-5))  # found in the delta
+        assert all(row < layered.size for row, _ in hits)
+    flat = VectorIndex(np.concatenate([base[keep], delta]))
+    recall = np.mean([len({i for i, _ in layered.search(q, 10)} & {i for i, _ in flat.search(q, 10)}) / 10
+                      for q in rng.normal(size=(50, 32)).astype(np.float32)])
+    assert recall >= 0.9
