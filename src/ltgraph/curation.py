@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -139,8 +140,9 @@ class Writer:
             index = PassageIndex.build(items, vectors, self.settings.vector_index, known_tokens)
             index.save(staging)
             catalog, row = Catalog(people={s: p.name for s, p in corpus_people(entries).items()}), 0
+            counts = Counter(r.entry for r in index.records)  # an entry's rows are contiguous
             for entry in entries:
-                count = sum(1 for r in index.records[row:] if r.entry == entry.slug)  # contiguous
+                count = counts[entry.slug]
                 catalog.entries[entry.slug] = CatalogEntry.of(entry, _sha(corpus[entry.slug]), count,
                                                              BASE, (row, row + count))
                 row += count
