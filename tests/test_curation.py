@@ -324,3 +324,25 @@ def test_a_killed_writers_staging_directory_is_cleared_by_the_next_writer(servic
     service.add([gamma])
     assert not abandoned.exists()
     assert service.health()["consistent"]
+
+
+def test_a_build_over_an_older_data_format_keeps_the_users_entries(service: Service, gamma: Path) -> None:
+    """Upgrading ltgraph: the live generation is of an earlier data format; the rebuild that
+    readers ask for must carry over what the user added and removed."""
+    import json
+
+    service.add([gamma])
+    service.remove("beta-model", force=True)
+    service.build()
+    manifest_path = service.datadir.current() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    fresh = Service(service.settings, encoder=FakeEncoder())
+    assert fresh.is_stale()
+    with pytest.raises(DataDirError, match="data format 1"):
+        fresh.health()
+    report = fresh.build()
+    assert report.embedded == 0  # the old generation's vectors are reused
+    assert {e.slug for e in fresh.entries()} == {"alpha-theory", "gamma-theory"}
+    assert all(ok for _, ok, _ in fresh.doctor())

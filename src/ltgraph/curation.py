@@ -87,9 +87,10 @@ class Writer:
     # ------------------------------------------------------------------ sources
 
     def live(self) -> Generation | None:
-        """The live generation, or None when there is none or it is unreadable."""
+        """The live generation, or None when there is none or it is unreadable. One of an
+        earlier data format is opened too: a build carries the user's entries over from it."""
         try:
-            return Generation.open(self.datadir.current())
+            return Generation.open(self.datadir.current(), older=True)
         except DataDirError:
             return None
 

@@ -76,14 +76,17 @@ class Manifest:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
 
     @classmethod
-    def read(cls, path: Path) -> Manifest:
+    def read(cls, path: Path, older: bool = False) -> Manifest:
+        """Read a manifest; `older` also accepts earlier data formats (a build reads which
+        entries the user added or removed from them, so an upgrade keeps the user's work)."""
         try:
             data = json.loads(path.read_text("utf-8"))
             manifest = cls(**data)
         except (OSError, ValueError, TypeError) as exc:
             raise DataDirError(f"unreadable manifest {path}: {exc}; run `ltgraph build` "
                                "to rebuild the data directory") from None
-        if manifest.format_version != FORMAT_VERSION:
+        if manifest.format_version != FORMAT_VERSION and not (
+                older and manifest.format_version < FORMAT_VERSION):
             raise DataDirError(f"generation {path.parent.name} has data format "
                                f"{manifest.format_version}, this ltgraph reads {FORMAT_VERSION}; "
                                "run `ltgraph build` to rebuild the data directory")

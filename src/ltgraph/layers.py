@@ -40,8 +40,9 @@ class Generation:
     manifest: Manifest
 
     @classmethod
-    def open(cls, path: Path) -> Generation:
-        return cls(path, Manifest.read(path / MANIFEST))
+    def open(cls, path: Path, older: bool = False) -> Generation:
+        """`older`: also open a generation of an earlier data format (always a full one)."""
+        return cls(path, Manifest.read(path / MANIFEST, older))
 
     @property
     def is_full(self) -> bool:
@@ -225,7 +226,9 @@ def load_index(generation: Generation, base: BaseIndex | None = None,
 
 
 def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarray, list[Tokens]]:
-    """Every passage of a generation with its vector and tokens (what a full build reuses)."""
+    """Every passage of a generation with its vector, and the (hash, tokens) pairs it knows:
+    what a full build reuses. The pairs are row-aligned except in a generation of data
+    format 1 (one pair per distinct document): use them as a table, not by row."""
     expected = _expected(generation)
     if generation.is_full:
         try:
@@ -234,7 +237,7 @@ def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarr
             tokens = PassageIndex.load_tokens(generation.path)
         except (OSError, ValueError, TypeError) as exc:
             raise DataDirError(f"the search index of {generation.path.name} is damaged ({exc})") from None
-        if not len(records) == len(vectors) == len(tokens) == expected.passages:
+        if not len(records) == len(vectors) == expected.passages:
             raise DataDirError(f"the search index of {generation.path.name} is damaged")
         return records, vectors, tokens
     delta = DeltaCache().read(generation, generation.catalog(), 1 << 30)
