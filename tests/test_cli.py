@@ -156,3 +156,21 @@ def test_readme_entries_table_is_current() -> None:
     block = re.search(re.escape(START) + "\n(.*?)\n" + re.escape(END), readme, re.S)
     assert block is not None
     assert block.group(1).strip() == entries_table().strip()
+
+
+def test_a_closed_output_pipe_ends_quietly_like_other_unix_tools(tmp_path: Path, tiny_corpus: Path) -> None:
+    """`ltgraph doctor | head -1`: when the reader has gone, exit 141 without a message."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails
+    try:
+        run = subprocess.run([sys.executable, "-m", "ltgraph", "--data-dir", str(tmp_path / "data"),
+                              "--corpus-dir", str(tiny_corpus), "validate"],
+                             stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert run.returncode == 141, run.stderr
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr

@@ -37,6 +37,8 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `ltgraph … | head`: the reader has gone, as with any Unix tool
+            _quiet_exit_on_closed_pipe()
         except Exception as exc:  # a bug: still one line, never a traceback
             raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); "
                                        "please report it") from None
@@ -121,8 +123,9 @@ def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
     prefix = "dry run, nothing written: would have " if report.dry_run else ""
     click.echo(f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
                f"{report.passages} passages"
-               + ("" if report.dry_run else f"; embedded "
-                  f"{report.embedded} passage(s) in {report.seconds:.1f} s -> {report.generation}"))
+               + ("" if report.dry_run else
+                  (f"; embedded {report.embedded} passage(s)" if report.added or report.replaced else "")
+                  + f" in {report.seconds:.1f} s -> {report.generation}"))
 
 
 @cli.command()
@@ -383,6 +386,17 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None
     service = _service(ctx)
     service.datadir.current()  # fail now, with the repair hint, if there is nothing to serve
     run_server(service.settings, host=host, port=port, workers=workers)
+
+
+def _quiet_exit_on_closed_pipe() -> None:
+    """Exit with 141 (128 + SIGPIPE) without a message, and without Python complaining at
+    shutdown about flushing stdout into the closed pipe."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 def main() -> None:
