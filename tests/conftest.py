@@ -124,9 +124,9 @@ def live_data_dir(bundled_service, tmp_path_factory):
 def live(live_data_dir):
     port = free_port()
     env = {**os.environ, "LTGRAPH_DATA_DIR": str(live_data_dir), "LTGRAPH_SPARQL_TIMEOUT": "2"}
+    log = open(live_data_dir.parent / "server.log", "w+b")  # a pipe nobody reads would fill up
     process = subprocess.Popen([sys.executable, "-m", "ltgraph", "serve", "--port", str(port),
-                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                                "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -136,7 +136,8 @@ def live(live_data_dir):
                     break
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace"))
             time.sleep(0.5)
     else:
         process.kill()
@@ -144,5 +145,6 @@ def live(live_data_dir):
     yield url
     process.terminate()
     process.wait(timeout=20)
+    log.close()
 
 

@@ -3,6 +3,10 @@
 Every word of an answer comes from the graph: node labels, literal values and the
 `rdfs:label` of the property that links them ("developed by", "has limitation", …). Each
 answer lists the IRIs of the triples it was composed from.
+
+Query texts here are constants: the node a card or answer is about is bound to `?this` (and a
+property to `?prop`, both projected, as substitution requires) as an RDF term by the `select` callable (Oxigraph's substitutions), so
+no IRI or name is ever pasted into SPARQL text.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from typing import Any, Callable
 
 from .ranking import Analysis, Mention
 
-Select = Callable[[str], list[dict[str, str]]]
+#: Runs a constant SELECT with variables bound to IRIs: `select(query, this=iri)`.
+Select = Callable[..., list[dict[str, str]]]
 
 #: Question patterns -> the property whose values answer it, for an entry subject.
 ENTRY_FACTS: list[tuple[re.Pattern[str], str]] = [
@@ -33,11 +38,11 @@ PERSON_FACTS = re.compile(r"which (?:theories|models|entries)|what did .* (?:dev
 
 def entry_card(select: Select, iri: str) -> dict[str, Any]:
     """Key facts of an entry node."""
-    rows = select(f"""SELECT ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
-        WHERE {{ <{iri}> rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
+    rows = select(f"""SELECT ?this ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
+        WHERE {{ ?this rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
                  VALUES ?type {{ ltg:LearningTheory ltg:InstructionalDesignModel }}
-                 OPTIONAL {{ <{iri}> ltg:developedBy/rdfs:label ?pname }} }}
-        GROUP BY ?label ?type ?year""")
+                 OPTIONAL {{ ?this ltg:developedBy/rdfs:label ?pname }} }}
+        GROUP BY ?this ?label ?type ?year""", this=iri)
     if not rows:
         return {"iri": iri}
     row = rows[0]
@@ -47,8 +52,8 @@ def entry_card(select: Select, iri: str) -> dict[str, Any]:
 
 
 def person_card(select: Select, iri: str) -> dict[str, Any]:
-    rows = select(f"""SELECT ?label ?e ?elabel WHERE {{ <{iri}> rdfs:label ?label .
-        OPTIONAL {{ ?e ltg:developedBy <{iri}> ; rdfs:label ?elabel }} }} ORDER BY ?elabel""")
+    rows = select("""SELECT ?this ?label ?e ?elabel WHERE { ?this rdfs:label ?label .
+        OPTIONAL { ?e ltg:developedBy ?this ; rdfs:label ?elabel } } ORDER BY ?elabel""", this=iri)
     if not rows:
         return {"iri": iri}
     return {"iri": iri, "kind": "person", "label": rows[0]["label"],
@@ -56,8 +61,8 @@ def person_card(select: Select, iri: str) -> dict[str, Any]:
 
 
 def item_card(select: Select, iri: str) -> dict[str, Any]:
-    rows = select(f"""SELECT ?label ?e ?elabel WHERE {{ <{iri}> rdfs:label ?label ; ltg:itemOf ?e .
-        ?e rdfs:label ?elabel }}""")
+    rows = select("""SELECT ?this ?label ?e ?elabel WHERE { ?this rdfs:label ?label ; ltg:itemOf ?e .
+        ?e rdfs:label ?elabel }""", this=iri)
     if not rows:
         return {"iri": iri}
     return {"iri": iri, "kind": "item", "label": rows[0]["label"],
@@ -103,10 +108,11 @@ def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
     from .ontology import LTG
 
     def facts_of(name: str, label_path: str, optional: bool) -> list[dict[str, str]]:
-        label = f"?o {label_path} ?olabel"
-        return select(f"""SELECT ?slabel ?plabel ?o ?olabel WHERE {{
-            <{iri}> rdfs:label ?slabel ; ltg:{name} ?o . ltg:{name} rdfs:label ?plabel .
-            {f"OPTIONAL {{ {label} }}" if optional else label} }} ORDER BY ?olabel ?o""")
+        label = f"?o {label_path} ?olabel"  # label_path: a constant of COMPANION_FACTS
+        return select(f"""SELECT ?this ?prop ?slabel ?plabel ?o ?olabel WHERE {{
+            ?this rdfs:label ?slabel ; ?prop ?o . ?prop rdfs:label ?plabel .
+            {f"OPTIONAL {{ {label} }}" if optional else label} }} ORDER BY ?olabel ?o""",
+                      this=iri, prop=str(LTG[name]))
 
     groups = [(prop, facts_of(prop, "rdfs:label", optional=True))]
     if prop in COMPANION_FACTS:
@@ -127,9 +133,9 @@ def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
 
 
 def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
-    rows = select(f"""SELECT ?plabel ?e ?elabel ?rel WHERE {{
-        ?e ltg:developedBy <{iri}> ; rdfs:label ?elabel . <{iri}> rdfs:label ?plabel .
-        ltg:developedBy rdfs:label ?rel }} ORDER BY ?elabel""")
+    rows = select("""SELECT ?this ?plabel ?e ?elabel ?rel WHERE {
+        ?e ltg:developedBy ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel .
+        ltg:developedBy rdfs:label ?rel } ORDER BY ?elabel""", this=iri)
     if not rows:
         return None
     names = "; ".join(r["elabel"] for r in rows)

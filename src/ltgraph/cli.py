@@ -377,15 +377,20 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: cores, at least 2].")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(2, 256),
+              help="Request threads per worker process.")
 @click.pass_context
 @_fail_cleanly
-def serve(ctx: click.Context, host: str, port: int, workers: int | None) -> None:
-    """Serve the HTTP API, SPARQL endpoint and web pages with gunicorn."""
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the HTTP API, SPARQL endpoint and web pages (waitress, N processes)."""
     from .server import serve as run_server
 
     service = _service(ctx)
     service.datadir.current()  # fail now, with the repair hint, if there is nothing to serve
-    run_server(service.settings, host=host, port=port, workers=workers)
+    try:
+        run_server(service.settings, host=host, port=port, workers=workers, threads=threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _quiet_exit_on_closed_pipe() -> None:

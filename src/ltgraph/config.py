@@ -53,8 +53,22 @@ class Settings:
     sparql_max_rows: int = 10_000
     sparql_timeout: float = 10.0
     sparql_max_query_bytes: int = 64_000
-    #: SPARQL worker processes per server process (queries beyond this wait their turn).
+    #: SPARQL queries run at once per server process (each in a sandboxed process; one more
+    #: is kept loaded as a spare).
     sparql_workers: int = 2
+    #: Largest SPARQL response body; longer results are cut (X-Result-Truncated: bytes).
+    sparql_max_response_bytes: int = 16 * 1024 * 1024
+    #: Address-space limit of one query process (MiB).
+    sparql_memory_mb: int = 2048
+    #: SPARQL requests that may wait for a query process (more: 503 with Retry-After).
+    sparql_queue: int = 4
+    #: Longest wait for a query process (s), not counted in the time limit.
+    sparql_wait: float = 10.0
+    #: "on": query processes are sealed by seccomp (no sockets, no files); "off" only behind
+    #: another wall (see the README).
+    sparql_sandbox: str = "on"
+    #: "on": the text guard checks queries first. "off" exists for tests of the sandbox.
+    sparql_guard: str = "on"
     max_entry_bytes: int = 256 * 1024
     lock_timeout: float = 30.0
 
@@ -63,6 +77,15 @@ class Settings:
             raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
         if self.vector_index not in ("auto", "exact", "hnsw"):
             raise ValueError(f"LTGRAPH_VECTOR_INDEX must be auto, exact or hnsw, got {self.vector_index!r}")
+        for name in ("sparql_sandbox", "sparql_guard"):
+            if getattr(self, name) not in ("on", "off"):
+                raise ValueError(f"LTGRAPH_{name.upper()} must be on or off, got {getattr(self, name)!r}")
+        for name in ("sparql_workers", "sparql_max_rows", "sparql_max_response_bytes",
+                     "sparql_memory_mb", "sparql_max_query_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"LTGRAPH_{name.upper()} must be at least 1")
+        if self.sparql_timeout <= 0 or self.sparql_wait <= 0 or self.sparql_queue < 0:
+            raise ValueError("LTGRAPH_SPARQL_TIMEOUT and _WAIT must be positive, _QUEUE not negative")
         if self.backend not in ("onnx", "torch"):
             raise ValueError(f"LTGRAPH_BACKEND must be onnx or torch, got {self.backend!r}")
 

@@ -324,13 +324,17 @@ def _short(iri: str, iris: Iris) -> str:
 # --------------------------------------------------------------------------- SPARQL
 
 
-def run_query(graph: Graph, query: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def run_query(graph: Graph, query: str, bindings: dict[str, str] | None = None,
+              base_iri: str | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Execute SPARQL in Oxigraph with the standard prefixes predeclared.
 
-    No guard here: the public endpoint checks queries first (`sparql.check_query`) and runs
-    them in killable worker processes; the CLI and internal callers are trusted.
+    `bindings` binds variables to IRIs as terms (never as text). No guard here: it is for
+    the CLI (the user's own machine) and for internal constant queries; anything a request
+    can influence goes through `sparql.executor.GuardedExecutor`.
     """
+    substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
     try:
-        return oxstore(graph).query(query, prefixes=PREFIXES)
+        return oxstore(graph).query(query, prefixes=PREFIXES, substitutions=substitutions,
+                                    base_iri=base_iri)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None

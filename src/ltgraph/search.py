@@ -64,7 +64,10 @@ class Service:
                                                         settings.data_dir / "models")
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
-        self._pool: Any = None
+        from .sparql.executor import GuardedExecutor
+
+        #: The one door for SPARQL that requests influence; its processes start on first use.
+        self.executor = GuardedExecutor(settings)
         self._reload_lock = threading.Lock()
         #: The last base generation's index parts and parsed entries, reused by its deltas.
         self._base: tuple[BaseIndex, dict[str, Entry]] | None = None
@@ -157,6 +160,8 @@ class Service:
                                   *(item.entry for item in delta)], key=lambda e: e.slug)
                 index = load_index(generation, base[0], delta)
             graph = new_graph(served_store(generation))
+            if self.executor.started:  # a server: load query processes for the new generation
+                self.executor.use(str(generation.path))
             self._base = base
             self._loaded = _Loaded(generation.path.name, generation.path, generation.manifest,
                                    {e.slug: e for e in entries}, graph, index, Lexicon(entries))
@@ -230,7 +235,9 @@ class Service:
         analysis = analyse(question, state.lexicon)
         rows = self._ranked_rows(state, question, analysis, k, theory, kind, type_, mode)
         results = [self._hit(state, row, score) for row, score in rows[:k]]
-        select = lambda query: _rows(run_query(state.graph, query))  # noqa: E731 - one generation
+        def select(query: str, **bindings: str) -> list[dict[str, str]]:
+            return _rows(run_query(state.graph, query, bindings))  # one generation throughout
+
         from .answers import compose_answer, entity_cards
 
         return {
@@ -246,6 +253,9 @@ class Service:
                        type_: str | None, mode: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise QueryError("the question is empty")
+        for name, value in (("q", question), ("theory", theory), ("kind", kind), ("type", type_)):
+            if isinstance(value, str) and not _encodable(value):
+                raise QueryError(f"{name} is not valid Unicode (it holds a lone surrogate)")
         question = " ".join(question.split())
         if len(question) > MAX_QUESTION_CHARS:
             raise QueryError(f"the question is {len(question)} characters; the limit is "
@@ -314,8 +324,11 @@ class Service:
         return _rows(run_query(self.graph, query))
 
     def warm_up(self) -> None:
-        """Load the live data and the model, and embed one query (servers call this first)."""
-        self._state()
+        """Load the live data, the model and the SPARQL processes; embed one query.
+
+        Servers call this before taking requests.
+        """
+        self.executor.use(str(self._state().path))
         loader = getattr(self.encoder, "load", None)
         if loader is not None:
             loader()
@@ -323,8 +336,8 @@ class Service:
 
     def health(self) -> dict[str, Any]:
         """Counts of the live generation and whether graph, vectors and keywords agree."""
-        state = self._state()
-        rows = self._select("SELECT (COUNT(?p) AS ?n) WHERE { ?p a ltg:Passage }")
+        state = self._state()  # once: every figure below is of the same generation
+        rows = _rows(run_query(state.graph, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a ltg:Passage }"))
         graph_passages = int(rows[0]["n"])
         index = state.index
         consistent = (graph_passages == len(index.records) == index.vectors.size
@@ -340,6 +353,7 @@ class Service:
             "model": self.encoder.name,
             "index": "hnsw" if index.vectors.hnsw else "exact",
             "consistent": consistent,
+            **({"sparql": sparql} if (sparql := self.executor.status()) is not None else {}),
         }
 
     # ------------------------------------------------------------------ SPARQL and export
@@ -351,27 +365,59 @@ class Service:
         return run_query(self.graph, query)
 
     def public_sparql(self, query: str, select_fmt: str = "json", graph_fmt: str = "turtle") -> Any:
-        """A query from the public endpoint: guarded, row-limited, killed at the timeout.
+        """A query a request influences: guarded, sandboxed, limited in time, rows and bytes.
 
         Returns a `sparql.Rendered` (serialised body, media type, row count, truncation).
         """
-        from .ontology import PREFIXES
-        from .query_pool import Job, QueryPool
-        from .sparql import check_query
+        return self.executor.run(query, str(self._state().path), select_fmt, graph_fmt)
 
-        check_query(query, self.settings.sparql_max_query_bytes)
-        if self._pool is None:
-            self._pool = QueryPool(size=self.settings.sparql_workers,
-                                   timeout=self.settings.sparql_timeout)
-        generation = str(self._state().path)
-        return self._pool.run(Job(generation, query, PREFIXES, select_fmt, graph_fmt,
-                                  self.settings.sparql_max_rows))
+    def describe(self, iri: str, limit: int = 10_000) -> tuple[list[Any], bool]:
+        """Triples about one node: outgoing, incoming, and the labels of its neighbours.
+
+        Pattern lookups on a term built from the IRI, no query text. Returns the triples
+        (at most `limit`) and whether they were cut. Raises NotFoundError for an unknown
+        node or a string that is not an IRI.
+        """
+        import pyoxigraph as ox
+
+        from .graph import oxstore
+        from .ontology import PREFIXES
+
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            raise NotFoundError("there is no resource at this address") from None
+        store = oxstore(self._state().graph)
+        label = ox.NamedNode(PREFIXES["rdfs"] + "label")
+        out: list[Any] = []
+        seen_labels: set[Any] = set()
+
+        def add(triple: Any) -> bool:
+            out.append(triple)
+            return len(out) >= limit
+
+        for quad in store.quads_for_pattern(node, None, None, None):
+            if add(quad.triple):
+                return out, True
+        for quad in store.quads_for_pattern(None, None, node, None):
+            if add(quad.triple):
+                return out, True
+        if not out:
+            raise NotFoundError("nothing is known about this resource")
+        neighbours = [t.object for t in out if isinstance(t.object, ox.NamedNode)]
+        neighbours += [t.subject for t in out if isinstance(t.subject, ox.NamedNode)]
+        for other in neighbours:
+            if other == node or other in seen_labels:
+                continue
+            seen_labels.add(other)
+            for quad in store.quads_for_pattern(other, label, None, None):
+                if add(quad.triple):
+                    return out, True
+        return out, False
 
     def close(self) -> None:
-        """Stop the SPARQL worker processes (servers call this at shutdown)."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        """Stop the SPARQL query processes (servers call this at shutdown)."""
+        self.executor.close()
 
     def export(self, fmt: str) -> bytes:
         """The whole graph serialised in one of `EXPORT_FORMATS`."""
@@ -379,6 +425,14 @@ class Service:
             raise QueryError(f"unknown export format {fmt!r} (use {', '.join(EXPORT_FORMATS)})")
         data = self.graph.serialize(format=EXPORT_FORMATS[fmt][0], encoding="utf-8")
         return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _rows(result: Any) -> list[dict[str, str]]:

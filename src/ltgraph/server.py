@@ -1,65 +1,148 @@
-"""Production serving: gunicorn with the Flask app, the model loaded per worker up front.
+"""Production serving: waitress in N worker processes sharing one listening socket.
 
-Each worker process builds its own app (no preloading: torch and ONNX Runtime state must not
-cross a fork) and loads the data and the model before it accepts a request. Every worker
-uses one thread for the model's maths: on a small machine, several workers each running
-many OpenMP threads oversubscribe the cores and throughput collapses.
+Why waitress: it reads each request (headers and body) with non-blocking I/O in one event
+loop and hands it to a thread only once it is complete, and buffers responses the same
+way. A client that sends its headers one byte every few seconds, or never reads its answer,
+costs a socket and a little memory, not a thread; gunicorn's threaded worker gave such a
+client a thread for as long as it liked (eight of them stopped the site). Measured with
+`benchmarks/bench_slow_clients.py`.
+
+The parent binds the socket, starts `workers` child processes (`python -m ltgraph.server`,
+each inheriting the socket), restarts a child that dies, and stops them all on SIGTERM or
+SIGINT. Each child builds its own app and loads the data, the model and its SPARQL query
+processes before it accepts a connection; the kernel spreads connections over the children.
+Every child uses one thread for the model's maths: several processes each running many
+OpenMP threads oversubscribe a small machine's cores and throughput collapses.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict
 from typing import Any
 
 from .config import Settings
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_SETTINGS_VARIABLE = "LTGRAPH__WORKER_SETTINGS"
+log = logging.getLogger("ltgraph.server")
+
+#: waitress options; see https://docs.pylonsproject.org/projects/waitress/en/stable/arguments.html
+WAITRESS_OPTIONS: dict[str, Any] = {
+    "connection_limit": 1000,       # idle and slow connections are cheap: a socket each
+    "channel_timeout": 30,          # a connection silent for 30 s is closed
+    "cleanup_interval": 10,
+    "max_request_header_size": 256 * 1024,  # a 64 kB query, percent-encoded, fits in a GET
+    "max_request_body_size": 1024 * 1024,   # Flask refuses bodies over 256 kB with a 413
+    "asyncore_use_poll": True,      # no select() limit of 1024 descriptors
+    "clear_untrusted_proxy_headers": True,
+    "ident": "ltgraph",
+    "expose_tracebacks": False,
+}
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          threads: int = 4) -> None:
-    """Run gunicorn in the foreground until interrupted."""
-    from gunicorn.app.base import BaseApplication
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
+          workers: int | None = None, threads: int = 16) -> None:
+    """Run the server in the foreground until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _raise_file_limit()
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=2048)
+    listener.set_inheritable(True)
+    count = workers or max(2, os.cpu_count() or 1)
+    env = {**os.environ, **{name: "1" for name in THREAD_VARIABLES},
+           _SETTINGS_VARIABLE: json.dumps({k: str(v) if not isinstance(v, (int, float)) else v
+                                           for k, v in asdict(settings).items()})}
+    command = [sys.executable, "-m", "ltgraph.server", str(listener.fileno()), str(threads)]
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
 
-    for name in THREAD_VARIABLES:
-        os.environ[name] = "1"
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": workers or max(2, os.cpu_count() or 1),
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": max(60, int(settings.sparql_timeout * 3)),
-        "graceful_timeout": 10,
-        "limit_request_line": 8190,  # gunicorn's maximum; longer SPARQL goes by POST
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-        "worker_exit": _worker_exit,
-    }
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
 
-    class Application(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"ltgraph: serving http://{host}:{port} with {count} worker processes", flush=True)
+    try:
+        children = [subprocess.Popen(command, env=env, pass_fds=(listener.fileno(),))
+                    for _ in range(count)]
+        while not stopping:
+            time.sleep(0.5)
+            for i, child in enumerate(children):
+                if child.poll() is not None and not stopping:
+                    log.warning("worker %s exited with %s; starting another", child.pid,
+                                child.returncode)
+                    time.sleep(1)  # a worker that cannot start must not spin the machine
+                    children[i] = subprocess.Popen(command, env=env, pass_fds=(listener.fileno(),))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        listener.close()
 
-        def load(self) -> Any:
-            return build_app(settings)
 
-    Application().run()
+def _raise_file_limit() -> None:
+    """Allow as many open connections as the hard limit permits (soft is often 1024)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def build_app(settings: Settings) -> Any:
-    """The app with its data, index and model loaded and one query embedded."""
+    """The app with its data, model and SPARQL processes loaded and one query embedded."""
     from .api import create_app
 
     app = create_app(settings)
-    service = app.extensions["ltgraph"]
-    service.warm_up()
+    app.extensions["ltgraph"].warm_up()
     return app
 
 
-def _worker_exit(server: Any, worker: Any) -> None:
-    app = getattr(worker, "wsgi", None)
-    service = getattr(app, "extensions", {}).get("ltgraph") if app is not None else None
-    if service is not None:
+def _worker(fd: int, threads: int) -> None:
+    """One worker process: build the app, then serve the inherited socket until told to stop."""
+    from pathlib import Path
+
+    import waitress
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    raw = json.loads(os.environ[_SETTINGS_VARIABLE])
+    for key in ("data_dir", "corpus_dir"):
+        raw[key] = Path(raw[key])
+    settings = Settings(**raw)
+    app = build_app(settings)
+    listener = socket.socket(fileno=fd)
+    service = app.extensions["ltgraph"]
+
+    def stop(signum: int, frame: Any) -> None:
         service.close()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        waitress.serve(app, sockets=[listener], threads=threads, **WAITRESS_OPTIONS)
+    finally:
+        service.close()
+
+
+if __name__ == "__main__":
+    _worker(int(sys.argv[1]), int(sys.argv[2]))

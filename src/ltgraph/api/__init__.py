@@ -9,13 +9,14 @@ reaches a client.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
-from ..errors import LtgraphError, NotFoundError, QueryError
+from ..errors import DataDirError, LtgraphError, NotFoundError, QueryError
 
 log = logging.getLogger("ltgraph.api")
 
@@ -44,6 +45,10 @@ SECURITY_HEADERS = {
                                "form-action 'self'",
 }
 PUBLIC_PREFIXES = ("/api/", "/sparql", "/id/", "/ontology", "/openapi.json")
+#: A path under /id/ that can name a node of the graph: slug-like segments only.
+RESOURCE_PATH = re.compile(r"[a-z]+(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,199}){1,6}")
+#: Most triples a linked-data description returns (it says when it was cut).
+MAX_DESCRIPTION_TRIPLES = 10_000
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -89,7 +94,23 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(LtgraphError)
     def ltgraph_error(exc: LtgraphError) -> Response:
-        return problem(exc.status, exc.title, str(exc))
+        if isinstance(exc, DataDirError) or exc.status >= 500 and not hasattr(exc, "retry_after"):
+            # The operator's message names paths on this host: the log gets it, clients not.
+            log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc)
+            response = problem(503 if isinstance(exc, DataDirError) else exc.status, exc.title,
+                               "the data is not available right now; the operator has been "
+                               "told (server log)")
+            response.headers["Retry-After"] = "30"
+            return response
+        response = problem(exc.status, exc.title, str(exc))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+    @app.errorhandler(RecursionError)
+    def too_deep(exc: RecursionError) -> Response:
+        return problem(400, "Bad Request", "the request is nested too deeply to be read")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -138,7 +159,10 @@ def _api_routes() -> Any:
 
     @bp.post("/api/search")
     def search_post() -> Response:
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            raise QueryError("the JSON body is nested too deeply") from None
         if not isinstance(body, dict):
             raise QueryError("the body must be a JSON object such as {\"q\": \"…\", \"k\": 10}")
         unknown = sorted(set(body) - {"q", "k", "theory", "kind", "type"})
@@ -181,6 +205,8 @@ def _api_routes() -> Any:
 
     @bp.get("/id/<path:rest>")
     def resource(rest: str) -> Response:
+        if not RESOURCE_PATH.fullmatch(rest):
+            raise NotFoundError("there is no resource at this address")
         parts = rest.split("/")
         if len(parts) == 2 and parts[0] in ("theory", "person") and _best_is_html():
             from .pages import person_page, theory_page
@@ -224,29 +250,47 @@ def _sparql() -> Response:
     """SPARQL 1.1 Protocol: GET ?query=, POST form, POST application/sparql-query."""
     from ..sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
 
+    args = request.args
+    if "update" in args or (request.method == "POST" and "update" in request.form) \
+            or request.mimetype == "application/sparql-update":
+        return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
     if request.method == "POST":
         mimetype = request.mimetype
-        if mimetype == "application/sparql-update" or "update" in request.form:
-            return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            return problem(415, "Unsupported Media Type", f"the query must be UTF-8, not {charset}")
         if mimetype == "application/sparql-query":
-            query = request.get_data(as_text=True)
+            if "query" in args:
+                raise QueryError("a query sent in the body must not also be in the URL")
+            try:
+                query = request.get_data().decode("utf-8")
+            except UnicodeDecodeError:
+                raise QueryError("the query is not valid UTF-8") from None
+            params = args
         elif mimetype == "application/x-www-form-urlencoded":
-            query = request.form.get("query", "")
+            if "query" in args:
+                raise QueryError("send the query in the form body or the URL, not both")
+            queries = request.form.getlist("query")
+            if len(queries) != 1:
+                raise QueryError("exactly one query parameter is required, "
+                                 f"got {len(queries)}")
+            query = queries[0]
+            params = request.values
         else:
             return problem(415, "Unsupported Media Type", "send the query as "
                            "application/sparql-query or application/x-www-form-urlencoded")
-        params = request.values
     else:
-        params = request.args
-        if "update" in params:
-            return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
-        query = params.get("query")
-        if query is None:
+        params = args
+        queries = args.getlist("query")
+        if not queries:
             if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
                 from .pages import sparql_console
 
                 return Response(sparql_console(None), mimetype="text/html")
             raise QueryError("no query: pass it as ?query=…")
+        if len(queries) > 1:
+            raise QueryError(f"exactly one query parameter is required, got {len(queries)}")
+        query = queries[0]
         if params.get("format") == "html":
             from .pages import sparql_console
 
@@ -277,7 +321,11 @@ def _sparql() -> Response:
         response.headers["Content-Type"] = f"{rendered.media_type}; charset=utf-8"
     response.headers["X-Result-Rows"] = str(rendered.rows)
     if rendered.truncated:
+        settings = service().settings
+        limit = (f"rows={settings.sparql_max_rows}" if rendered.truncated == "rows"
+                 else f"bytes={settings.sparql_max_response_bytes}")
         response.headers["X-Result-Truncated"] = "true"
+        response.headers["X-Result-Limit"] = limit
     response.headers["Vary"] = "Accept"
     return response
 
@@ -297,7 +345,11 @@ def _page_routes() -> Any:
 
 
 def _describe(path: str, ontology: bool = False) -> Response:
-    """A resource's description (outgoing and incoming triples), negotiated by Accept."""
+    """A resource's description (outgoing and incoming triples), negotiated by Accept.
+
+    Built by pattern lookups on a term (`Service.describe`), never by query text; the
+    ontology's description is one constant query.
+    """
     import pyoxigraph as ox
 
     from ..graph import oxstore
@@ -305,17 +357,15 @@ def _describe(path: str, ontology: bool = False) -> Response:
     from ..sparql import GRAPH_FORMATS
 
     svc = service()
-    iri = ONTOLOGY_IRI if ontology else svc.iris.base + path
+    truncated = False
     if ontology:
-        query = (f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{iri}> || "
-                 f"STRSTARTS(STR(?s), \"{iri}#\")) }}")
+        iri = ONTOLOGY_IRI
+        triples = list(oxstore(svc.graph).query(  # a constant: ONTOLOGY_IRI is not input
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{iri}> || "
+            f"STRSTARTS(STR(?s), \"{iri}#\")) }}"))
     else:
-        query = (f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> . ?o rdfs:label ?ol . "
-                 f"?s rdfs:label ?sl }} WHERE {{ {{ <{iri}> ?p ?o OPTIONAL {{ ?o rdfs:label ?ol }} }} "
-                 f"UNION {{ ?s ?q <{iri}> OPTIONAL {{ ?s rdfs:label ?sl }} }} }}")
-    triples = list(oxstore(svc.graph).query(query, prefixes=PREFIXES))
-    if not triples:
-        raise NotFoundError(f"nothing is known about <{iri}>")
+        iri = svc.iris.base + path
+        triples, truncated = svc.describe(iri, MAX_DESCRIPTION_TRIPLES)
     offered = ["text/html", *RDF_TYPES]
     best = request.accept_mimetypes.best_match(offered, default="text/turtle")
     if best == "text/html":
@@ -324,6 +374,9 @@ def _describe(path: str, ontology: bool = False) -> Response:
         fmt = RDF_TYPES[best]
         body = ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=PREFIXES)
         response = Response(body, mimetype=best)
+    if truncated:
+        response.headers["X-Result-Truncated"] = "true"
+        response.headers["X-Result-Limit"] = f"triples={MAX_DESCRIPTION_TRIPLES}"
     response.headers["Vary"] = "Accept"
     return response
 
@@ -338,9 +391,9 @@ def _html_description(iri: str, triples: list[Any]) -> str:
         return value
 
     def local(term: Any) -> str | None:
-        value = getattr(term, "value", "")
-        base = service().iris.base
-        return "/" + value[len(base):] if value.startswith(base) else None
+        from .pages import _local
+
+        return _local(getattr(term, "value", ""))
 
     outgoing = [(short(t.predicate.value), t.object) for t in triples if getattr(t.subject, "value", None) == iri]
     incoming = [(t.subject, short(t.predicate.value)) for t in triples if getattr(t.object, "value", None) == iri]

@@ -7,6 +7,7 @@ Jinja's autoescaping (nothing is marked safe).
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, Response, render_template, request
 
@@ -131,7 +132,7 @@ def person_page(slug: str) -> str:
 def sparql_console(query: str | None) -> str:
     """The console; with a query, its results as a table (or the error, inline)."""
     example = request.args.get("example", "")
-    if query is None and example.isdigit() and int(example) < len(EXAMPLE_QUERIES):
+    if query is None and re.fullmatch(r"[0-9]{1,3}", example) and int(example) < len(EXAMPLE_QUERIES):
         query = EXAMPLE_QUERIES[int(example)][1]
         run = True
     else:
@@ -166,6 +167,19 @@ def _slug(name: str) -> str:
 
 
 def _local(iri: str) -> str | None:
-    """The path on this server of an IRI under the configured base, else None."""
+    """The path on this server of an IRI under the configured base, else None.
+
+    Only paths this server can answer: an IRI such as `{base}/evil.example/x` would make
+    `//evil.example/x`, a link to another site, so anything but a resource path is None.
+    """
+    from . import RESOURCE_PATH
+
     base = service().iris.base
-    return "/" + iri[len(base):] if isinstance(iri, str) and iri.startswith(base) else None
+    if not isinstance(iri, str) or not iri.startswith(base):
+        return None
+    rest = iri[len(base):]
+    if rest == "ontology" or rest.startswith("ontology#"):
+        return "/" + rest
+    if rest.startswith("id/") and RESOURCE_PATH.fullmatch(rest[3:]):
+        return "/" + rest
+    return None

@@ -1,11 +1,8 @@
-"""SPARQL for the public: the read-only guard, result limits and W3C result serialisation.
+"""SPARQL results: evaluation with limits, and the W3C result formats.
 
-The guard works on the query text before any engine sees it: SPARQL Update, SERVICE (which
-both rdflib and Oxigraph would execute as an outbound HTTP request), FROM / FROM NAMED and
-LOAD (which rdflib resolves against the file system and the network) are refused. It scans
-tokens outside comments, strings and IRIs, after decoding `\\uXXXX` escapes (SPARQL applies
-them before parsing), so spelling tricks do not get through. Results are serialised here
-rather than by Oxigraph so that a row limit can cut them short and say so.
+Results are serialised here rather than by Oxigraph so that the row and byte limits can cut
+them short and say so (`Rendered.truncated`, sent as `X-Result-Truncated` with the limit
+that cut). This module runs inside the sandboxed query processes (`pool.py`) and in the CLI.
 """
 
 from __future__ import annotations
@@ -13,71 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from ..errors import QueryError
 
-#: Keywords that make a request something other than a read-only query of this store.
-FORBIDDEN = {
-    "SERVICE": "SERVICE (federated queries to other endpoints) is not allowed on this endpoint",
-    "FROM": "FROM / FROM NAMED (loading other graphs) is not allowed; the dataset is fixed",
-    "LOAD": "SPARQL Update (LOAD) is not allowed: this endpoint is read-only",
-    "INSERT": "SPARQL Update (INSERT) is not allowed: this endpoint is read-only",
-    "DELETE": "SPARQL Update (DELETE) is not allowed: this endpoint is read-only",
-    "CLEAR": "SPARQL Update (CLEAR) is not allowed: this endpoint is read-only",
-    "DROP": "SPARQL Update (DROP) is not allowed: this endpoint is read-only",
-    "CREATE": "SPARQL Update (CREATE) is not allowed: this endpoint is read-only",
-    "ADD": "SPARQL Update (ADD) is not allowed: this endpoint is read-only",
-    "MOVE": "SPARQL Update (MOVE) is not allowed: this endpoint is read-only",
-    "COPY": "SPARQL Update (COPY) is not allowed: this endpoint is read-only",
-    "WITH": "SPARQL Update (WITH) is not allowed: this endpoint is read-only",
-}
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Comments, strings (long and short, both quotes) and IRIs: their content is not syntax.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
-    re.S,
-)
-# A keyword is a bare word: not part of a prefixed name (ex:from), variable (?from) or IRI.
-# Deliberately strict: "?o.SERVICE <x> {}" is valid SPARQL, so a dot before a word does not
-# make it part of a name; the price is refusing rare local names such as ex:a.from.
-_WORD = re.compile(r"(?<![\w:?$@])([A-Za-z]+)(?![\w:])")
-MAX_NESTING = 64
-
-
-def check_query(query: str, max_bytes: int) -> str:
-    """Refuse anything but a read-only query of the store; return the query to run."""
-    if not isinstance(query, str) or not query.strip():
-        raise QueryError("the SPARQL query is empty")
-    size = len(query.encode("utf-8"))
-    if size > max_bytes:
-        raise QueryError(f"the query is {size} bytes; the limit is {max_bytes}")
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
-    syntax = _OPAQUE.sub(" ", decoded)
-    for match in _WORD.finditer(syntax):
-        reason = FORBIDDEN.get(match.group(1).upper())
-        if reason:
-            raise QueryError(reason)
-    depth = deepest = 0
-    for char in syntax:
-        if char in "({[":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")}]":
-            depth -= 1
-    if deepest > MAX_NESTING:
-        raise QueryError(f"the query nests {deepest} levels deep; the limit is {MAX_NESTING}")
-    return query
-
-
-# --------------------------------------------------------------------------- results
-
+if TYPE_CHECKING:
+    from .pool import Job
 
 SELECT_TYPES = {
     "json": "application/sparql-results+json",
@@ -110,36 +52,98 @@ class Rendered:
     media_type: str
     form: str  # "select", "ask" or "graph"
     rows: int
-    truncated: bool
+    #: None, or the limit that cut the result short: "rows" or "bytes".
+    truncated: str | None
 
 
-def execute(store: ox.Store, query: str, prefixes: dict[str, str], select_fmt: str,
-            graph_fmt: str, max_rows: int) -> Rendered:
-    """Run a checked query and serialise at most `max_rows` rows (or triples)."""
+def evaluate(store: ox.Store, query: str, prefixes: dict[str, str], base_iri: str) -> Any:
+    """Run a query in Oxigraph; engine errors become `QueryError` with the engine's words."""
     try:
-        result = store.query(query, prefixes=prefixes)
+        return store.query(query, prefixes=prefixes, base_iri=base_iri)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
+    except (RuntimeError, ValueError, TypeError, OSError) as exc:
+        # Unknown functions, unsupported features, and SERVICE refused by the sandbox.
+        raise QueryError(f"the query cannot be evaluated: {exc}") from None
+
+
+def execute(store: ox.Store, job: Job) -> Rendered:
+    """Run a checked query; serialise at most `job.max_rows` rows and `job.max_bytes` bytes."""
+    result = evaluate(store, job.query, job.prefixes, job.base_iri)
+    try:
+        return _render(result, job)
+    except (RuntimeError, OSError) as exc:  # raised while iterating lazily evaluated results
+        raise QueryError(f"the query cannot be evaluated: {exc}") from None
+
+
+def _render(result: Any, job: Job) -> Rendered:
     if isinstance(result, ox.QueryBoolean):
-        return Rendered(render_ask(bool(result), select_fmt), SELECT_TYPES[select_fmt], "ask", 1, False)
+        return Rendered(render_ask(bool(result), job.select_fmt), SELECT_TYPES[job.select_fmt],
+                        "ask", 1, None)
     if isinstance(result, ox.QueryTriples):
-        triples, truncated = _take(result, max_rows)
-        body = ox.serialize(triples, format=GRAPH_FORMATS[graph_fmt], prefixes=prefixes)
-        return Rendered(body, GRAPH_TYPES[graph_fmt], "graph", len(triples), truncated)
+        triples, cut = _take(result, job.max_rows)
+        body, kept, cut = _fit_graph(triples, job, cut)
+        return Rendered(body, GRAPH_TYPES[job.graph_fmt], "graph", kept, cut)
     names = [v.value for v in result.variables]
-    rows, truncated = _take(result, max_rows)
+    rows, cut = _take(result, job.max_rows)
     table = [[solution[name] for name in names] for solution in rows]
-    return Rendered(render_select(names, table, select_fmt), SELECT_TYPES[select_fmt], "select",
-                    len(table), truncated)
+    body, kept, cut = _fit_select(names, table, job.select_fmt, job.max_bytes, cut)
+    return Rendered(body, SELECT_TYPES[job.select_fmt], "select", kept, cut)
 
 
-def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
+def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], str | None]:
     out = []
     for item in items:
         if len(out) == limit:
-            return out, True
+            return out, "rows"
         out.append(item)
-    return out, False
+    return out, None
+
+
+def _fit_select(names: list[str], table: list[list[Any]], fmt: str, max_bytes: int,
+                cut: str | None) -> tuple[bytes, int, str | None]:
+    """The rendered table, with as many leading rows as fit in `max_bytes`."""
+    body = render_select(names, table, fmt)
+    if len(body) <= max_bytes:
+        return body, len(table), cut
+    # Measure rows one by one: a single huge value must not be sent in part or at all.
+    budget = max_bytes - len(render_select(names, [], fmt))
+    keep = 0
+    for row in table:
+        budget -= len(render_select(names, [row], fmt)) - len(render_select(names, [], fmt)) + 2
+        if budget < 0:
+            break
+        keep += 1
+    return render_select(names, table[:keep], fmt), keep, "bytes"
+
+
+def _fit_graph(triples: list[Any], job: Job, cut: str | None) -> tuple[bytes, int, str | None]:
+    fmt = GRAPH_FORMATS[job.graph_fmt]
+    keep = len(triples)
+    while True:
+        body = ox.serialize(triples[:keep], format=fmt, prefixes=job.prefixes)
+        if len(body) <= job.max_bytes:
+            return body, keep, cut if keep == len(triples) else "bytes"
+        keep //= 2
+        cut = "bytes"
+
+
+def warm_up(store: ox.Store) -> None:
+    """Use every code path of `execute` once, so that nothing is imported after sealing."""
+    from .pool import Job
+
+    queries = ["SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3", "ASK { ?s ?p ?o }",
+               "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",
+               'SELECT (STRLANG("x", "en") AS ?l) (1 AS ?n) (BNODE() AS ?b) WHERE {}']
+    for query in queries:
+        for select_fmt, graph_fmt in zip(SELECT_TYPES, GRAPH_TYPES, strict=True):
+            execute(store, Job(query, {"ex": "http://example.org/"}, "http://example.org/",
+                               select_fmt, graph_fmt, 2, 200))
+    for bad in ("SELECT", "SELECT * WHERE { FILTER(<http://example.org/f>(1)) }"):
+        try:
+            execute(store, Job(bad, {}, "http://example.org/", "json", "turtle", 1, 100))
+        except QueryError:
+            pass
 
 
 def render_ask(value: bool, fmt: str) -> bytes:

@@ -1,0 +1,70 @@
+"""The one guarded executor: every query text that a request can influence goes through here.
+
+The public endpoint, the console and any page that runs SPARQL call `GuardedExecutor.run`:
+the text guard first (clear errors), then a sandboxed query process of the live generation
+with the time, row, byte and memory limits of `Settings`. Internal code that needs graph
+facts uses fixed query texts with values bound as terms (`substitutions`), never this door
+and never text pasted together from a request.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ..config import Settings
+from ..ontology import PREFIXES
+from .guard import check_query
+from .pool import Job, Limits, QueryPool
+from .results import Rendered
+
+
+class GuardedExecutor:
+    """Guard + pool; the pool is created once, on first use, under a lock."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: QueryPool | None = None
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def _get_pool(self) -> QueryPool:
+        with self._lock:
+            if self._pool is None:
+                s = self.settings
+                self._pool = QueryPool(Limits(
+                    size=s.sparql_workers, timeout=s.sparql_timeout, memory_mb=s.sparql_memory_mb,
+                    queue=s.sparql_queue, wait=s.sparql_wait, sandbox=s.sparql_sandbox != "off"))
+            return self._pool
+
+    def use(self, generation: str) -> None:
+        """Load query processes for `generation` (in the background) and serve it next."""
+        self._generation = generation
+        self._get_pool().use(generation)
+
+    def run(self, query: str, generation: str, select_fmt: str = "json",
+            graph_fmt: str = "turtle") -> Rendered:
+        """Guard, then run on the live generation's processes; raise on any limit."""
+        s = self.settings
+        if s.sparql_guard != "off":
+            check_query(query, s.sparql_max_query_bytes)
+        elif not isinstance(query, str) or not query:
+            check_query(query, s.sparql_max_query_bytes)
+        pool = self._get_pool()
+        if generation != self._generation:
+            self.use(generation)
+        return pool.run(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
+                            s.sparql_max_rows, s.sparql_max_response_bytes))
+
+    def status(self) -> dict[str, int] | None:
+        return self._pool.status() if self._pool is not None else None
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+            self._generation = None
+        if pool is not None:
+            pool.close()
