@@ -1,8 +1,9 @@
 """SPARQL results: evaluation with limits, and the W3C result formats.
 
-Results are serialised here rather than by Oxigraph so that the row and byte limits can cut
-them short and say so (`Rendered.truncated`, sent as `X-Result-Truncated` with the limit
-that cut). This module runs inside the sandboxed query processes (`pool.py`) and in the CLI.
+SELECT results are written by Oxigraph's own serialiser and cut at a row boundary when a row
+or byte limit is hit (`cut.py`); graphs are taken triple by triple up to the row limit. Either
+way `Rendered.truncated` names the limit that cut (sent as `X-Result-Truncated` and
+`X-Result-Limit`). This module runs inside the sandboxed query processes and in the CLI.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ..errors import QueryError
+from .cut import serialize_select
 
 if TYPE_CHECKING:
     from .pool import Job
@@ -84,10 +86,7 @@ def _render(result: Any, job: Job) -> Rendered:
         triples, cut = _take(result, job.max_rows)
         body, kept, cut = _fit_graph(triples, job, cut)
         return Rendered(body, GRAPH_TYPES[job.graph_fmt], "graph", kept, cut)
-    names = [v.value for v in result.variables]
-    rows, cut = _take(result, job.max_rows)
-    table = [[solution[name] for name in names] for solution in rows]
-    body, kept, cut = _fit_select(names, table, job.select_fmt, job.max_bytes, cut)
+    body, kept, cut = serialize_select(result, job.select_fmt, job.max_rows, job.max_bytes)
     return Rendered(body, SELECT_TYPES[job.select_fmt], "select", kept, cut)
 
 
@@ -98,23 +97,6 @@ def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], str | None]:
             return out, "rows"
         out.append(item)
     return out, None
-
-
-def _fit_select(names: list[str], table: list[list[Any]], fmt: str, max_bytes: int,
-                cut: str | None) -> tuple[bytes, int, str | None]:
-    """The rendered table, with as many leading rows as fit in `max_bytes`."""
-    body = render_select(names, table, fmt)
-    if len(body) <= max_bytes:
-        return body, len(table), cut
-    # Measure rows one by one: a single huge value must not be sent in part or at all.
-    budget = max_bytes - len(render_select(names, [], fmt))
-    keep = 0
-    for row in table:
-        budget -= len(render_select(names, [row], fmt)) - len(render_select(names, [], fmt)) + 2
-        if budget < 0:
-            break
-        keep += 1
-    return render_select(names, table[:keep], fmt), keep, "bytes"
 
 
 def _fit_graph(triples: list[Any], job: Job, cut: str | None) -> tuple[bytes, int, str | None]:
