@@ -5,7 +5,7 @@ loop and hands it to a thread only once it is complete, and buffers responses th
 way. A client that sends its headers one byte every few seconds, or never reads its answer,
 costs a socket and a little memory, not a thread; gunicorn's threaded worker gave such a
 client a thread for as long as it liked (eight of them stopped the site). Measured with
-`benchmarks/bench_slow_clients.py`.
+`benchmarks/bench_under_attack.py`.
 
 The parent binds the socket, starts `workers` child processes (`python -m ltgraph.server`,
 each inheriting the socket), restarts a child that dies, and stops them all on SIGTERM or

@@ -226,10 +226,11 @@ class QueryPool:
         except (EOFError, OSError) as exc:
             failure = f"a query process ended while loading ({exc or 'no reason given'})"
         with self._cond:
-            if failure is not None or proc.state == "dead":
-                if failure is not None:
-                    log.error("SPARQL query process failed to start: %s", failure)
-                    self._failure = (time.monotonic(), failure)
+            if proc.state == "dead":  # retired while loading: not a failure
+                self._remove(proc)
+            elif failure is not None:
+                log.error("SPARQL query process failed to start: %s", failure)
+                self._failure = (time.monotonic(), failure)
                 self._remove(proc)
             else:
                 proc.state = "idle"
@@ -295,9 +296,9 @@ class QueryPool:
         with self._cond:
             if self._closed:
                 raise PoolUnavailable("the SPARQL endpoint is shutting down")
-            if self._waiting >= self.limits.queue + self.limits.size:
-                raise PoolBusy(f"{self._waiting} SPARQL queries are already waiting; try again "
-                               "shortly")
+            if self._waiting + self._running >= self.limits.size + self.limits.queue:
+                raise PoolBusy(f"{self._running} SPARQL queries are running and {self._waiting} "
+                               "waiting, the most this server takes; try again shortly")
             self._waiting += 1
             try:
                 while True:
