@@ -4,7 +4,9 @@ Why waitress: it reads each request (headers and body) with non-blocking I/O in 
 loop and hands it to a thread only once it is complete, and buffers responses the same
 way. A client that sends its headers one byte every few seconds, or never reads its answer,
 costs a socket and a little memory, not a thread; gunicorn's threaded worker gave such a
-client a thread for as long as it liked (eight of them stopped the site). Measured with
+client a thread for as long as it liked (eight of them stopped the site). A request must
+also be complete within `REQUEST_TIMEOUT` of its first byte, or the connection is closed.
+Measured with
 `benchmarks/bench_under_attack.py`.
 
 The parent binds the socket, starts `workers` child processes (`python -m ltgraph.server`,
@@ -34,6 +36,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 _SETTINGS_VARIABLE = "LTGRAPH__WORKER_SETTINGS"
 log = logging.getLogger("ltgraph.server")
 
+#: A request (headers and body) must arrive within this many seconds of its first byte.
+REQUEST_TIMEOUT = 30.0
 #: waitress options; see https://docs.pylonsproject.org/projects/waitress/en/stable/arguments.html
 WAITRESS_OPTIONS: dict[str, Any] = {
     "connection_limit": 1000,       # idle and slow connections are cheap: a socket each
@@ -121,8 +125,6 @@ def _worker(fd: int, threads: int) -> None:
     """One worker process: build the app, then serve the inherited socket until told to stop."""
     from pathlib import Path
 
-    import waitress
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     raw = json.loads(os.environ[_SETTINGS_VARIABLE])
     for key in ("data_dir", "corpus_dir"):
@@ -138,10 +140,54 @@ def _worker(fd: int, threads: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    server = make_server(app, listener, threads)
     try:
-        waitress.serve(app, sockets=[listener], threads=threads, **WAITRESS_OPTIONS)
+        server.run()
     finally:
         service.close()
+
+
+def make_server(app: Any, listener: socket.socket, threads: int,
+                request_timeout: float = REQUEST_TIMEOUT, **options: Any) -> Any:
+    """A waitress server on `listener` with ltgraph's options (`options` override them)."""
+    import waitress
+
+    server = waitress.create_server(app, sockets=[listener], threads=threads,
+                                    **{**WAITRESS_OPTIONS, **options})
+    _add_request_deadline(server, request_timeout)
+    return server
+
+
+def _add_request_deadline(server: Any, seconds: float) -> None:
+    """Close a connection whose request is not complete `seconds` after its first byte.
+
+    waitress's own `channel_timeout` only counts silence, so a client that sends a header
+    line every few seconds would keep its socket forever; this bounds it (checked every
+    `cleanup_interval`). It costs nothing per request: the parser notes when it began.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
+
+    class TimedParser(HTTPRequestParser):  # type: ignore[misc]
+        def __init__(self, adj: Any) -> None:
+            super().__init__(adj)
+            self.begun = time.monotonic()
+
+    class TimedChannel(HTTPChannel):  # type: ignore[misc]
+        parser_class = TimedParser
+
+    server.channel_class = TimedChannel
+    idle_maintenance = server.maintenance
+
+    def maintenance(now: float) -> None:
+        idle_maintenance(now)
+        cutoff = time.monotonic() - seconds
+        for channel in list(server.active_channels.values()):
+            request = getattr(channel, "request", None)
+            if request is not None and getattr(request, "begun", cutoff) < cutoff:
+                channel.will_close = True
+
+    server.maintenance = maintenance
 
 
 if __name__ == "__main__":
