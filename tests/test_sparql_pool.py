@@ -10,7 +10,8 @@ import time
 import pytest
 
 from ltgraph.ontology import PREFIXES
-from ltgraph.sparql import Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryTimeout
+from ltgraph.sparql import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
+                            QueryTimeout)
 
 PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
@@ -145,3 +146,18 @@ def test_queries_right_after_each_publish_succeed(service, tmp_path) -> None:
                 assert expected in rendered.body
     finally:
         served.close()
+
+
+def test_a_query_over_the_memory_limit_is_a_400_and_the_pool_recovers(generation) -> None:
+    pool = QueryPool(Limits(size=1, spare=1, timeout=60.0, memory_mb=768))
+    try:
+        pool.use(generation)
+        wait_for(pool, 2)
+        doubling = ('SELECT (STRLEN(?x) AS ?n) WHERE { BIND("ab" AS ?x0) ' + " ".join(
+            f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(30)) + " BIND(?x30 AS ?x) }")
+        with pytest.raises(QueryResourceLimit) as refused:
+            pool.run(job(doubling))
+        assert refused.value.status == 400 and "768 MB" in str(refused.value)
+        assert b"true" in pool.run(job()).body
+    finally:
+        pool.close()

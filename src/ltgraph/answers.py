@@ -38,10 +38,10 @@ PERSON_FACTS = re.compile(r"which (?:theories|models|entries)|what did .* (?:dev
 
 def entry_card(select: Select, iri: str) -> dict[str, Any]:
     """Key facts of an entry node."""
-    rows = select(f"""SELECT ?this ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
-        WHERE {{ ?this rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
-                 VALUES ?type {{ ltg:LearningTheory ltg:InstructionalDesignModel }}
-                 OPTIONAL {{ ?this ltg:developedBy/rdfs:label ?pname }} }}
+    rows = select("""SELECT ?this ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
+        WHERE { ?this rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
+                 VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel }
+                 OPTIONAL { ?this ltg:developedBy/rdfs:label ?pname } }
         GROUP BY ?this ?label ?type ?year""", this=iri)
     if not rows:
         return {"iri": iri}

@@ -27,9 +27,9 @@ from .catalog import CATALOG, Catalog
 from .corpus import Entry, read_entry
 from .datadir import FULL, MANIFEST, Manifest
 from .errors import DataDirError
+from .served import DELTA_DIR, load_served
 from .index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
 
-DELTA_DIR = "delta"
 
 
 @dataclass(frozen=True)
@@ -117,33 +117,8 @@ def read_delta_passages(directory: Path, slug: str) -> tuple[list[IndexedPassage
 
 
 def served_store(generation: Generation) -> ox.Store:
-    """The served graph (the union of the entries' graphs) in a fresh Oxigraph store.
-
-    All of it runs inside Oxigraph: the union is a set, so loading the delta's triples into
-    the base's default graph adds only what is new.
-    """
-    store = ox.Store()
-    if generation.is_full or not generation.deleted:
-        store.bulk_load(path=str(generation.base / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
-    else:  # hidden base entries: drop their named graphs, then take the union of the rest
-        store.bulk_load(path=str(generation.base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-        graphs = _entry_graphs(store)
-        for slug in generation.deleted & graphs.keys():
-            store.remove_graph(graphs[slug])
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        store.update("DROP NAMED")
-    delta = b"".join((generation.path / DELTA_DIR / f"{slug}.nt").read_bytes()
-                     for slug in generation.delta_slugs())
-    if delta:
-        store.bulk_load(delta, format=ox.RdfFormat.N_TRIPLES)
-    return store
-
-
-def _entry_graphs(dataset: ox.Store) -> dict[str, ox.NamedNode]:
-    """The entries' named graphs by slug (the last segment of `…/graph/{slug}`; the base IRI
-    is whatever the generation was built with)."""
-    return {g.value.rsplit("/", 1)[-1]: g for g in dataset.named_graphs()
-            if isinstance(g, ox.NamedNode) and "/graph/" in g.value}
+    """The served graph (the union of the entries' graphs) in a fresh Oxigraph store."""
+    return load_served(generation.path, generation.manifest)
 
 
 @dataclass(frozen=True)

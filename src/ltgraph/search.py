@@ -362,7 +362,7 @@ class Service:
         """Run a read-only SPARQL query on the live graph (pyoxigraph result object)."""
         if len(query.encode("utf-8")) > self.settings.sparql_max_query_bytes:
             raise QueryError(f"query is over {self.settings.sparql_max_query_bytes} bytes")
-        return run_query(self.graph, query)
+        return run_query(self.graph, query, base_iri=self.settings.base_iri)
 
     def public_sparql(self, query: str, select_fmt: str = "json", graph_fmt: str = "turtle") -> Any:
         """A query a request influences: guarded, sandboxed, limited in time, rows and bytes.

@@ -65,7 +65,7 @@ def serialize_select(result: ox.QuerySolutions, fmt: str, max_rows: int,
     """
     buffer = _Capped(max_bytes)
     try:
-        result.serialize(buffer, format=RESULT_FORMATS[fmt])
+        result.serialize(buffer, format=RESULT_FORMATS[fmt])  # type: ignore[arg-type]
     except (_Full, OSError):
         if not buffer.full:
             raise

@@ -56,8 +56,9 @@ class GuardedExecutor:
         pool = self._get_pool()
         if generation != self._generation:
             self.use(generation)
-        return pool.run(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
-                            s.sparql_max_rows, s.sparql_max_response_bytes))
+        rendered: Rendered = pool.run(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
+                                          s.sparql_max_rows, s.sparql_max_response_bytes))
+        return rendered
 
     def status(self) -> dict[str, int] | None:
         return self._pool.status() if self._pool is not None else None

@@ -108,10 +108,10 @@ def _child(conn: Connection, generation: str, memory_bytes: int, sandbox: bool) 
     try:
         from pathlib import Path
 
-        from ..layers import Generation, served_store
+        from ..served import load_served
         from .results import execute, warm_up
 
-        store = served_store(Generation.open(Path(generation)))
+        store = load_served(Path(generation))
         warm_up(store)
         if sandbox:
             from .sandbox import seal
@@ -223,8 +223,14 @@ class QueryPool:
                 status, detail = proc.conn.recv()
                 if status != "ready":
                     failure = detail
-        except (EOFError, OSError) as exc:
-            failure = f"a query process ended while loading ({exc or 'no reason given'})"
+        except Exception as exc:  # noqa: BLE001 - whatever it was, this process is lost
+            if proc.process.pid is None:
+                failure = f"a query process could not start ({type(exc).__name__}: {exc})"
+            else:
+                proc.process.join(timeout=5)
+                failure = (f"a query process ended while loading (exit code "
+                           f"{proc.process.exitcode}; too little memory under "
+                           f"LTGRAPH_SPARQL_MEMORY_MB={self.limits.memory_mb}?)")
         with self._cond:
             if proc.state == "dead":  # retired while loading: not a failure
                 self._remove(proc)
@@ -269,6 +275,7 @@ class QueryPool:
                                    "narrow its patterns")
             status, payload = proc.conn.recv()
         except (EOFError, OSError):
+            proc.process.join(timeout=2)
             code = proc.process.exitcode
             self._release(proc, killed=True)
             log.warning("SPARQL query process died (exit code %s)", code)

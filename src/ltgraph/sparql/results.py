@@ -91,7 +91,7 @@ def _render(result: Any, job: Job) -> Rendered:
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], str | None]:
-    out = []
+    out: list[Any] = []
     for item in items:
         if len(out) == limit:
             return out, "rows"
@@ -100,14 +100,23 @@ def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], str | None]:
 
 
 def _fit_graph(triples: list[Any], job: Job, cut: str | None) -> tuple[bytes, int, str | None]:
+    """The serialised triples, or the most leading triples whose document fits `max_bytes`."""
     fmt = GRAPH_FORMATS[job.graph_fmt]
-    keep = len(triples)
-    while True:
-        body = ox.serialize(triples[:keep], format=fmt, prefixes=job.prefixes)
-        if len(body) <= job.max_bytes:
-            return body, keep, cut if keep == len(triples) else "bytes"
-        keep //= 2
-        cut = "bytes"
+
+    def render(count: int) -> bytes:
+        return ox.serialize(triples[:count], format=fmt, prefixes=job.prefixes) or b""
+
+    body = render(len(triples))
+    if len(body) <= job.max_bytes:
+        return body, len(triples), cut
+    low, high = 0, len(triples) - 1  # binary search: the largest count that fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(render(middle)) <= job.max_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    return render(low), low, "bytes"
 
 
 def warm_up(store: ox.Store) -> None:
@@ -140,7 +149,7 @@ def render_ask(value: bool, fmt: str) -> bytes:
 def render_select(names: list[str], table: list[list[Any]], fmt: str) -> bytes:
     """W3C SPARQL 1.1 results in JSON, XML, CSV or TSV."""
     if fmt == "json":
-        bindings = [{n: _json_term(t) for n, t in zip(names, row) if t is not None} for row in table]
+        bindings = [{n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in table]
         return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
                           ensure_ascii=False).encode("utf-8")
     if fmt == "xml":
@@ -149,7 +158,7 @@ def render_select(names: list[str], table: list[list[Any]], fmt: str) -> bytes:
         for row in table:
             out.append("<result>")
             out += [f"<binding name={quoteattr(n)}>{_xml_term(t)}</binding>"
-                    for n, t in zip(names, row) if t is not None]
+                    for n, t in zip(names, row, strict=True) if t is not None]
             out.append("</result>")
         out.append("</results></sparql>\n")
         return "\n".join(out).encode("utf-8")
@@ -210,7 +219,7 @@ def format_result(result: Any, fmt: str) -> str:
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if isinstance(result, ox.QueryTriples):
         graph_fmt = "rdfxml" if fmt == "xml" else fmt if fmt in GRAPH_FORMATS else "turtle"
-        return ox.serialize(result, format=GRAPH_FORMATS[graph_fmt]).decode("utf-8")
+        return (ox.serialize(result, format=GRAPH_FORMATS[graph_fmt]) or b"").decode("utf-8")
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
         return render_ask(value, fmt).decode() if fmt in SELECT_TYPES else ("true\n" if value else "false\n")
