@@ -376,7 +376,7 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: cores, at least 2].")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: two per core].")
 @click.option("--threads", default=16, show_default=True, type=click.IntRange(2, 256),
               help="Request threads per worker process.")
 @click.pass_context

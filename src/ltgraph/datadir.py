@@ -99,17 +99,34 @@ class DataDir:
     def __init__(self, root: Path, lock_timeout: float = 30.0) -> None:
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+        self._current: tuple[tuple[int, int, int], str | None] | None = None
 
     @property
     def generations(self) -> Path:
         return self.root / "generations"
 
     def current_name(self) -> str | None:
+        """The live generation's name; None when there is none.
+
+        Servers ask on every request, so the pointer is read again only when `stat` says it
+        changed: a publish renames a new file over it, which always has a new inode.
+        """
+        path = os.path.join(self.root, "CURRENT")
         try:
-            name = (self.root / "CURRENT").read_text("utf-8").strip()
+            st = os.stat(path)
         except FileNotFoundError:
             return None
-        return name or None
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        cached = self._current
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                name = handle.read().strip() or None
+        except FileNotFoundError:
+            return None
+        self._current = (key, name)
+        return name
 
     def current(self) -> Path:
         """The live generation directory; raises with a repair hint when there is none."""

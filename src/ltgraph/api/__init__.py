@@ -8,6 +8,7 @@ reaches a client.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(_api_routes())
     app.register_blueprint(_page_routes())
     _register_errors(app)
-    app.after_request(_headers)
+    app.wsgi_app = _StandardHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
@@ -130,18 +131,38 @@ def _register_errors(app: Flask) -> None:
         return problem(404, "Not Found", "there is no page at this address")
 
 
-def _headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.path.startswith(PUBLIC_PREFIXES):
-        # Read-only data: any site may read it from a browser (no credentials).
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Rows"
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-            response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+CORS_HEADERS = [("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "X-Result-Truncated, X-Result-Rows, X-Result-Limit")]
+PREFLIGHT_HEADERS = [("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                     ("Access-Control-Allow-Headers", "Content-Type, Accept"),
+                     ("Access-Control-Max-Age", "86400")]
+
+
+class _StandardHeaders:
+    """WSGI middleware: the security headers on every response, CORS on the read-only routes.
+
+    Added as raw header tuples where the response does not set them itself: the same
+    result as an `after_request` hook at a fraction of the cost (Werkzeug's `Headers` were a
+    tenth of the time of a small SPARQL request).
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.security = list(SECURITY_HEADERS.items())
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        extra = self.security
+        if environ.get("PATH_INFO", "").startswith(PUBLIC_PREFIXES):
+            extra = extra + CORS_HEADERS
+            if environ.get("REQUEST_METHOD") == "OPTIONS":
+                extra = extra + PREFLIGHT_HEADERS
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(h for h in extra if h[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 def _api_routes() -> Any:
@@ -310,11 +331,7 @@ def _sparql() -> Response:
         if fmt == "xml":
             graph_fmt = "rdfxml"
     else:
-        accept = request.accept_mimetypes
-        best_select = accept.best_match(list(SELECT_ACCEPT))
-        best_graph = accept.best_match(list(RDF_TYPES))
-        select_fmt = SELECT_ACCEPT.get(best_select or "", "json")
-        graph_fmt = RDF_TYPES.get(best_graph or "", "turtle")
+        select_fmt, graph_fmt = _negotiate(request.headers.get("Accept", ""))
     rendered = service().public_sparql(query, select_fmt, graph_fmt)
     response = Response(rendered.body, mimetype=rendered.media_type)
     if rendered.media_type.startswith("text/"):
@@ -328,6 +345,18 @@ def _sparql() -> Response:
         response.headers["X-Result-Limit"] = limit
     response.headers["Vary"] = "Accept"
     return response
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate(accept: str) -> tuple[str, str]:
+    """(result format, graph format) for an Accept header; clients repeat theirs, so cached."""
+    from werkzeug.datastructures import MIMEAccept
+    from werkzeug.http import parse_accept_header
+
+    parsed = parse_accept_header(accept, MIMEAccept)
+    best_select = parsed.best_match(list(SELECT_ACCEPT))
+    best_graph = parsed.best_match(list(RDF_TYPES))
+    return SELECT_ACCEPT.get(best_select or "", "json"), RDF_TYPES.get(best_graph or "", "turtle")
 
 
 # --------------------------------------------------------------------------- linked data
