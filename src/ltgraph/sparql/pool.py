@@ -97,7 +97,10 @@ def _child(conn: Connection, generation: str, memory_bytes: int, sandbox: bool) 
     """Load one generation, warm up, seal, then answer jobs until the pipe closes."""
     import os
     import resource
+    import signal as signals
 
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides when we stop.
+    signals.signal(signals.SIGINT, signals.SIG_IGN)
     try:
         os.nice(5)  # pages and search in the server process come first on a busy machine
     except OSError:
