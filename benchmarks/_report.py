@@ -43,3 +43,17 @@ def load_average() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "n/a"
+
+
+def run_threads(count: int, target: Any) -> float:
+    """Run `target(n)` in `count` threads at once; return the seconds until all finished."""
+    import threading
+    import time
+
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started

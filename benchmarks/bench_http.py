@@ -35,7 +35,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import percentile  # noqa: E402
+from _report import percentile, run_threads  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SPARQL_MIX = [
@@ -80,13 +80,7 @@ def load(port: int, paths: list[tuple[str, dict[str, str]]], clients: int, secon
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_threads(clients, worker)
     return {"requests": len(latencies), "rps": len(latencies) / elapsed,
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
             "errors": errors[0]}

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import load_average, percentile, print_table, say  # noqa: E402
+from _report import load_average, percentile, print_table, say, run_threads  # noqa: E402
 
 HOST = "127.0.0.1"
 PREFIXES = """PREFIX ltg: <https://w3id.org/ltgraph/ontology#>
@@ -275,13 +275,7 @@ def throughput(system: System, clients: int, seconds: float) -> dict[str, Any]:
             latencies_.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = run_threads(clients, worker)
     return {"requests": len(latencies_), "seconds": elapsed, "errors": errors[0],
             "p50_ms": percentile(latencies_, 50) * 1000 if latencies_ else float("nan"),
             "p99_ms": percentile(latencies_, 99) * 1000 if latencies_ else float("nan")}

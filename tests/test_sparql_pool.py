@@ -4,6 +4,7 @@ tiny corpus; loops are bounded by counts, never by the wall clock."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -29,41 +30,48 @@ def wait_for(pool: QueryPool, idle: int) -> None:
     raise AssertionError(f"processes did not load: {pool.status()}")
 
 
+@contextlib.contextmanager
+def loaded(generation: str, **limits: object):
+    """A pool serving `generation` with every process loaded; closed afterwards."""
+    pool = QueryPool(Limits(**limits))  # type: ignore[arg-type]
+    try:
+        pool.use(generation)
+        wait_for(pool, pool.limits.size + pool.limits.spare)
+        yield pool
+    finally:
+        pool.close()
+
+
+def until_running(pool: QueryPool, count: int = 1) -> None:
+    """Until `count` queries hold processes (at most ~2 s of polling)."""
+    for _ in range(200):
+        if pool.status()["running"] >= count:
+            return
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def generation(service) -> str:
     return str(service.datadir.current())
 
 
 def test_processes_are_loaded_before_the_first_query(generation) -> None:
-    pool = QueryPool(Limits(size=2, spare=1, timeout=1.0))
-    try:
-        pool.use(generation)
-        wait_for(pool, 3)
+    with loaded(generation, size=2, spare=1, timeout=1.0) as pool:
         # loading is not in the time limit: a 1 s limit is plenty for an ASK
         assert b"true" in pool.run(job()).body
-    finally:
-        pool.close()
 
 
 def test_a_killed_process_is_replaced_by_the_spare(generation) -> None:
-    pool = QueryPool(Limits(size=1, spare=1, timeout=1.0))
-    try:
-        pool.use(generation)
-        wait_for(pool, 2)
+    with loaded(generation, size=1, spare=1, timeout=1.0) as pool:
         with pytest.raises(QueryTimeout):
             pool.run(job(PRODUCT))
         assert pool.status()["idle"] >= 1  # the spare, ready at once
         assert b"true" in pool.run(job()).body
         wait_for(pool, 2)  # and a new spare loads in the background
-    finally:
-        pool.close()
 
 
 def test_a_waiter_is_woken_when_a_slot_frees(generation) -> None:
-    pool = QueryPool(Limits(size=1, spare=1, timeout=1.5, queue=2, wait=30.0))
-    try:
-        pool.use(generation)
-        wait_for(pool, 2)
+    with loaded(generation, size=1, spare=1, timeout=1.5, queue=2, wait=30.0) as pool:
         outcome: dict = {}
 
         def slow() -> None:
@@ -74,34 +82,21 @@ def test_a_waiter_is_woken_when_a_slot_frees(generation) -> None:
 
         thread = threading.Thread(target=slow)
         thread.start()
-        for _ in range(200):  # until the slow query holds the only slot
-            if pool.status()["running"] == 1:
-                break
-            time.sleep(0.01)
+        until_running(pool)  # the slow query holds the only slot
         assert b"true" in pool.run(job()).body  # waited for the slot, then ran
         thread.join()
         assert outcome == {"slow": "timeout"}
-    finally:
-        pool.close()
 
 
 def test_a_full_queue_is_refused_at_once(generation) -> None:
-    pool = QueryPool(Limits(size=1, spare=1, timeout=2.0, queue=0))
-    try:
-        pool.use(generation)
-        wait_for(pool, 2)
+    with loaded(generation, size=1, spare=1, timeout=2.0, queue=0) as pool:
         thread = threading.Thread(target=lambda: pytest.raises(QueryTimeout, pool.run, job(PRODUCT)))
         thread.start()
-        for _ in range(200):
-            if pool.status()["running"] == 1:
-                break
-            time.sleep(0.01)
+        until_running(pool)
         with pytest.raises(PoolBusy) as refused:
             pool.run(job())
         assert refused.value.status == 503 and refused.value.retry_after > 0
         thread.join()
-    finally:
-        pool.close()
 
 
 def test_processes_that_cannot_load_are_a_503_not_a_hang(tmp_path) -> None:
@@ -149,15 +144,10 @@ def test_queries_right_after_each_publish_succeed(service, tmp_path) -> None:
 
 
 def test_a_query_over_the_memory_limit_is_a_400_and_the_pool_recovers(generation) -> None:
-    pool = QueryPool(Limits(size=1, spare=1, timeout=60.0, memory_mb=768))
-    try:
-        pool.use(generation)
-        wait_for(pool, 2)
+    with loaded(generation, size=1, spare=1, timeout=60.0, memory_mb=768) as pool:
         doubling = ('SELECT (STRLEN(?x) AS ?n) WHERE { BIND("ab" AS ?x0) ' + " ".join(
             f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(30)) + " BIND(?x30 AS ?x) }")
         with pytest.raises(QueryResourceLimit) as refused:
             pool.run(job(doubling))
         assert refused.value.status == 400 and "768 MB" in str(refused.value)
         assert b"true" in pool.run(job()).body
-    finally:
-        pool.close()
