@@ -34,7 +34,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def gamma(tmp_path: Path) -> Path:
-    path = tmp_path / "drafts" / "gamma.md"
+    path = tmp_path / "drafts" / "gamma-theory.md"
     path.parent.mkdir()
     path.write_text(GAMMA)
     return path
@@ -130,7 +130,7 @@ def test_bad_input_is_refused_and_nothing_is_written(service: Service, gamma: Pa
     with pytest.raises((CorpusError, ValidationError)) as info:
         service.add([gamma])
     message = str(info.value) + " ".join(getattr(info.value, "problems", []))
-    assert "gamma.md" in message
+    assert "gamma-theory.md" in message
     if name == "reserved id":
         assert "'ontology' is reserved" in message
     assert snapshot(service.settings.data_dir) == before
@@ -152,7 +152,8 @@ def test_unreadable_files_are_refused(service: Service, tmp_path: Path, content:
 
 
 def test_duplicate_ids_within_one_change_are_refused(service: Service, gamma: Path) -> None:
-    twin = gamma.with_name("twin.md")
+    twin = gamma.parent / "copy" / "gamma-theory.md"
+    twin.parent.mkdir()
     twin.write_text(GAMMA)
     with pytest.raises(ValidationError, match="nothing was changed") as info:
         service.add([gamma, twin])
@@ -160,7 +161,7 @@ def test_duplicate_ids_within_one_change_are_refused(service: Service, gamma: Pa
 
 
 def test_several_files_are_one_transaction(service: Service, gamma: Path) -> None:
-    bad = gamma.with_name("bad.md")
+    bad = gamma.with_name("delta-theory.md")
     bad.write_text(BAD["unknown relation"](GAMMA).replace("gamma-theory", "delta-theory"))
     before = snapshot(service.settings.data_dir)
     with pytest.raises(ValidationError):
@@ -205,7 +206,7 @@ def test_remove_refuses_related_entries_unless_forced(service: Service) -> None:
 
 def test_new_writes_a_template_that_does_not_validate_until_edited(tmp_path: Path, settings) -> None:
     runner = CliRunner()
-    target = tmp_path / "gam.md"
+    target = tmp_path / "gamification-beta.md"
     result = runner.invoke(cli, ["new", "Gamification <Beta>", "--type", "model", "-o", str(target)], obj={})
     assert result.exit_code == 0, result.output
     text = target.read_text()
@@ -250,7 +251,7 @@ def test_second_writer_waits_then_fails_clearly(settings, gamma: Path) -> None:
 def test_concurrent_writers_are_serialised(settings, gamma: Path) -> None:
     """Two processes add different entries at the same time: both land, in some order."""
     Service(settings, encoder=FakeEncoder()).build()
-    delta = gamma.with_name("delta.md")
+    delta = gamma.with_name("delta-theory.md")
     delta.write_text(GAMMA.replace("gamma-theory", "delta-theory").replace("Gamma Theory", "Delta Theory"))
     pids = []
     for path in (gamma, delta):
@@ -293,7 +294,7 @@ def test_sigkill_during_add_leaves_old_or_new_state(settings, gamma: Path) -> No
     """Fault injection: a writer killed with SIGKILL at random moments, 60 times."""
     service = Service(settings, encoder=FakeEncoder())
     service.build()
-    acknowledged = gamma.with_name("kept.md")
+    acknowledged = gamma.with_name("kept-theory.md")
     acknowledged.write_text(GAMMA.replace("gamma-theory", "kept-theory").replace("Gamma Theory", "Kept Theory"))
     service.add([acknowledged])
     # how long an add takes in a fresh process (as in the trials), to spread the kills over it

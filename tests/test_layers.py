@@ -23,14 +23,14 @@ def drafts(tmp_path):
     """Two new entries and a changed version of the tiny corpus's alpha-theory."""
     directory = tmp_path / "drafts"
     directory.mkdir()
-    (directory / "gamma.md").write_text(GAMMA)
-    (directory / "delta.md").write_text(GAMMA.replace("gamma-theory", "delta-theory")
+    (directory / "gamma-theory.md").write_text(GAMMA)
+    (directory / "delta-theory.md").write_text(GAMMA.replace("gamma-theory", "delta-theory")
                                         .replace("Gamma Theory", "Delta Theory"))
     alpha = (TINY_CORPUS / "alpha-theory.md").read_text()
     changed = alpha.replace("A worked example shows every step of a solution.",
                             "A worked example shows every step of a solution, and fades as skill grows.")
     assert changed != alpha
-    (directory / "alpha.md").write_text(changed)
+    (directory / "alpha-theory.md").write_text(changed)
     return directory
 
 
@@ -56,9 +56,9 @@ def observe(service: Service) -> dict:
 
 def test_changes_compose_to_exactly_what_a_full_build_gives(service: Service, drafts) -> None:
     first = service.datadir.current_name()
-    service.add([drafts / "gamma.md"])
-    service.add([drafts / "delta.md"])
-    service.add([drafts / "alpha.md"], replace=True)  # a base entry, replaced
+    service.add([drafts / "gamma-theory.md"])
+    service.add([drafts / "delta-theory.md"])
+    service.add([drafts / "alpha-theory.md"], replace=True)  # a base entry, replaced
     service.remove("beta-model", force=True)          # a base entry; alpha's link is dropped
     service.remove("delta-theory")                    # an entry of the delta itself
     live = Generation.open(service.datadir.current())
@@ -90,9 +90,9 @@ def test_a_change_reads_and_writes_nothing_of_the_other_entries(service: Service
     monkeypatch.setattr(PassageIndex, "load", forbidden)
     monkeypatch.setattr(PassageIndex, "load_records", forbidden)
     writer = Service(service.settings, encoder=FakeEncoder()).writer
-    report = writer.add([drafts / "gamma.md"])
+    report = writer.add([drafts / "gamma-theory.md"])
     assert report.added == ["gamma-theory"] and report.embedded == 9
-    writer.add([drafts / "alpha.md"], replace_existing=True)  # reuses alpha's unchanged vectors
+    writer.add([drafts / "alpha-theory.md"], replace_existing=True)  # reuses alpha's unchanged vectors
     monkeypatch.undo()
 
     live = service.datadir.current()
@@ -106,22 +106,22 @@ def test_a_change_reads_and_writes_nothing_of_the_other_entries(service: Service
 def test_unchanged_delta_files_are_hard_links_and_the_base_survives_collection(
         service: Service, drafts) -> None:
     base = service.datadir.current_name()
-    service.add([drafts / "gamma.md"])
+    service.add([drafts / "gamma-theory.md"])
     previous = service.datadir.current()
-    service.add([drafts / "delta.md"])
+    service.add([drafts / "delta-theory.md"])
     live = service.datadir.current()
     for suffix in (".md", ".nt", ".jsonl", ".npy"):
         old, new = (g / DELTA_DIR / f"gamma-theory{suffix}" for g in (previous, live))
         assert old.stat().st_ino == new.stat().st_ino
     for _ in range(3):  # more generations than are kept: the base must stay
-        service.add([drafts / "alpha.md"], replace=True)
+        service.add([drafts / "alpha-theory.md"], replace=True)
     names = sorted(p.name for p in service.datadir.generations.iterdir())
     assert base in names and len(names) == 3
     assert Service(service.settings, encoder=FakeEncoder()).health()["consistent"]
 
 
 def test_doctor_finds_a_damaged_delta_and_build_repairs(service: Service, drafts) -> None:
-    service.add([drafts / "gamma.md"])
+    service.add([drafts / "gamma-theory.md"])
     live = service.datadir.current()
     np.save(live / DELTA_DIR / "gamma-theory.npy", np.zeros((2, 128), dtype=np.float32))
     rows = {check: (ok, detail) for check, ok, detail in
@@ -136,7 +136,7 @@ def test_a_missing_base_is_reported_with_the_repair(service: Service, drafts) ->
     import shutil
 
     base = service.datadir.current()
-    service.add([drafts / "gamma.md"])
+    service.add([drafts / "gamma-theory.md"])
     shutil.rmtree(base)
     fresh = Service(service.settings, encoder=FakeEncoder())
     rows = fresh.doctor()

@@ -143,7 +143,7 @@ def test_keyboard_and_phone_width(browser, live) -> None:
 
 
 def test_script_in_an_entry_name_renders_as_text(page, live_data_dir, tmp_path) -> None:
-    draft = tmp_path / "xss.md"
+    draft = tmp_path / "xss-check.md"
     source = (TESTS / "data" / "new" / "gamification.md").read_text()
     draft.write_text(source.replace("id: gamification", "id: xss-check").replace(
         "name: Gamification", 'name: "Gamification <script>alert(1)</script>"'))

@@ -112,6 +112,9 @@ def build(ctx: click.Context, if_stale: bool) -> None:
     click.echo(f"built {report.generation} in {report.seconds:.1f} s: {report.entries} entries, "
                f"{report.researchers} researchers, {report.triples} triples, "
                f"{report.passages} passages -> {service.settings.data_dir}")
+    for slug in report.shadowed:
+        click.echo(f"note: {slug}: a curator's entry replaces the bundled entry with this id "
+                   "(`ltgraph export-entries` gives you the curators' files)", err=True)
 
 
 def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
@@ -302,6 +305,30 @@ def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
     text = query if query is not None else file_.read()
     result = _service(ctx).sparql(text)
     click.echo(format_result(result, fmt), nl=False)
+
+
+@cli.command("export-entries")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace files of the same name in DIRECTORY.")
+@click.pass_context
+@_fail_cleanly
+def export_entries(ctx: click.Context, directory: Path, overwrite: bool) -> None:
+    """Copy the curators' entries (added or changed with `ltgraph add` / `update`) to DIRECTORY.
+
+    For version control and backups: the files are the entries exactly as added, and
+    `ltgraph add DIRECTORY/*.md` (or `update`) puts them into another data directory.
+
+    \b
+    Example:
+      ltgraph export-entries ~/ltgraph-entries && git -C ~/ltgraph-entries add -A
+    """
+    service = _service(ctx)
+    written = service.writer.curated_export(directory, overwrite)
+    sources = service.writer.sources()
+    click.echo(f"wrote {len(written)} entr{'y' if len(written) == 1 else 'ies'} to {directory}")
+    if sources.removed:
+        click.echo(f"bundled entries removed by curators (not exported): "
+                   f"{', '.join(sorted(sources.removed))}")
 
 
 @cli.command()

@@ -14,6 +14,8 @@ since the last build, whose files are hard-linked; `ltgraph build` folds them ba
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import itertools
 import json
@@ -31,7 +33,8 @@ import pyoxigraph as ox
 from . import __version__
 from .catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from .config import Settings
-from .corpus import Entry, Person, entry_files, load_corpus, read_entry, write_entry
+from .curated import Curated, CuratedStore
+from .corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
 from .datadir import DELTA as DELTA_KIND
 from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .encoders import Encoder
@@ -42,6 +45,30 @@ from .index import IndexedPassage, IndexInfo, PassageIndex, Tokens, corpus_passa
 from .layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, write_delta_passages
 
 Progress = Callable[[str, int, int], None]
+#: OS errors that say the data directory cannot be written (not a bug): full, read-only, denied.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _storage_errors(method: Callable[..., Report]) -> Callable[..., Report]:
+    """Report a full, read-only or forbidden data directory as what it is, with the path.
+
+    Every writer stages beside the live state and publishes with one rename, so a failed
+    write leaves the data directory as it was; the message says so.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Writer, *args: object, **kwargs: object) -> Report:
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            if exc.errno not in STORAGE_ERRNOS:
+                raise
+            where = exc.filename or self.datadir.root
+            raise DataDirError(f"cannot write {where}: {exc.strerror}; nothing was changed "
+                               "(free some space or make the data directory writable, then "
+                               "run the command again)") from None
+
+    return wrapper
 #: The files of one entry in a delta generation.
 DELTA_SUFFIXES = (".md", ".nt", ".jsonl", ".npy")
 
@@ -62,6 +89,8 @@ class Report:
     removed: list[str] = field(default_factory=list)
     embedded: int = 0
     dry_run: bool = False
+    #: Bundled entries a curator's entry of the same id replaces (full builds report them).
+    shadowed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,8 @@ class Writer:
         self.iris = iris
         self.datadir = datadir
         self.encoder = encoder
+        #: The curators' entries: with the bundled corpus, the source of truth.
+        self.curated = CuratedStore(datadir.root / "curated")
 
     # ------------------------------------------------------------------ sources
 
@@ -94,25 +125,100 @@ class Writer:
         except DataDirError:
             return None
 
+    def sources(self) -> Curated:
+        """The curators' entries and removals (read-only).
+
+        A data directory written before the curators had a store of their own keeps them
+        inside its generations: they are read from the live one (moved into the store by the
+        next writer). If that generation cannot be read, nothing is guessed: the error names
+        the file and the fix.
+        """
+        if self.curated.exists():
+            return self.curated.read(self._acknowledged())
+        current = self.datadir.current_name()
+        if current is None:
+            return Curated(None, {}, frozenset())
+        try:
+            live = Generation.open(self.datadir.current(), older=True)
+        except DataDirError as exc:
+            raise DataDirError(
+                f"{exc}. Before ltgraph kept curators' entries in {self.curated.root}, they "
+                "lived inside generations, so this one may hold entries added by hand: restore "
+                f"the file (or point {self.datadir.root / 'CURRENT'} at an older readable "
+                "generation) and run the command again. If nothing was ever added with "
+                f"`ltgraph add`, delete {self.datadir.root / 'CURRENT'} and run `ltgraph build`."
+            ) from None
+        return Curated(None, {slug: live.entry_file(slug) for slug in live.manifest.user_entries},
+                       frozenset(live.manifest.removed))
+
+    def _acknowledged(self) -> str | None:
+        """The store's version the live generation was made from, when the store is ahead of
+        it: a writer was killed between recording a change and publishing it, so the change
+        was never acknowledged and does not count (the next writer rolls it back). None: the
+        live version counts (no generation, an unreadable one, or one from before the store).
+        """
+        try:
+            made_from = Generation.open(self.datadir.current(), older=True).manifest.curated
+        except DataDirError:
+            return None
+        if made_from and made_from != self.curated.current_name() and self.curated.has(made_from):
+            return made_from
+        return None
+
+    def _store(self) -> Curated:
+        """The curators' store, created (and filled from an older data directory) if missing,
+        with an interrupted change rolled back. Call under the writers' lock."""
+        if not self.curated.exists():
+            legacy = self.sources()
+            self.curated.write({slug: path.read_bytes() for slug, path in legacy.entries.items()},
+                               [], legacy.removed)
+        acknowledged = self._acknowledged()
+        if acknowledged:
+            self.curated.switch(acknowledged)
+        return self.curated.read()
+
     def source_files(self) -> list[Path]:
-        """The effective corpus: bundled files, minus removals, overlaid by the user's files."""
+        """The effective corpus: bundled files, minus removals, overlaid by the curators'."""
+        return self._effective(self.sources())
+
+    def _effective(self, curated: Curated) -> list[Path]:
         files = {p.stem: p for p in entry_files(self.settings.corpus_dir)}
-        live = self.live()
-        if live is not None:
-            for slug in live.manifest.removed:
-                files.pop(slug, None)
-            for slug in live.manifest.user_entries:
-                files[slug] = live.entry_file(slug)
+        for slug in curated.removed:
+            files.pop(slug, None)
+        files.update(curated.entries)
         return [files[k] for k in sorted(files)]
+
+    def curated_export(self, target: Path, overwrite: bool = False) -> list[Path]:
+        """The curators' entry files copied to `target` (from an older data directory too)."""
+        sources = self.sources()
+        target.mkdir(parents=True, exist_ok=True)
+        clashes = [p.name for p in sources.entries.values() if (target / p.name).exists()]
+        if clashes and not overwrite:
+            raise DataDirError(f"{len(clashes)} file(s) already exist in {target} (e.g. "
+                               f"{clashes[0]}); choose another directory or --overwrite")
+        written = []
+        for slug, path in sorted(sources.entries.items()):
+            shutil.copyfile(path, target / f"{slug}.md")
+            written.append(target / f"{slug}.md")
+        return written
+
+    def shadowed(self, curated: Curated | None = None) -> list[str]:
+        """Bundled entries replaced by a curator's entry with the same id (the rule: the
+        curators' version is served; `ltgraph export-entries` and `ltgraph doctor` say so)."""
+        curated = curated or self.sources()
+        bundled = {p.stem for p in entry_files(self.settings.corpus_dir)}
+        return sorted(bundled & curated.entries.keys())
 
     # ------------------------------------------------------------------ full build
 
+    @_storage_errors
     def build(self, progress: Progress | None = None) -> Report:
         """Rebuild everything from the sources; always leaves a consistent full generation."""
         started = time.perf_counter()
         with acquire(self.datadir.lock(), "ltgraph build"):
+            curated = self._store()
             live = self.live()
-            files = self.source_files()
+            files = self._effective(curated)
             entries = load_corpus(files, self.settings.max_entry_bytes)
             _progress(progress, "parsed", 1, 1)
             store = build_dataset(entries, self.iris)
@@ -122,9 +228,9 @@ class Writer:
             _progress(progress, "validated", 1, 1)
             # Bytes, not links: the bundled files may be edited in place; a generation may not.
             corpus = {e.slug: Path(e.path or "").read_bytes() for e in entries}
-            user = list(live.manifest.user_entries) if live else []
-            removed = list(live.manifest.removed) if live else []
-            return self._publish_full(entries, corpus, store, user, removed, live, progress, started)
+            report = self._publish_full(entries, corpus, store, list(curated.entries),
+                                        list(curated.removed), live, progress, started)
+            return replace(report, shadowed=self.shadowed(curated))
 
     def _publish_full(self, entries: list[Entry], corpus: dict[str, bytes], store: ox.Store,
                       user_entries: list[str], removed_bundled: list[str], live: Generation | None,
@@ -153,7 +259,8 @@ class Writer:
                 corpus_hash=catalog.corpus_hash(), bundled_hash=self._bundled_hash(),
                 entries=len(entries), triples=triples, passages=len(index.records),
                 user_entries=sorted(user_entries), removed=sorted(removed_bundled),
-                extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__})
+                extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__},
+                curated=self.curated.current_name())
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
             self.datadir.publish(name, staging)
         except BaseException:
@@ -196,6 +303,7 @@ class Writer:
 
     # ------------------------------------------------------------------ changes
 
+    @_storage_errors
     def add(self, paths: list[Path], replace_existing: bool = False, dry_run: bool = False) -> Report:
         """Add (or with `replace_existing`, replace) entries from files, in one transaction."""
         started = time.perf_counter()
@@ -216,13 +324,17 @@ class Writer:
             self._check_shapes(new, after)
             added = [e.slug for e in new if e.slug not in existing]
             replaced = [e.slug for e in new if e.slug in existing]
-            user = sorted(set(live.manifest.user_entries) | {e.slug for e in new})
-            removed = [s for s in live.manifest.removed if s not in after]
-            change = _Change(new, sources, [], user, removed)
             if dry_run:
+                change = _Change(new, sources, [], [], [])
                 return self._dry_report(live, catalog, change, started, added=added, replaced=replaced)
-            return self._publish_delta(live, catalog, change, started, added=added, replaced=replaced)
+            curated = self._store()
+            user = sorted(set(curated.entries) | {e.slug for e in new})
+            removed = sorted(s for s in curated.removed if s not in after)
+            change = _Change(new, sources, [], user, removed)
+            return self._write_ahead(curated, sources, [], removed, lambda: self._publish_delta(
+                live, catalog, change, started, added=added, replaced=replaced))
 
+    @_storage_errors
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry; refuse when others relate to it unless `force` drops those links."""
         started = time.perf_counter()
@@ -241,15 +353,29 @@ class Writer:
                 entry = replace(entry, related=tuple(r for r in entry.related if r.target != slug))
                 rewritten.append(entry)
                 sources[other] = write_entry(entry).encode("utf-8")
-            bundled = {p.stem for p in entry_files(self.settings.corpus_dir)}
-            user = sorted((set(live.manifest.user_entries) | set(referring)) - {slug})
-            removed = sorted(set(live.manifest.removed) | ({slug} & bundled))
-            change = _Change(rewritten, sources, [slug], user, removed)
             if dry_run:
+                change = _Change(rewritten, sources, [slug], [], [])
                 return self._dry_report(live, catalog, change, started, removed=[slug],
                                         replaced=referring)
-            return self._publish_delta(live, catalog, change, started, removed=[slug],
-                                       replaced=referring)
+            curated = self._store()
+            bundled = {p.stem for p in entry_files(self.settings.corpus_dir)}
+            user = sorted((set(curated.entries) | set(referring)) - {slug})
+            removed = sorted(set(curated.removed) | ({slug} & bundled))
+            change = _Change(rewritten, sources, [slug], user, removed)
+            return self._write_ahead(curated, sources, [slug], removed, lambda: self._publish_delta(
+                live, catalog, change, started, removed=[slug], replaced=referring))
+
+    def _write_ahead(self, curated: Curated, upserts: dict[str, bytes], drop: list[str],
+                     removed: list[str], publish: Callable[[], Report]) -> Report:
+        """Record the change in the curators' store, then publish its generation; if the
+        publish fails, the store goes back to the version it had (all under the lock)."""
+        previous = self.curated.write(upserts, drop, removed)
+        try:
+            return publish()
+        except BaseException:
+            if previous:
+                self.curated.switch(previous)
+            raise
 
     # ------------------------------------------------------------------ checks
 
@@ -258,7 +384,8 @@ class Writer:
         problems, entries, sources = [], [], {}
         for path in paths:
             try:
-                entry = read_entry(path, self.settings.max_entry_bytes, check_name=False)
+                data = read_bytes(path, self.settings.max_entry_bytes)
+                entry = read_entry(path, self.settings.max_entry_bytes, data=data)
             except CorpusError as exc:
                 problems.append(str(exc))
                 continue
@@ -267,7 +394,7 @@ class Writer:
                                 "this change")
                 continue
             entries.append(entry)
-            sources[entry.slug] = path.read_bytes()
+            sources[entry.slug] = data
         if problems:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
         return entries, sources
@@ -350,7 +477,8 @@ class Writer:
                 entries=len(after.entries), triples=None, passages=after.passages,
                 user_entries=change.user_entries, removed=change.removed_bundled,
                 extra={"ltgraph": __version__, "index": info.__dict__},
-                kind=DELTA_KIND, base=base.name, deleted=sorted(deleted))
+                kind=DELTA_KIND, base=base.name, deleted=sorted(deleted),
+                curated=self.curated.current_name())
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
             self.datadir.publish(name, staging)
         except BaseException:

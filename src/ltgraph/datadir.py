@@ -71,6 +71,8 @@ class Manifest:
     #: For a delta generation: the full generation it applies to, and the base entries it hides.
     base: str | None = None
     deleted: list[str] = field(default_factory=list)
+    #: The version of the curators' store (`curated.py`) this generation was made from.
+    curated: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
@@ -164,20 +166,20 @@ class DataDir:
         for path in staging.rglob("*"):
             # A file with several links was linked from a published generation: already durable.
             if path.is_file() and path.stat().st_nlink == 1:
-                _fsync_file(path)
+                fsync_file(path)
         # the names inside each directory too (delta/, corpus/, bm25/ and the staging dir)
         for directory in [*(p for p in staging.rglob("*") if p.is_dir()), staging]:
-            _fsync_dir(directory)
+            fsync_dir(directory)
         final = self.generations / name
         os.replace(staging, final)
-        _fsync_dir(self.generations)
+        fsync_dir(self.generations)
         tmp = self.root / "CURRENT.tmp"
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(name + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.root / "CURRENT")
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         self._collect_garbage(keep=name)
         return final
 
@@ -199,8 +201,13 @@ class DataDir:
             if base:
                 kept.add(base)
         for stale in finished:
-            if stale not in kept:
-                shutil.rmtree(self.generations / stale, ignore_errors=True)
+            if stale in kept:
+                continue
+            try:  # never delete what cannot be read: it may be a newer ltgraph's, or evidence
+                Manifest.read(self.generations / stale / MANIFEST, older=True)
+            except DataDirError:
+                continue
+            shutil.rmtree(self.generations / stale, ignore_errors=True)
         for staging in (n for n in names if n.startswith(".staging-")):
             shutil.rmtree(self.generations / staging, ignore_errors=True)
 
@@ -216,7 +223,7 @@ def acquire(lock: FileLock, what: str) -> FileLock:
     return lock
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -224,7 +231,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -8,7 +8,7 @@ the embedding model: it turns files into `Entry` records and back, and cuts entr
 from __future__ import annotations
 
 from .parse import (check_references, corpus_hash, entry_files, listing_hash, load_corpus, parse_entry,
-                    read_entry)
+                    read_bytes, read_entry)
 from .records import (ENTRY_TYPES, ITEM_KINDS, KINDS, MAX_PASSAGE_CHARS, NETWORK_TYPES, RELATIONS,
                       REQUIRED_SECTIONS, SECTIONS, SLUG_RE, SYMMETRIC_RELATIONS, Entry, Item, Passage,
                       Person, Relation, Work, passages, slugify)
@@ -18,5 +18,5 @@ __all__ = [
     "ENTRY_TYPES", "ITEM_KINDS", "KINDS", "MAX_PASSAGE_CHARS", "NETWORK_TYPES", "RELATIONS",
     "REQUIRED_SECTIONS", "SECTIONS", "SLUG_RE", "SYMMETRIC_RELATIONS", "Entry", "Item", "Passage",
     "Person", "Relation", "Work", "check_references", "corpus_hash", "entry_files", "listing_hash",
-    "load_corpus", "parse_entry", "passages", "read_entry", "slugify", "template", "write_entry",
+    "load_corpus", "parse_entry", "passages", "read_bytes", "read_entry", "slugify", "template", "write_entry",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -14,6 +16,8 @@ from .records import (ENTRY_TYPES, FRONT_MATTER_KEYS, KINDS, NETWORK_TYPES, RELA
                       REQUIRED_KEYS, REQUIRED_SECTIONS, RESERVED_IDS, SECTIONS, SLUG_RE, Entry, Item,
                       Person, Relation, Work, slugify)
 
+#: Longest entry or person id (a file name must hold it with room to spare).
+MAX_ID_CHARS = 100
 #: libyaml's safe loader when available (about 10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -76,6 +80,13 @@ def _strip_comments(lines: list[str], start: int) -> list[str]:
 
 def _load_yaml(text: str, path: str | None) -> dict[str, Any]:
     try:
+        # Entries need no anchors or aliases, and aliases are how a few hundred bytes of YAML
+        # expand to gigabytes ("billion laughs"): refuse them before anything is built.
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise CorpusError("YAML anchors and aliases (& and *) are not allowed in entry "
+                                  "files; write the values out", path=path,
+                                  line=event.start_mark.line + 2)
         meta = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -115,6 +126,8 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
             raise where.error(key, f"required field '{key}' is missing or empty")
 
     slug = _text(meta["id"], "id", where)
+    if len(slug) > MAX_ID_CHARS:
+        raise where.error("id", f"id is {len(slug)} characters long; the limit is {MAX_ID_CHARS}")
     if not SLUG_RE.match(slug):
         raise where.error("id", f"id {slug!r} is not a slug: use lowercase letters, digits and "
                           "single hyphens ([a-z0-9-]+)")
@@ -136,8 +149,12 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
             raise where.error("researchers", "each researcher needs a 'name'")
         name = raw["name"].strip()
-        pslug = str(raw.get("id") or slugify(name))
-        if not SLUG_RE.match(pslug):
+        explicit = raw.get("id")
+        if explicit is not None and not isinstance(explicit, str):
+            raise where.error("researchers", f"researcher id of {name!r} must be text, got "
+                              f"{explicit!r}")
+        pslug = explicit or slugify(name)
+        if len(pslug) > MAX_ID_CHARS or not SLUG_RE.match(pslug):
             raise where.error("researchers", f"researcher id {pslug!r} is not a slug")
         people.append(Person(name=name, slug=pslug))
     if len({p.slug for p in people}) != len(people):
@@ -155,14 +172,21 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
         authors = raw["authors"] if isinstance(raw["authors"], list) else [raw["authors"]]
         if not isinstance(raw["year"], int) or isinstance(raw["year"], bool):
             raise where.error("seminal_works", f"year of {raw['title']!r} must be an integer")
-        works.append(Work(authors=tuple(str(a).strip() for a in authors), year=raw["year"],
-                          title=str(raw["title"]).strip(), venue=str(raw["venue"]).strip()))
+        for key, value in (("title", raw["title"]), ("venue", raw["venue"]),
+                           *(("authors", a) for a in authors)):
+            if not isinstance(value, str) or not value.strip():
+                raise where.error("seminal_works", f"{key} of seminal work {raw['title']!r} must "
+                                  f"be text, got {value!r} (quote it in YAML)")
+        works.append(Work(authors=tuple(a.strip() for a in authors), year=raw["year"],
+                          title=raw["title"].strip(), venue=raw["venue"].strip()))
 
     related = []
     for raw in _list(meta.get("related") or [], "related", where):
-        if not isinstance(raw, dict) or not raw.get("id") or not raw.get("relation"):
-            raise where.error("related", "each related entry needs 'id' and 'relation'")
-        target, relation = str(raw["id"]), str(raw["relation"])
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) \
+                or not isinstance(raw.get("relation"), str):
+            raise where.error("related", "each related entry needs an 'id' and a 'relation' "
+                              "(text)")
+        target, relation = raw["id"], raw["relation"]
         if relation not in RELATIONS:
             raise where.error("related", f"unknown relation {relation!r} for {target!r} "
                               f"(allowed: {', '.join(RELATIONS)})")
@@ -188,9 +212,14 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
 
 
 def _text(value: Any, key: str, where: _KeyLines) -> str:
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+    """A field that must be text. YAML reads unquoted `.inf`, `2024`, `yes` or `12:30` as
+    numbers, booleans or times; those are refused with the fix instead of turned into text."""
+    if not isinstance(value, str):
+        raise where.error(key, f"'{key}' must be text, got {type(value).__name__} {value!r}; "
+                          f"put it in quotes")
+    if not value.strip():
         raise where.error(key, f"'{key}' must be non-empty text")
-    return str(value).strip()
+    return value.strip()
 
 
 def _list(value: Any, key: str, where: _KeyLines) -> list[Any]:
@@ -323,16 +352,41 @@ def _check_researchers(people: Sequence[Person], items: Sequence[Item], where: _
 # --------------------------------------------------------------------------- files
 
 
-def read_entry(path: Path, max_bytes: int = 256 * 1024, check_name: bool = True) -> Entry:
-    """Read and parse one file, refusing binary, non-UTF-8 and oversized files."""
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; `CorpusError` otherwise.
+
+    The size is what reading gives, never what `stat` says (a device says 0 bytes and never
+    ends); the file is opened without blocking, so a FIFO cannot hang the reader.
+    """
     name = str(path)
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise CorpusError(f"cannot read file: {exc.strerror}", path=name) from None
-    if size > max_bytes:
-        raise CorpusError(f"file is {size} bytes, over the limit of {max_bytes}", path=name)
-    data = path.read_bytes()
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CorpusError("not a regular file (a device, FIFO, socket or directory); give "
+                              "the path of an entry file", path=name)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise CorpusError(f"cannot read file: {exc.strerror}", path=name) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise CorpusError(f"file is over the limit of {max_bytes} bytes", path=name)
+    return data
+
+
+def read_entry(path: Path, max_bytes: int = 256 * 1024, check_name: bool = True,
+               data: bytes | None = None) -> Entry:
+    """Read and parse one file, refusing binary, non-UTF-8, oversized and special files.
+
+    `data`: the file's bytes when the caller has read them already (`read_bytes`).
+    """
+    name = str(path)
+    if data is None:
+        data = read_bytes(path, max_bytes)
     if b"\x00" in data:
         raise CorpusError("binary file (contains NUL bytes), expected UTF-8 Markdown", path=name)
     try:
