@@ -35,6 +35,7 @@ from .catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from .config import Settings
 from .curated import Curated, CuratedStore
 from .corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
+from .corpus.people import Registry, builds_on_cycle, person_problems
 from .datadir import DELTA as DELTA_KIND
 from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .encoders import Encoder
@@ -220,8 +221,11 @@ class Writer:
             live = self.live()
             files = self._effective(curated)
             entries = load_corpus(files, self.settings.max_entry_bytes)
+            problems = self.rule_problems(entries, {}, {})
+            if problems:
+                raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
             _progress(progress, "parsed", 1, 1)
-            store = build_dataset(entries, self.iris)
+            store = build_dataset(entries, self.iris, registry=self.registry)
             problems = validate_graph(union_graph(store), self.iris)
             if problems:
                 raise ValidationError(f"{len(problems)} SHACL violation(s)", problems)
@@ -246,7 +250,8 @@ class Writer:
             vectors, known_tokens, embedded = self._vectors(items, live, progress)
             index = PassageIndex.build(items, vectors, self.settings.vector_index, known_tokens)
             index.save(staging)
-            catalog, row = Catalog(people={s: p.name for s, p in corpus_people(entries).items()}), 0
+            people = corpus_people(entries, self.registry)
+            catalog, row = Catalog(people={s: p.name for s, p in people.items()}), 0
             counts = Counter(r.entry for r in index.records)  # an entry's rows are contiguous
             for entry in entries:
                 count = counts[entry.slug]
@@ -321,6 +326,14 @@ class Writer:
                                       "`ltgraph add` to add it", path=entry.path, line=2)
             after = set(existing) | {e.slug for e in new}
             self._check_references(new, after)
+            changed = {e.slug for e in new}
+            others = {s: e for s, e in existing.items() if s not in changed}
+            known = {p: catalog.people[p] for e in others.values() for p in e.people
+                     if p in catalog.people}
+            edges = {s: [t for t, rel in e.related if rel == "buildsOn"] for s, e in others.items()}
+            problems = self.rule_problems(new, known, edges)
+            if problems:
+                raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
             self._check_shapes(new, after)
             added = [e.slug for e in new if e.slug not in existing]
             replaced = [e.slug for e in new if e.slug in existing]
@@ -399,6 +412,28 @@ class Writer:
             raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
         return entries, sources
 
+    @functools.cached_property
+    def registry(self) -> Registry:
+        """Registered people and their accepted spellings (`corpus/people.py`)."""
+        return Registry.load(self.settings.corpus_dir)
+
+    def rule_problems(self, entries: list[Entry], known_people: dict[str, str],
+                      builds_on: dict[str, list[str]]) -> list[str]:
+        """The cross-entry rules a build and a change share: one spelling per person, and no
+        cycle of `buildsOn` (`known_people`, `builds_on`: what the entries outside
+        `entries` say; empty for a build)."""
+        problems = person_problems(entries, known_people, self.registry)
+        edges = dict(builds_on)
+        for entry in entries:
+            edges[entry.slug] = [r.target for r in entry.related if r.relation == "buildsOn"]
+        cycle = builds_on_cycle(edges)
+        if cycle:
+            where = next((e.path for e in entries if e.slug in cycle and e.path), cycle[0])
+            problems.append(f"{where}: buildsOn links go round in a circle: "
+                            f"{' -> '.join(cycle)}; an idea cannot build on itself, so make one of "
+                            "these links relatedTo or influencedBy")
+        return problems
+
     def _check_references(self, new: list[Entry], after: set[str]) -> None:
         from .corpus import check_references
 
@@ -432,7 +467,7 @@ class Writer:
 
     def _dry_report(self, live: Generation, catalog: Catalog, change: _Change, started: float,
                     **changes: list[str]) -> Report:
-        after = _apply(catalog, change, {})
+        after = _apply(catalog, change, {}, self.registry)
         return Report(generation=live.path.name, entries=len(after.entries),
                       researchers=len(after.people), triples=None, passages=after.passages,
                       seconds=time.perf_counter() - started, dry_run=True, **changes)
@@ -446,7 +481,7 @@ class Writer:
         deleted = live.deleted | {s for s in [*change.removed, *(e.slug for e in change.upserts)]
                                   if s in catalog.entries and catalog.entries[s].layer == BASE}
         passages = {e.slug: corpus_passages([e]) for e in change.upserts}
-        after = _apply(catalog, change, {s: len(p) for s, p in passages.items()})
+        after = _apply(catalog, change, {s: len(p) for s, p in passages.items()}, self.registry)
         people = {slug: Person(name, slug) for slug, name in after.people.items()}
         name, staging = self.datadir.new_generation()
         embedded = 0
@@ -529,7 +564,8 @@ class Writer:
         return [r for r, _, _ in items], tokens, matrix, len(missing)
 
 
-def _apply(catalog: Catalog, change: _Change, passages: dict[str, int]) -> Catalog:
+def _apply(catalog: Catalog, change: _Change, passages: dict[str, int],
+           registry: Registry) -> Catalog:
     """The catalog after a change (a copy; `passages`: passage counts of the new entries)."""
     after = Catalog(dict(catalog.entries), dict(catalog.people))
     for slug in [*change.removed, *(e.slug for e in change.upserts)]:
@@ -541,6 +577,8 @@ def _apply(catalog: Catalog, change: _Change, passages: dict[str, int]) -> Catal
             count = len(corpus_passages([entry]))
         after.put(entry.slug, CatalogEntry.of(entry, _sha(change.sources[entry.slug]), count, DELTA),
                   entry)
+        for person in entry.researchers:  # the registered name, if any (one rule for labels)
+            after.people[person.slug] = registry.label(person.slug, after.people[person.slug])
     return after
 
 

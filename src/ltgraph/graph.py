@@ -23,6 +23,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SDO, SKOS, XSD
 
 from .corpus import SYMMETRIC_RELATIONS, Entry, Passage, Person, passages, slugify
+from .corpus.people import Registry
 from .errors import QueryError
 from .ontology import ENTRY_CLASSES, KIND_TERMS, LTG, PREFIXES, load_ontology, load_shapes
 
@@ -160,12 +161,15 @@ def person_triples(people: Iterable[Person], authors: Iterable[str], iris: Iris)
             yield node, FOAF.name, Literal(name)
 
 
-def corpus_people(entries: Iterable[Entry]) -> dict[str, Person]:
-    """Researchers by slug; the first spelling met wins."""
+def corpus_people(entries: Iterable[Entry], registry: Registry | None = None) -> dict[str, Person]:
+    """Researchers by slug, labelled by the one rule of `corpus.people` (the registered name,
+    else the spelling every entry shares; `person_problems` refuses anything else)."""
+    registry = registry or Registry()
     people: dict[str, Person] = {}
     for entry in entries:
         for person in entry.researchers:
-            people.setdefault(person.slug, person)
+            if person.slug not in people:
+                people[person.slug] = Person(registry.label(person.slug, person.name), person.slug)
     return people
 
 
@@ -216,12 +220,13 @@ def _quads(triples: Iterable[Triple], graph_iri: str) -> list[ox.Quad]:
     return [ox.Quad(_ox(s), _ox(p), _ox(o), name) for s, p, o in triples]  # type: ignore[arg-type]
 
 
-def build_dataset(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> ox.Store:
+def build_dataset(entries: list[Entry], iris: Iris, *, with_ontology: bool = True,
+                  registry: Registry | None = None) -> ox.Store:
     """The ontology and every entry, each in its own named graph."""
     store = ox.Store()
     if with_ontology:
         store.extend(_quads(load_ontology(), iris.ontology_graph))  # type: ignore[arg-type]
-    people = corpus_people(entries)
+    people = corpus_people(entries, registry)
     for entry in entries:
         store.extend(_quads(entry_graph_triples(entry, iris, people), iris.entry_graph(entry.slug)))
     return store
@@ -248,9 +253,10 @@ def save_union(store: ox.Store, path: Path) -> int:
     return len(triples)
 
 
-def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True) -> Graph:
+def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True,
+                registry: Registry | None = None) -> Graph:
     """The whole graph (ontology and entries) as one rdflib graph."""
-    return union_graph(build_dataset(entries, iris, with_ontology=with_ontology))
+    return union_graph(build_dataset(entries, iris, with_ontology=with_ontology, registry=registry))
 
 
 def oxstore(graph: Graph) -> ox.Store:

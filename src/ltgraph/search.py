@@ -119,7 +119,11 @@ class Service:
             entries = load_corpus(self.source_files(), self.settings.max_entry_bytes)
         except ValidationError as exc:
             return exc.problems
-        return validate_graph(build_graph(entries, self.iris), self.iris)
+        problems = self.writer.rule_problems(entries, {}, {})
+        if problems:
+            return problems
+        return validate_graph(build_graph(entries, self.iris, registry=self.writer.registry),
+                              self.iris)
 
     # ------------------------------------------------------------------ reading
 
