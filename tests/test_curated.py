@@ -110,6 +110,9 @@ def test_a_bundled_entry_with_a_curators_id_is_shadowed_and_reported(service: Se
     result = CliRunner().invoke(cli, ["--data-dir", str(service.settings.data_dir), "--corpus-dir",
                                       str(service.settings.corpus_dir), "build"], obj={})
     assert result.exit_code == 0 and "gamma-theory: a curator's entry replaces" in result.output
+    rows = {check: detail for check, _, detail in
+            Service(service.settings, encoder=FakeEncoder()).doctor()}
+    assert "replacing bundled entries of the same id: gamma-theory" in rows["curated entries"]
 
 
 def test_export_entries_gives_the_files_back(service: Service, gamma: Path, tmp_path: Path) -> None:
@@ -221,3 +224,17 @@ def test_the_id_must_equal_the_file_name(service: Service, tmp_path: Path) -> No
     with pytest.raises(ValidationError) as info:
         service.add([path])
     assert any("must equal the file name (bar-baz.md)" in p for p in info.value.problems)
+
+
+def test_clean_up_never_removes_a_generation_a_reader_holds(service: Service, gamma: Path) -> None:
+    """A reader (a server) still serving an old generation keeps it through many publishes."""
+    reader = Service(service.settings, encoder=FakeEncoder())
+    held = reader.datadir.current()
+    reader.entries()  # loads, and leases, the live generation
+    for _ in range(4):
+        service.build()
+    assert held.is_dir() and (held / "manifest.json").is_file()
+    assert reader.entry("alpha-theory").name == "Alpha Theory"
+    reader.close()
+    service.build()
+    assert not held.exists()

@@ -273,14 +273,8 @@ def test_concurrent_writers_are_serialised(settings, gamma: Path) -> None:
 
 def fork_add(settings, path: Path) -> int:
     """Run `Service.add` (what `ltgraph add` runs) in a forked child; return its pid."""
-    import threading
-
-    import tqdm
-
-    # tqdm's default lock is a process-shared semaphore (bm25s builds a tqdm bar even when it
-    # is disabled): a child killed while holding it would hang this process for ever. A
-    # thread lock is copied by fork instead of shared.
-    tqdm.tqdm.set_lock(threading.RLock())
+    # (ltgraph imports bm25s with DISABLE_TQDM: tqdm's process-shared lock, taken by every
+    # progress bar, would hang this process if a child were killed holding it.)
     pid = os.fork()
     if pid == 0:
         try:

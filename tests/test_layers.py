@@ -97,7 +97,7 @@ def test_a_change_reads_and_writes_nothing_of_the_other_entries(service: Service
 
     live = service.datadir.current()
     files = sorted(str(p.relative_to(live)) for p in live.rglob("*") if p.is_file())
-    assert files == ["catalog.json", *(f"delta/{s}{x}" for s in ("alpha-theory", "gamma-theory")
+    assert files == [".lease", "catalog.json", *(f"delta/{s}{x}" for s in ("alpha-theory", "gamma-theory")
                                        for x in (".jsonl", ".md", ".npy", ".nt")), "manifest.json"]
     assert snapshot(base) == before  # the base generation is never modified
     assert service.health()["consistent"]
@@ -140,7 +140,8 @@ def test_a_missing_base_is_reported_with_the_repair(service: Service, drafts) ->
     shutil.rmtree(base)
     fresh = Service(service.settings, encoder=FakeEncoder())
     rows = fresh.doctor()
-    assert rows[0][1] is False and "missing" in rows[0][2] and "ltgraph build" in rows[0][2]
+    live = dict((check, (ok, detail)) for check, ok, detail in rows)["live generation"]
+    assert live[0] is False and "missing" in live[1] and "ltgraph build" in live[1]
     fresh.build()  # the user's entry was in the delta, which is still there
     assert "gamma-theory" in {e.slug for e in fresh.entries()}
 

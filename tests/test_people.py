@@ -80,3 +80,31 @@ def test_cycle_finder() -> None:
     assert builds_on_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
     assert builds_on_cycle({"a": ["a"]}) == ["a", "a"]
     assert builds_on_cycle({"x": ["y"], "y": [], "a": ["b"], "b": ["x", "a"]}) == ["a", "b", "a"]
+
+
+def test_near_duplicate_names_warn_and_strict_refuses(service: Service, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ltgraph.cli import cli
+
+    text = GAMMA.replace("Gamma Theory", "Alpha Theori").replace("Gus Gamma", "Ada Exampel")
+    path = draft(tmp_path, text)
+    base = ["--data-dir", str(service.settings.data_dir), "--corpus-dir",
+            str(service.settings.corpus_dir)]
+    before = snapshot(service.settings.data_dir)
+    strict = CliRunner().invoke(cli, [*base, "add", "--strict", str(path)], obj={})
+    assert strict.exit_code == 1
+    assert "looks like the existing entry 'Alpha Theory' (alpha-theory)" in strict.output
+    assert "looks like the existing person 'Ada Example' (ada-example)" in strict.output
+    assert snapshot(service.settings.data_dir) == before
+    relaxed = CliRunner().invoke(cli, [*base, "add", str(path)], obj={})
+    assert relaxed.exit_code == 0 and "warning: entry 'Alpha Theori'" in relaxed.output
+
+
+def test_copies_of_an_entry_under_other_ids_are_flagged(service: Service, tmp_path: Path) -> None:
+    alpha = (service.settings.corpus_dir / "alpha-theory.md").read_text()
+    copy = alpha.replace("id: alpha-theory", "id: alpha-copy")
+    with pytest.raises(ValidationError) as info:
+        service.add([draft(tmp_path, copy, "alpha-copy")], strict=True)
+    assert any("'Alpha Theory' (alpha-copy) looks like the existing entry" in p
+               for p in info.value.problems)

@@ -118,6 +118,8 @@ def build(ctx: click.Context, if_stale: bool) -> None:
 
 
 def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
+    for warning in getattr(report, "warnings", []):
+        click.echo(f"warning: {warning}", err=True)
     what = []
     for label, slugs in (("added", report.added), ("replaced", report.replaced),
                          ("removed", report.removed)):
@@ -158,11 +160,14 @@ def new(name: str, type_: str, output: Path | None) -> None:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace entries that already exist.")
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Refuse names close to an existing entry's or person's (else a warning).")
 @click.pass_context
 @_fail_cleanly
-def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: bool) -> None:
+def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: bool,
+        strict: bool) -> None:
     """Add entries from FILES in one transaction (all or nothing), live at once."""
-    report = _service(ctx).add(list(files), replace=replace, dry_run=dry_run)
+    report = _service(ctx).add(list(files), replace=replace, dry_run=dry_run, strict=strict)
     _report_change(report, "added")
 
 
@@ -170,11 +175,13 @@ def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: boo
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+@click.option("--strict", is_flag=True,
+              help="Refuse names close to an existing entry's or person's (else a warning).")
 @click.pass_context
 @_fail_cleanly
-def update(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
+def update(ctx: click.Context, files: tuple[Path, ...], dry_run: bool, strict: bool) -> None:
     """Replace existing entries from FILES (same as `add --replace`)."""
-    report = _service(ctx).add(list(files), replace=True, dry_run=dry_run)
+    report = _service(ctx).add(list(files), replace=True, dry_run=dry_run, strict=strict)
     _report_change(report, "replaced")
 
 

@@ -35,7 +35,7 @@ from .catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from .config import Settings
 from .curated import Curated, CuratedStore
 from .corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
-from .corpus.people import Registry, builds_on_cycle, person_problems
+from .corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
 from .datadir import DELTA as DELTA_KIND
 from .datadir import MANIFEST, DataDir, Manifest, acquire
 from .encoders import Encoder
@@ -90,6 +90,8 @@ class Report:
     removed: list[str] = field(default_factory=list)
     embedded: int = 0
     dry_run: bool = False
+    #: Near-duplicate names of entries and people (errors with `strict`).
+    warnings: list[str] = field(default_factory=list)
     #: Bundled entries a curator's entry of the same id replaces (full builds report them).
     shadowed: list[str] = field(default_factory=list)
 
@@ -309,8 +311,13 @@ class Writer:
     # ------------------------------------------------------------------ changes
 
     @_storage_errors
-    def add(self, paths: list[Path], replace_existing: bool = False, dry_run: bool = False) -> Report:
-        """Add (or with `replace_existing`, replace) entries from files, in one transaction."""
+    def add(self, paths: list[Path], replace_existing: bool = False, dry_run: bool = False,
+            strict: bool = False) -> Report:
+        """Add (or with `replace_existing`, replace) entries from files, in one transaction.
+
+        Names close to an existing entry's or person's are reported as warnings, or refused
+        with `strict`.
+        """
         started = time.perf_counter()
         new, sources = self._read_new(paths)
         with acquire(self.datadir.lock(), "ltgraph add"):
@@ -332,6 +339,9 @@ class Writer:
                      if p in catalog.people}
             edges = {s: [t for t, rel in e.related if rel == "buildsOn"] for s, e in others.items()}
             problems = self.rule_problems(new, known, edges)
+            warnings = self._near_duplicates(new, catalog, others)
+            if strict:
+                problems += warnings
             if problems:
                 raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
             self._check_shapes(new, after)
@@ -339,13 +349,27 @@ class Writer:
             replaced = [e.slug for e in new if e.slug in existing]
             if dry_run:
                 change = _Change(new, sources, [], [], [])
-                return self._dry_report(live, catalog, change, started, added=added, replaced=replaced)
+                report = self._dry_report(live, catalog, change, started, added=added,
+                                          replaced=replaced)
+                return replace(report, warnings=warnings)
             curated = self._store()
             user = sorted(set(curated.entries) | {e.slug for e in new})
             removed = sorted(s for s in curated.removed if s not in after)
             change = _Change(new, sources, [], user, removed)
-            return self._write_ahead(curated, sources, [], removed, lambda: self._publish_delta(
+            report = self._write_ahead(curated, sources, [], removed, lambda: self._publish_delta(
                 live, catalog, change, started, added=added, replaced=replaced))
+            return replace(report, warnings=warnings)
+
+    def _near_duplicates(self, new: list[Entry], catalog: Catalog,
+                         others: dict[str, CatalogEntry]) -> list[str]:
+        """Entries and people of a change whose names are close to existing ones."""
+        named = {p for e in others.values() for p in e.people}
+        people = {p: catalog.people[p] for p in named if p in catalog.people}
+        entries = {s: e.name for s, e in others.items()}
+        found = near_duplicates([(e.slug, e.name) for e in new], entries, "entry")
+        found += near_duplicates(sorted({(p.slug, p.name) for e in new for p in e.researchers}),
+                                 people, "person")
+        return found
 
     @_storage_errors
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:

@@ -5,9 +5,11 @@ Layout::
     DATA_DIR/
       CURRENT                 name of the live generation (replaced atomically)
       lock                    file lock serialising writers
+      curated/                the curators' entries: a source, not derived (`curated.py`)
       generations/
         g000001-…/            a full generation (`ltgraph build`)
-          manifest.json       counts, hashes, model, which entries the user added or removed
+          .lease              readers hold a shared flock on it; clean-up skips them
+          manifest.json       counts, hashes, model, the curators' store version it reflects
           catalog.json        per entry: type, name, links, people, where its data lives
           corpus/*.md         the full effective corpus this generation was built from
           graph.nq            each entry's statements in its own named graph
@@ -163,6 +165,7 @@ class DataDir:
 
     def publish(self, name: str, staging: Path) -> Path:
         """fsync the staged generation, move it in place, and switch CURRENT atomically."""
+        (staging / LEASE).touch()  # readers lock it (see `Lease`)
         for path in staging.rglob("*"):
             # A file with several links was linked from a published generation: already durable.
             if path.is_file() and path.stat().st_nlink == 1:
@@ -187,11 +190,11 @@ class DataDir:
         """Drop old generations and abandoned staging dirs, keeping the newest few and the
         full generations they are deltas of.
 
-        Readers that still hold an old generation open keep working: the files stay
-        reachable from their open handles until closed.
+        A generation a reader holds a `Lease` on, or whose manifest cannot be read, is kept.
         """
         names = sorted(p.name for p in self.generations.iterdir())
         finished = [n for n in names if n.startswith("g")]
+        # Readers that still hold an old generation (a `Lease`) keep it: it is skipped below.
         kept = {keep, *finished[-KEEP_GENERATIONS:]}
         for name in list(kept):
             try:
@@ -207,9 +210,51 @@ class DataDir:
                 Manifest.read(self.generations / stale / MANIFEST, older=True)
             except DataDirError:
                 continue
-            shutil.rmtree(self.generations / stale, ignore_errors=True)
+            if _unleased(self.generations / stale):  # nor what a reader has open
+                shutil.rmtree(self.generations / stale, ignore_errors=True)
         for staging in (n for n in names if n.startswith(".staging-")):
             shutil.rmtree(self.generations / staging, ignore_errors=True)
+
+
+LEASE = ".lease"
+
+
+class Lease:
+    """A reader's hold on a generation: clean-up skips it while the lease is open.
+
+    A shared `flock` on the generation's `.lease` file; `_collect_garbage` deletes a
+    generation only when it can take the lock exclusively. The kernel drops the lock when
+    the process dies, so a crashed reader never pins a generation for ever.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        self.path = path
+        self._fd: int | None = os.open(path / LEASE, os.O_RDONLY | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+
+def _unleased(path: Path) -> bool:
+    """True when no reader holds a lease on the generation at `path` (checked, not kept)."""
+    import fcntl
+
+    try:
+        fd = os.open(path / LEASE, os.O_RDONLY)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def acquire(lock: FileLock, what: str) -> FileLock:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,22 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .corpus import Entry, Passage, passages
+
+def _bm25s():  # noqa: ANN202 - the module
+    """bm25s, imported with its progress bars off.
+
+    They are noise in a server, and every bar takes tqdm's process-shared lock: a writer
+    killed while holding it (the SIGKILL tests fork writers) would hang its parent for ever.
+    """
+    os.environ.setdefault("DISABLE_TQDM", "1")
+    import bm25s
+
+    return bm25s
+
+
+#: Extra candidates fetched so that equal scores at the cut are ordered by key, not by row
+#: (rows are laid out differently in a full build and in a composed delta).
+TIE_MARGIN = 16
 from .errors import DataDirError
 
 #: Above this many passages an HNSW index replaces exact search.
@@ -125,7 +142,7 @@ class KeywordIndex:
 
     @classmethod
     def from_tokens(cls, tokens: list[list[str]]) -> KeywordIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         retriever = bm25s.BM25()
         # bm25s wants a non-empty vocabulary; an empty document list cannot be searched anyway
@@ -137,12 +154,12 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, directory: Path, size: int) -> KeywordIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         return cls(bm25s.BM25.load(str(directory), mmap=False), size)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        import bm25s
+        bm25s = _bm25s()
 
         tokens = bm25s.tokenize([normalise_spelling(query)], stopwords="en", stemmer=self._stem,
                                 show_progress=False)
@@ -155,7 +172,7 @@ class KeywordIndex:
 
 def tokenize(documents: Sequence[str]) -> list[list[str]]:
     """Stemmed tokens of each document, stop words removed, spelling normalised."""
-    import bm25s
+    bm25s = _bm25s()
 
     return bm25s.tokenize([normalise_spelling(d) for d in documents], stopwords="en",
                           stemmer=_stemmer(), return_ids=False, show_progress=False)
@@ -341,7 +358,10 @@ class PassageIndex:
 
     def entry_ranking(self, question: str, k: int) -> list[str]:
         """Entry slugs whose whole text best matches the question's words, best first."""
-        return [self.entry_slugs[i] for i, _ in self.entry_keywords.search(question, k)]
+        hits = self.entry_keywords.search(question, k + TIE_MARGIN)
+        # equal scores in slug order: the same whatever order the entries were indexed in
+        hits.sort(key=lambda h: (-h[1], self.entry_slugs[h[0]]))
+        return [self.entry_slugs[i] for i, _ in hits[:k]]
 
     def info(self, model: str) -> IndexInfo:
         return IndexInfo(model=model, dim=int(self.vectors.vectors.shape[1]),

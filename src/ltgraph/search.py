@@ -18,11 +18,11 @@ from rdflib import Graph
 from .config import Settings
 from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
 from .curation import Progress, Report, Writer
-from .datadir import DataDir, Manifest
+from .datadir import DataDir, Lease, Manifest
 from .errors import DataDirError, NotFoundError, QueryError, ValidationError
 from .graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
 from .encoders import Encoder, QueryCache, make_encoder
-from .index import PassageIndex
+from .index import TIE_MARGIN, PassageIndex
 from .layers import BaseIndex, DeltaCache, Generation, load_index, served_store
 from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
@@ -69,6 +69,8 @@ class Service:
         #: The one door for SPARQL that requests influence; its processes start on first use.
         self.executor = GuardedExecutor(settings)
         self._reload_lock = threading.Lock()
+        #: Held on the served generation (and its base) so that clean-up leaves them alone.
+        self._leases: list[Lease] = []
         #: The last base generation's index parts and parsed entries, reused by its deltas.
         self._base: tuple[BaseIndex, dict[str, Entry]] | None = None
         #: The delta's entries as last read: a change re-reads only the entries it touched.
@@ -98,9 +100,10 @@ class Service:
         """
         return self.writer.build(progress)
 
-    def add(self, paths: list[Path], replace: bool = False, dry_run: bool = False) -> Report:
+    def add(self, paths: list[Path], replace: bool = False, dry_run: bool = False,
+            strict: bool = False) -> Report:
         """Add (or replace) entries from files in one all-or-nothing change."""
-        return self.writer.add(paths, replace_existing=replace, dry_run=dry_run)
+        return self.writer.add(paths, replace_existing=replace, dry_run=dry_run, strict=strict)
 
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry, its items, passages, vectors and now-unreferenced people."""
@@ -110,8 +113,18 @@ class Service:
         """Whether corpus, graph and indexes agree; each failure says how to repair."""
         from .doctor import diagnose
 
-        return diagnose(self.datadir, self.iris, self.encoder.name, self.source_files(),
+        try:
+            curated = self.writer.sources()
+        except DataDirError as exc:
+            return [("curated entries", False, str(exc))]
+        rows = diagnose(self.datadir, self.iris, self.encoder.name, self.writer._effective(curated),
                         self.settings.max_entry_bytes)
+        shadowed = self.writer.shadowed(curated)
+        detail = (f"{len(curated.entries)} added or changed, {len(curated.removed)} bundled "
+                  f"removed, in {self.writer.curated.root}"
+                  + (f"; replacing bundled entries of the same id: {', '.join(shadowed)}"
+                     if shadowed else ""))
+        return [("curated entries", True, detail), *rows]
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""
@@ -163,7 +176,11 @@ class Service:
                 entries = sorted([*(e for s, e in base[1].items() if s not in generation.deleted),
                                   *(item.entry for item in delta)], key=lambda e: e.slug)
                 index = load_index(generation, base[0], delta)
+            leases = [Lease(generation.path)] + ([] if generation.is_full else [Lease(generation.base)])
             graph = new_graph(served_store(generation))
+            for lease in self._leases:  # the previous generation may be cleaned up now
+                lease.close()
+            self._leases = leases
             if self.executor.started:  # a server: load query processes for the new generation
                 self.executor.use(str(generation.path))
             self._base = base
@@ -289,11 +306,19 @@ class Service:
         filtered = theory is not None or kind is not None or type_ is not None
         # With filters, look deeper so that enough candidates survive them.
         depth = len(records) if filtered and len(records) <= 20_000 else max(CANDIDATES, 4 * k)
+        def ordered(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+            # Equal scores in passage-key order, so that ranks (and fused scores) are the same
+            # whatever order rows have: a full build and a composed delta lay them out apart.
+            hits.sort(key=lambda h: (-h[1], records[h[0]].key))
+            return hits[:depth]
+
         dense = keyword = []
         if mode in ("hybrid", "dense"):
-            dense = [h for h in state.index.vectors.search(self._query_vector(question), depth) if keep(h[0])]
+            dense = ordered([h for h in state.index.vectors.search(
+                self._query_vector(question), depth + TIE_MARGIN) if keep(h[0])])
         if mode in ("hybrid", "keyword"):
-            keyword = [h for h in state.index.keywords.search(question, depth) if keep(h[0])]
+            keyword = ordered([h for h in state.index.keywords.search(question, depth + TIE_MARGIN)
+                               if keep(h[0])])
         if mode == "dense":
             return dense
         if mode == "keyword":
@@ -420,8 +445,12 @@ class Service:
         return out, False
 
     def close(self) -> None:
-        """Stop the SPARQL query processes (servers call this at shutdown)."""
+        """Stop the SPARQL query processes and release the leases (servers call this at
+        shutdown)."""
         self.executor.close()
+        for lease in self._leases:
+            lease.close()
+        self._leases = []
 
     def export(self, fmt: str) -> bytes:
         """The whole graph serialised in one of `EXPORT_FORMATS`."""

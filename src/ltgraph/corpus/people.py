@@ -135,3 +135,31 @@ def builds_on_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
                 path.append(child)
                 stack.append((child, iter(sorted(edges.get(child, ())))))
     return None
+
+
+#: How alike two names must be (rapidfuzz's token-sort ratio, 0-100) to be worth a warning.
+NEAR = 90
+
+
+def near_duplicates(new: Iterable[tuple[str, str]], known: Mapping[str, str],
+                    what: str) -> list[str]:
+    """Warnings for new (id, name) pairs whose name is close to a known one with another id.
+
+    Exact matches (ignoring case and accents) are as suspicious as near ones: "GEORGE SIEMENS"
+    under a new id is most likely George Siemens. `what` names the kind ("entry", "person").
+    """
+    from rapidfuzz import fuzz, process, utils
+
+    choices = {slug: name for slug, name in known.items()}
+    warnings = []
+    for slug, name in new:
+        if slug in choices:
+            continue
+        match = process.extractOne(name, choices, scorer=fuzz.token_sort_ratio,
+                                   processor=utils.default_process, score_cutoff=NEAR)
+        if match is not None:
+            other_name, score, other = match
+            warnings.append(f"{what} {name!r} ({slug}) looks like the existing {what} "
+                            f"{other_name!r} ({other}), {score:.0f}% alike; if they are the "
+                            f"same, use {other!r}")
+    return warnings
