@@ -174,3 +174,11 @@ def test_a_closed_output_pipe_ends_quietly_like_other_unix_tools(tmp_path: Path,
         os.close(write_end)
     assert run.returncode == 141, run.stderr
     assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_bad_setting_is_one_line_and_debug_shows_bugs(monkeypatch) -> None:
+    monkeypatch.setenv("LTGRAPH_SPARQL_TIMEOUT", "soon")
+    result = CliRunner().invoke(cli, ["list"], obj={})
+    assert result.exit_code == 1
+    assert "LTGRAPH_SPARQL_TIMEOUT must be a number" in result.output
+    assert "Traceback" not in result.output

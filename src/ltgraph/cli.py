@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -33,15 +34,16 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from None
         except LtgraphError as exc:
             raise click.ClickException(str(exc)) from None
-        except ValueError as exc:  # bad configuration values
-            raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:  # `ltgraph … | head`: the reader has gone, as with any Unix tool
             _quiet_exit_on_closed_pipe()
-        except Exception as exc:  # a bug: still one line, never a traceback
+        except Exception as exc:  # a bug: still one line, never a traceback (unless debugging)
+            if os.environ.get("LTGRAPH_DEBUG"):
+                raise
             raise click.ClickException(f"internal error ({type(exc).__name__}: {exc}); "
-                                       "please report it") from None
+                                       "please report it (LTGRAPH_DEBUG=1 shows the traceback)"
+                                       ) from None
 
     return wrapper
 
@@ -73,8 +75,8 @@ def cli(ctx: click.Context, data_dir: Path | None, corpus_dir: Path | None,
     Settings come from these options, then LTGRAPH_* environment variables, then defaults.
     """
     ctx.ensure_object(dict)
-    ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, corpus_dir=corpus_dir,
-                                            base_iri=base_iri)
+    ctx.obj["settings"] = Settings.checked(data_dir=data_dir, corpus_dir=corpus_dir,
+                                           base_iri=base_iri)
 
 
 @cli.command()

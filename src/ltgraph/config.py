@@ -106,6 +106,16 @@ class Settings:
                 values[key] = Path(values[key]).expanduser()
         return cls(**values)
 
+    @classmethod
+    def checked(cls, **overrides: Any) -> Settings:
+        """`from_env`, with a bad value reported as `ConfigError` (what the CLI shows)."""
+        from .errors import ConfigError
+
+        try:
+            return cls.from_env(**overrides)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
     def with_(self, **changes: Any) -> Settings:
         """A copy with the given non-None changes (CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

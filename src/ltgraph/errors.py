@@ -61,3 +61,10 @@ class DataDirError(LtgraphError):
 
     status = 503
     title = "Data directory not ready"
+
+
+class ConfigError(LtgraphError):
+    """A setting (CLI option or LTGRAPH_* variable) has a value ltgraph cannot use."""
+
+    status = 500
+    title = "Configuration error"
