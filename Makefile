@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench clean readme
+.PHONY: install run test lint bench clean readme
 
 install: $(STAMP)
 
@@ -23,8 +23,13 @@ run: install
 	$(BIN)/ltgraph build --if-stale
 	$(BIN)/ltgraph serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+# ruff (errors and likely bugs) and mypy --strict over the package; part of `make test`.
+lint: install
+	$(BIN)/ruff check src
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/bench_graph.py

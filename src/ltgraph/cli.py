@@ -119,7 +119,7 @@ def build(ctx: click.Context, if_stale: bool) -> None:
                    "(`ltgraph export-entries` gives you the curators' files)", err=True)
 
 
-def _report_change(report, verb: str) -> None:  # noqa: ANN001 - curation.Report
+def _report_change(report: Any, verb: str) -> None:
     for warning in getattr(report, "warnings", []):
         click.echo(f"warning: {warning}", err=True)
     what = []

@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pyoxigraph as ox
@@ -295,7 +295,7 @@ class Writer:
         chunk = 256  # large chunks keep length-sorted batching effective, with progress
         for start in range(0, len(missing), chunk):
             rows = missing[start:start + chunk]
-            for i, vector in zip(rows, self.encoder.encode([items[i][1] for i in rows])):
+            for i, vector in zip(rows, self.encoder.encode([items[i][1] for i in rows]), strict=True):
                 fresh[items[i][0].digest] = vector
             _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
         matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
@@ -492,9 +492,10 @@ class Writer:
     def _dry_report(self, live: Generation, catalog: Catalog, change: _Change, started: float,
                     **changes: list[str]) -> Report:
         after = _apply(catalog, change, {}, self.registry)
-        return Report(generation=live.path.name, entries=len(after.entries),
-                      researchers=len(after.people), triples=None, passages=after.passages,
-                      seconds=time.perf_counter() - started, dry_run=True, **changes)
+        report = Report(generation=live.path.name, entries=len(after.entries),
+                        researchers=len(after.people), triples=None, passages=after.passages,
+                        seconds=time.perf_counter() - started, dry_run=True)
+        return _listing(report, changes)
 
     # ------------------------------------------------------------------ delta generations
 
@@ -543,9 +544,10 @@ class Writer:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return Report(generation=name, entries=len(after.entries), researchers=len(after.people),
-                      triples=None, passages=after.passages,
-                      seconds=time.perf_counter() - started, embedded=embedded, **changes)
+        report = Report(generation=name, entries=len(after.entries),
+                        researchers=len(after.people), triples=None, passages=after.passages,
+                        seconds=time.perf_counter() - started, embedded=embedded)
+        return _listing(report, changes)
 
     def _old_passages(self, live: Generation, catalog: Catalog,
                       slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None:
@@ -563,7 +565,7 @@ class Writer:
             with open(live.base / "tokens.jsonl", encoding="utf-8") as handle:
                 tokens = [tuple(json.loads(line)) for line in itertools.islice(handle, start, stop)]
             vectors = np.load(live.base / "vectors.npy", mmap_mode="r")[start:stop]
-            return records, tokens, np.asarray(vectors)  # type: ignore[return-value]
+            return records, tokens, np.asarray(vectors)
         except (OSError, ValueError, TypeError):
             return None  # nothing to reuse: the entry is embedded again
 
@@ -578,11 +580,11 @@ class Writer:
             known_vectors = {r.digest: vectors[i] for i, r in enumerate(records) if r.digest}
             known_tokens = dict(tokens)
         missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known_vectors]
-        fresh = self.encoder.encode([items[i][1] for i in missing]) if missing else []
+        fresh: Any = self.encoder.encode([items[i][1] for i in missing]) if missing else []
         matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
         for i, (record, _, _) in enumerate(items):
             matrix[i] = known_vectors.get(record.digest, 0)
-        for i, vector in zip(missing, fresh):
+        for i, vector in zip(missing, fresh, strict=True):
             matrix[i] = vector
         tokens = row_tokens([kw for _, _, kw in items], known_tokens)
         return [r for r, _, _ in items], tokens, matrix, len(missing)
@@ -604,6 +606,12 @@ def _apply(catalog: Catalog, change: _Change, passages: dict[str, int],
         for person in entry.researchers:  # the registered name, if any (one rule for labels)
             after.people[person.slug] = registry.label(person.slug, after.people[person.slug])
     return after
+
+
+def _listing(report: Report, changes: dict[str, list[str]]) -> Report:
+    """`report` with the entries a change added, replaced and removed."""
+    return replace(report, added=changes.get("added", []), replaced=changes.get("replaced", []),
+                   removed=changes.get("removed", []))
 
 
 def _sha(data: bytes) -> str:

@@ -8,6 +8,7 @@ from its base and its delta files.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -52,7 +53,9 @@ def diagnose(datadir: DataDir, iris: Iris, model: str, sources: list[Path],
             detail = (f"{triples} triples" if ok else f"the base {base.name} serves {served} "
                       f"triples, {union} in its entry graphs, its manifest says {expected}; {REPAIR}")
         rows.append(("graph", ok, detail))
-        keys = {s["p"].value for s in store.query(f"SELECT ?p WHERE {{ ?p a <{LTG.Passage}> }}")}
+        solutions = store.query(f"SELECT ?p WHERE {{ ?p a <{LTG.Passage}> }}")
+        assert isinstance(solutions, ox.QuerySolutions)
+        keys = {s["p"].value for s in solutions}
     except (OSError, SyntaxError, ValueError) as exc:
         rows.append(("graph", False, f"unreadable graph ({exc}); {REPAIR}"))
     try:
@@ -75,7 +78,7 @@ def diagnose(datadir: DataDir, iris: Iris, model: str, sources: list[Path],
     return rows
 
 
-def _corpus(live: Generation, catalogued: object, max_entry_bytes: int) -> Row:
+def _corpus(live: Generation, catalogued: Iterable[str], max_entry_bytes: int) -> Row:
     files = live.entry_files()
     try:
         entries = load_corpus(files, max_entry_bytes)
@@ -83,7 +86,7 @@ def _corpus(live: Generation, catalogued: object, max_entry_bytes: int) -> Row:
         return ("corpus", False, f"{exc}: {'; '.join(exc.problems[:3])}; {REPAIR}")
     manifest = live.manifest
     ok = (len(entries) == manifest.entries and corpus_hash(files) == manifest.corpus_hash
-          and {e.slug for e in entries} == set(catalogued))  # type: ignore[arg-type]
+          and {e.slug for e in entries} == set(catalogued))
     return ("corpus", ok, f"{len(entries)} entries" if ok else
             f"{len(entries)} entries / hash / catalog differ from the manifest; {REPAIR}")
 
@@ -98,5 +101,7 @@ def _union_size(full: Path) -> int:
     """Distinct triples of a full generation's entry graphs (graph.nq)."""
     dataset = ox.Store()
     dataset.bulk_load(path=str(full / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-    return len(list(dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                  use_default_graph_as_union=True)))
+    triples = dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                            use_default_graph_as_union=True)
+    assert isinstance(triples, ox.QueryTriples)
+    return len(list(triples))

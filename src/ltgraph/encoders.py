@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def _offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # no "Loading weights" bars on a user's terminal
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no bars on a terminal
 
 
 class SentenceEncoder:
@@ -74,10 +74,10 @@ class SentenceEncoder:
         self.name = model_name(model)
         self.threads = threads
         self.batch_size = batch_size
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
-    def _load(self):  # noqa: ANN202 - SentenceTransformer type stays a lazy import
+    def _load(self) -> Any:  # a SentenceTransformer; the type stays a lazy import
         with self._lock:
             if self._model is None:
                 _offline()
@@ -127,7 +127,7 @@ class OnnxEncoder:
         self.threads = threads
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._tokenizer = None
+        self._tokenizer: Any = None
         self._sessions: dict[str, object] = {}
         self._pooling = "mean"
         self._max_length = 256
@@ -166,7 +166,7 @@ class OnnxEncoder:
             self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             self._onnx_path = onnx_path
 
-    def _session(self, kind: str):  # noqa: ANN202
+    def _session(self, kind: str) -> Any:
         """One single-threaded session for queries, one using every core for batches."""
         session = self._sessions.get(kind)
         if session is None:
@@ -222,7 +222,7 @@ class OnnxEncoder:
             out[rows] = self._run(session, [texts[i] for i in rows])
         return out
 
-    def _run(self, session, texts: list[str]) -> np.ndarray:  # noqa: ANN001
+    def _run(self, session: Any, texts: list[str]) -> np.ndarray:
         batch = self._tokenizer(texts, padding=True, truncation=True, max_length=self._max_length,
                                 return_tensors="np")
         names = {i.name for i in session.get_inputs()}
@@ -237,7 +237,8 @@ class OnnxEncoder:
             mask = batch["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        result: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return result
 
 
 def _pooling_mode(pooling_dir: Path) -> str | None:
@@ -264,7 +265,8 @@ def _export_onnx(model_path: Path, target: Path) -> None:
             self.inner = inner
 
         def forward(self, *args: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(names, args))).last_hidden_state
+            hidden: torch.Tensor = self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
+            return hidden
 
     tmp = target.with_suffix(".onnx.tmp")
     with torch.no_grad(), warnings.catch_warnings():
@@ -301,7 +303,7 @@ class QueryCache:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        vector = self.encoder.encode([key])[0]
+        vector: np.ndarray = self.encoder.encode([key])[0]
         with self._lock:
             self._cache[key] = vector
             if len(self._cache) > self.size:

@@ -240,17 +240,23 @@ def entry_quads(entry: Entry, iris: Iris, people: dict[str, Person]) -> list[ox.
 def union_graph(store: ox.Store) -> Graph:
     """The served graph: the distinct triples of all named graphs, as the default graph."""
     graph = new_graph()
-    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    triples = _construct(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     oxstore(graph).extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     return graph
 
 
 def save_union(store: ox.Store, path: Path) -> int:
     """Write the distinct triples of all named graphs as N-Triples; return how many."""
-    triples = list(store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                               use_default_graph_as_union=True))
+    triples = list(_construct(store, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
     ox.serialize(triples, str(path), format=ox.RdfFormat.N_TRIPLES)
     return len(triples)
+
+
+def _construct(store: ox.Store, query: str) -> ox.QueryTriples:
+    """A CONSTRUCT over the union of the named graphs."""
+    result = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QueryTriples)
+    return result
 
 
 def build_graph(entries: list[Entry], iris: Iris, *, with_ontology: bool = True,
@@ -338,7 +344,8 @@ def run_query(graph: Graph, query: str, bindings: dict[str, str] | None = None,
     the CLI (the user's own machine) and for internal constant queries; anything a request
     can influence goes through `sparql.executor.GuardedExecutor`.
     """
-    substitutions = {ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
     try:
         return oxstore(graph).query(query, prefixes=PREFIXES, substitutions=substitutions,
                                     base_iri=base_iri)

@@ -19,13 +19,13 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from .corpus import Entry, Passage, passages
 
-def _bm25s():  # noqa: ANN202 - the module
+def _bm25s() -> Any:
     """bm25s, imported with its progress bars off.
 
     They are noise in a server, and every bar takes tqdm's process-shared lock: a writer
@@ -119,7 +119,7 @@ def _american(word: str) -> str:
     return word
 
 
-def _stemmer():  # noqa: ANN202
+def _stemmer() -> Any:
     try:
         import Stemmer
 
@@ -131,7 +131,7 @@ def _stemmer():  # noqa: ANN202
 class KeywordIndex:
     """BM25 (bm25s) over passages; scores are only compared within one query."""
 
-    def __init__(self, retriever, size: int) -> None:  # noqa: ANN001
+    def __init__(self, retriever: Any, size: int) -> None:
         self._retriever = retriever
         self.size = size
         self._stem = _stemmer()
@@ -167,15 +167,17 @@ class KeywordIndex:
             return []
         k = min(k, self.size)
         ids, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
 
 def tokenize(documents: Sequence[str]) -> list[list[str]]:
     """Stemmed tokens of each document, stop words removed, spelling normalised."""
     bm25s = _bm25s()
 
-    return bm25s.tokenize([normalise_spelling(d) for d in documents], stopwords="en",
-                          stemmer=_stemmer(), return_ids=False, show_progress=False)
+    tokens: list[list[str]] = bm25s.tokenize([normalise_spelling(d) for d in documents],
+                                             stopwords="en", stemmer=_stemmer(),
+                                             return_ids=False, show_progress=False)
+    return tokens
 
 
 #: A passage's keyword document hash and its tokens.
@@ -191,7 +193,8 @@ def row_tokens(documents: Sequence[str], known: dict[str, list[str]] | None = No
     known = known or {}
     hashes = [keyword_hash(d) for d in documents]
     missing = [i for i, h in enumerate(hashes) if h not in known]
-    fresh = dict(zip((hashes[i] for i in missing), tokenize([documents[i] for i in missing])))
+    fresh = dict(zip((hashes[i] for i in missing), tokenize([documents[i] for i in missing]),
+                     strict=True))
     return [(h, fresh[h] if h in fresh else known[h]) for h in hashes]
 
 
@@ -207,7 +210,7 @@ def save_tokens(path: Path, tokens: list[Tokens]) -> None:
 class VectorIndex:
     """FAISS inner product on normalised vectors: exact, or HNSW for large collections."""
 
-    def __init__(self, vectors: np.ndarray, hnsw: bool = False, index=None) -> None:  # noqa: ANN001
+    def __init__(self, vectors: np.ndarray, hnsw: bool = False, index: Any = None) -> None:
         import faiss
 
         self.vectors = vectors
@@ -235,7 +238,7 @@ class VectorIndex:
         if k <= 0:
             return []
         scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def save(self, directory: Path) -> None:
         import faiss
@@ -351,7 +354,7 @@ class PassageIndex:
         """An index over records whose vectors are indexed and whose tokens are known."""
         keywords = KeywordIndex.from_tokens([t for _, t in tokens])
         entry_tokens: dict[str, list[str]] = {}
-        for record, (_, passage_tokens) in zip(records, tokens):
+        for record, (_, passage_tokens) in zip(records, tokens, strict=True):
             entry_tokens.setdefault(record.entry, []).extend(passage_tokens)
         entry_keywords = KeywordIndex.from_tokens(list(entry_tokens.values()))
         return cls(records, vectors, keywords, entry_keywords, tokens)
@@ -371,6 +374,8 @@ class PassageIndex:
         with open(directory / "passages.jsonl", "w", encoding="utf-8") as handle:
             for record in self.records:
                 handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        if not isinstance(self.vectors, VectorIndex):
+            raise TypeError("a composed index is saved by writing a full generation (ltgraph build)")
         self.vectors.save(directory)
         (directory / "bm25").mkdir()
         self.keywords.save(directory / "bm25")

@@ -27,7 +27,8 @@ from .catalog import CATALOG, Catalog
 from .corpus import Entry, read_entry
 from .datadir import FULL, MANIFEST, Manifest
 from .errors import DataDirError
-from .served import DELTA_DIR, load_served
+from .served import DELTA_DIR as DELTA_DIR
+from .served import load_served
 from .index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
 
 
@@ -93,7 +94,7 @@ def write_delta_passages(directory: Path, slug: str, records: list[IndexedPassag
                          tokens: list[Tokens], vectors: np.ndarray) -> None:
     """Write one entry's passages, tokens and vectors as delta files."""
     with open(directory / f"{slug}.jsonl", "w", encoding="utf-8") as handle:
-        for record, (key, words) in zip(records, tokens):
+        for record, (key, words) in zip(records, tokens, strict=True):
             row = {**asdict(record), "tokens": [key, words]}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(directory / f"{slug}.npy", vectors.astype(np.float32))
@@ -239,8 +240,8 @@ def _compose(generation: Generation, expected: IndexInfo, base: BaseIndex,
                              f"{len(base_tokens)} token rows in the base")
         deleted = generation.deleted
         keep = np.array([r.entry not in deleted for r in base_records], dtype=bool)
-        records = [r for r, k in zip(base_records, keep) if k]
-        tokens = [t for t, k in zip(base_tokens, keep) if k]
+        records = [r for r, k in zip(base_records, keep, strict=True) if k]
+        tokens = [t for t, k in zip(base_tokens, keep, strict=True) if k]
         matrices = []
         for item in delta:
             records += item.records
@@ -253,5 +254,5 @@ def _compose(generation: Generation, expected: IndexInfo, base: BaseIndex,
         raise DataDirError(f"the search index of {generation.path.name} holds {len(records)} "
                            f"passages, the manifest says {expected.passages}; run `ltgraph build` "
                            "to rebuild it")
-    delta = VectorIndex(np.concatenate(matrices)) if matrices else None
-    return records, LayeredVectors(base_vectors, keep, delta), tokens
+    delta_vectors = VectorIndex(np.concatenate(matrices)) if matrices else None
+    return records, LayeredVectors(base_vectors, keep, delta_vectors), tokens

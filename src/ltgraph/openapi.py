@@ -63,8 +63,11 @@ SPARQL_RESULTS = {
 
 def openapi_document(slugs: list[str]) -> dict[str, Any]:
     """The document; `slugs` (the live entries) enumerate valid `theory` filters."""
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
-    json_of = lambda schema: {"application/json": {"schema": schema}}  # noqa: E731
+    def ref(name: str) -> dict[str, Any]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def json_of(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"application/json": {"schema": schema}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "ltgraph", "version": __version__,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .corpus import Entry, slugify
 
@@ -197,7 +197,7 @@ def reciprocal_rank_fusion(*rankings: Sequence[tuple[int, float]], k: int = RRF_
     return fused
 
 
-def boost(fused: dict[int, float], records: Sequence, analysis: Analysis,  # noqa: ANN001
+def boost(fused: dict[int, float], records: Sequence[Any], analysis: Analysis,
           entry_ranking: Sequence[str] = ()) -> list[Scored]:
     """Rank passages: fused score, raised for the entities the question names; then, within
     each entry, passages of the kind asked for take the entry's best places.
@@ -232,7 +232,7 @@ def boost(fused: dict[int, float], records: Sequence, analysis: Analysis,  # noq
     return prefer_kind(ranked, records, analysis.kinds[:1])
 
 
-def prefer_kind(ranked: list[Scored], records: Sequence, kinds: Sequence[str]) -> list[Scored]:  # noqa: ANN001
+def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str]) -> list[Scored]:
     """Within each entry's slots of the ranking, put passages of the wanted kind first.
 
     Slots keep their scores, so scores stay in descending order down the list.

@@ -389,9 +389,11 @@ def _describe(path: str, ontology: bool = False) -> Response:
     truncated = False
     if ontology:
         iri = ONTOLOGY_IRI
-        triples = list(oxstore(svc.graph).query(  # a constant: ONTOLOGY_IRI is not input
+        result = oxstore(svc.graph).query(  # a constant: ONTOLOGY_IRI is not input
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{iri}> || "
-            f"STRSTARTS(STR(?s), \"{iri}#\")) }}"))
+            f"STRSTARTS(STR(?s), \"{iri}#\")) }}")
+        assert isinstance(result, ox.QueryTriples)
+        triples = list(result)
     else:
         iri = svc.iris.base + path
         triples, truncated = svc.describe(iri, MAX_DESCRIPTION_TRIPLES)
