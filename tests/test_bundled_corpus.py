@@ -16,9 +16,10 @@ THEORIES = """behaviorism cognitivism constructivism social-constructivism conne
 social-learning-theory experiential-learning andragogy transformative-learning
 cognitive-load-theory multimedia-learning situated-learning multiple-intelligences humanism
 self-determination-theory discovery-learning information-processing-theory
-self-regulated-learning community-of-inquiry""".split()
+self-regulated-learning community-of-inquiry retrieval-practice spaced-practice
+dual-coding-theory""".split()
 MODELS = """addie sam gagnes-nine-events blooms-taxonomy merrills-first-principles dick-and-carey
-kirkpatrick-model arcs-model universal-design-for-learning""".split()
+kirkpatrick-model arcs-model universal-design-for-learning cognitive-apprenticeship""".split()
 E = "https://w3id.org/ltgraph/id/theory/"
 
 
