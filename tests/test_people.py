@@ -108,3 +108,10 @@ def test_copies_of_an_entry_under_other_ids_are_flagged(service: Service, tmp_pa
         service.add([draft(tmp_path, copy, "alpha-copy")], strict=True)
     assert any("'Alpha Theory' (alpha-copy) looks like the existing entry" in p
                for p in info.value.problems)
+
+
+def test_an_alias_close_to_an_existing_entry_name_warns(service: Service, tmp_path: Path) -> None:
+    text = GAMMA.replace("aliases: [Gammaism]", "aliases: [Gammaism, Beta Modell]")
+    report = service.add([draft(tmp_path, text)])
+    assert any("'Beta Modell' (gamma-theory) looks like the existing entry 'Beta Model'" in w
+               for w in report.warnings)

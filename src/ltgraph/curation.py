@@ -366,7 +366,8 @@ class Writer:
         named = {p for e in others.values() for p in e.people}
         people = {p: catalog.people[p] for p in named if p in catalog.people}
         entries = {s: e.name for s, e in others.items()}
-        found = near_duplicates([(e.slug, e.name) for e in new], entries, "entry")
+        found = near_duplicates([(e.slug, name) for e in new for name in (e.name, *e.aliases)],
+                                entries, "entry")
         found += near_duplicates(sorted({(p.slug, p.name) for e in new for p in e.researchers}),
                                  people, "person")
         return found
