@@ -8,7 +8,6 @@ reaches a client.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from typing import Any
@@ -17,26 +16,13 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
-from ..errors import DataDirError, LtgraphError, NotFoundError, QueryError
+from ..errors import LtgraphError, NotFoundError, QueryError
+from .protocol import RDF_TYPES, FastPath, Refusal, problem_parts, prefers_html
 
 log = logging.getLogger("ltgraph.api")
 
 #: Largest request body accepted (a SPARQL query is further limited by its own setting).
 MAX_BODY_BYTES = 256 * 1024
-RDF_TYPES = {
-    "text/turtle": "turtle",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "rdfxml",
-}
-SELECT_ACCEPT = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -63,7 +49,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(_api_routes())
     app.register_blueprint(_page_routes())
     _register_errors(app)
-    app.wsgi_app = _StandardHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    # SPARQL clients' requests skip Flask (FastPath); every response gets the standard headers.
+    app.wsgi_app = _StandardHeaders(FastPath(app, MAX_BODY_BYTES))  # type: ignore[method-assign]
     return app
 
 
@@ -75,9 +62,7 @@ def wants_html() -> bool:
     """A browser asking for a page (not the JSON API, not a SPARQL client)."""
     if request.path.startswith("/api/") or request.path == "/openapi.json":
         return False
-    best = request.accept_mimetypes.best_match(["application/json", "application/problem+json",
-                                                "text/html"])
-    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+    return prefers_html(request.headers.get("Accept", ""))
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -95,19 +80,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(LtgraphError)
     def ltgraph_error(exc: LtgraphError) -> Response:
-        if isinstance(exc, DataDirError) or exc.status >= 500 and not hasattr(exc, "retry_after"):
-            # The operator's message names paths on this host: the log gets it, clients not.
-            log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc)
-            response = problem(503 if isinstance(exc, DataDirError) else exc.status, exc.title,
-                               "the data is not available right now; the operator has been "
-                               "told (server log)")
-            response.headers["Retry-After"] = "30"
-            return response
-        response = problem(exc.status, exc.title, str(exc))
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(retry_after)
+        status, title, detail, headers = problem_parts(exc, f"{request.method} {request.path}")
+        response = problem(status, title, detail)
+        response.headers.update(headers)
         return response
+
+    @app.errorhandler(Refusal)
+    def refusal(exc: Refusal) -> Response:
+        return problem(exc.status, exc.title, exc.detail)
 
     @app.errorhandler(RecursionError)
     def too_deep(exc: RecursionError) -> Response:
@@ -268,95 +248,17 @@ def _search(q: Any, k: Any, theory: Any, kind: Any, type_: Any) -> Response:
 
 
 def _sparql() -> Response:
-    """SPARQL 1.1 Protocol: GET ?query=, POST form, POST application/sparql-query."""
-    from ..sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
+    """SPARQL 1.1 Protocol (GET ?query=, POST form, POST application/sparql-query) for the
+    requests `protocol.FastPath` leaves to Flask: browsers (console, HTML errors)."""
+    from . import protocol
+    from .pages import sparql_console
 
-    args = request.args
-    if "update" in args or (request.method == "POST" and "update" in request.form) \
-            or request.mimetype == "application/sparql-update":
-        return problem(403, "Forbidden", "SPARQL Update is not allowed: this endpoint is read-only")
-    if request.method == "POST":
-        mimetype = request.mimetype
-        charset = request.mimetype_params.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
-            return problem(415, "Unsupported Media Type", f"the query must be UTF-8, not {charset}")
-        if mimetype == "application/sparql-query":
-            if "query" in args:
-                raise QueryError("a query sent in the body must not also be in the URL")
-            try:
-                query = request.get_data().decode("utf-8")
-            except UnicodeDecodeError:
-                raise QueryError("the query is not valid UTF-8") from None
-            params = args
-        elif mimetype == "application/x-www-form-urlencoded":
-            if "query" in args:
-                raise QueryError("send the query in the form body or the URL, not both")
-            queries = request.form.getlist("query")
-            if len(queries) != 1:
-                raise QueryError("exactly one query parameter is required, "
-                                 f"got {len(queries)}")
-            query = queries[0]
-            params = request.values
-        else:
-            return problem(415, "Unsupported Media Type", "send the query as "
-                           "application/sparql-query or application/x-www-form-urlencoded")
-    else:
-        params = args
-        queries = args.getlist("query")
-        if not queries:
-            if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "text/html":
-                from .pages import sparql_console
-
-                return Response(sparql_console(None), mimetype="text/html")
-            raise QueryError("no query: pass it as ?query=…")
-        if len(queries) > 1:
-            raise QueryError(f"exactly one query parameter is required, got {len(queries)}")
-        query = queries[0]
-        if params.get("format") == "html":
-            from .pages import sparql_console
-
-            return Response(sparql_console(query), mimetype="text/html")
-    if params.getlist("default-graph-uri") or params.getlist("named-graph-uri"):
-        raise QueryError("default-graph-uri and named-graph-uri are not supported: the dataset "
-                         "is this store's default graph only")
-    fmt = params.get("format")
-    select_fmt, graph_fmt = "json", "turtle"
-    if fmt:
-        fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
-        if fmt not in SELECT_TYPES and fmt not in GRAPH_TYPES:
-            raise QueryError(f"unknown format {fmt!r} (use json, xml, csv, tsv, turtle, nt, "
-                             "jsonld or rdfxml)")
-        select_fmt = fmt if fmt in SELECT_TYPES else select_fmt
-        graph_fmt = fmt if fmt in GRAPH_TYPES else graph_fmt
-        if fmt == "xml":
-            graph_fmt = "rdfxml"
-    else:
-        select_fmt, graph_fmt = _negotiate(request.headers.get("Accept", ""))
-    rendered = service().public_sparql(query, select_fmt, graph_fmt)
-    response = Response(rendered.body, mimetype=rendered.media_type)
-    if rendered.media_type.startswith("text/"):
-        response.headers["Content-Type"] = f"{rendered.media_type}; charset=utf-8"
-    response.headers["X-Result-Rows"] = str(rendered.rows)
-    if rendered.truncated:
-        settings = service().settings
-        limit = (f"rows={settings.sparql_max_rows}" if rendered.truncated == "rows"
-                 else f"bytes={settings.sparql_max_response_bytes}")
-        response.headers["X-Result-Truncated"] = "true"
-        response.headers["X-Result-Limit"] = limit
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-@functools.lru_cache(maxsize=512)
-def _negotiate(accept: str) -> tuple[str, str]:
-    """(result format, graph format) for an Accept header; clients repeat theirs, so cached."""
-    from werkzeug.datastructures import MIMEAccept
-    from werkzeug.http import parse_accept_header
-
-    parsed = parse_accept_header(accept, MIMEAccept)
-    best_select = parsed.best_match(list(SELECT_ACCEPT))
-    best_graph = parsed.best_match(list(RDF_TYPES))
-    return SELECT_ACCEPT.get(best_select or "", "json"), RDF_TYPES.get(best_graph or "", "turtle")
+    action = protocol.read(request)
+    if isinstance(action, protocol.Console):
+        return Response(sparql_console(action.query), mimetype="text/html")
+    svc = service()
+    rendered = svc.public_sparql(action.query, action.select_fmt, action.graph_fmt)
+    return protocol.respond(rendered, svc.settings)  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- linked data
