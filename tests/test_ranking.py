@@ -39,6 +39,10 @@ class R:
     kind: str
     item: str | None = None
 
+    @property
+    def key(self) -> str:  # as IndexedPassage.key: unique per passage
+        return f"{self.entry}/{self.kind}/{self.item}/{id(self)}"
+
 
 def test_prefer_kind_keeps_entry_order_and_scores() -> None:
     records = [R("a", "overview"), R("b", "limitation"), R("a", "limitation"), R("b", "overview")]
@@ -87,3 +91,16 @@ def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
     # overlapping labels: the longer one wins and its inner words are not matched again
     assert [m.slug for m in lexicon.find("zone of proximal development")] == \
         [m.slug for m in reference("zone of proximal development")]
+
+
+def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
+    from ltgraph.ranking import spread
+
+    records = [R("a", "concept")] * 4 + [R("b", "concept"), R("c", "concept"), R("a", "limitation")]
+    ranked = [Scored(i, 10.0 - i) for i in range(len(records))]
+    out = spread(ranked, records)
+    assert [records[s.row].entry for s in out][:5] == ["a", "a", "b", "c", "a"]
+    assert [s.score for s in out] == [s.score for s in ranked]  # places keep their scores
+    # passages of the kind asked for are not held back
+    kinds = spread(ranked, records, ["concept"])
+    assert [s.row for s in kinds] == [s.row for s in ranked]

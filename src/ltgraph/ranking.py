@@ -228,8 +228,43 @@ def boost(fused: dict[int, float], records: Sequence[Any], analysis: Analysis,
         if (record.entry, record.item) in items:
             score += ITEM_BOOST
         ranked.append(Scored(row, score))
-    ranked.sort(key=lambda s: (-s.score, s.row))
-    return prefer_kind(ranked, records, analysis.kinds[:1])
+    ranked.sort(key=lambda s: (-s.score, records[s.row].key))  # ties: same order in any layout
+    ranked = prefer_kind(ranked, records, analysis.kinds[:1])
+    if not entries and not people and not items:
+        ranked = spread(ranked, records, analysis.kinds[:1])
+    return ranked
+
+
+#: When a question names no entry, one entry may take at most this many of the first places.
+SPREAD_CAP, SPREAD_WINDOW = 2, 5
+
+
+def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = (),
+           cap: int = SPREAD_CAP, window: int = SPREAD_WINDOW) -> list[Scored]:
+    """Let at most `cap` passages of one entry into the first `window` places (passages of
+    the kind asked for do not count: "weaknesses of …" may list one entry's limitations).
+
+    For a question that names no entry, the answer may be any of several entries; one entry
+    filling every top place hides the others. Places keep their scores (descending); the
+    passages held back follow in their order.
+    """
+    first: list[Scored] = []
+    held: list[Scored] = []
+    counts: dict[str, int] = {}
+    for scored in ranked:
+        entry = records[scored.row].entry
+        if records[scored.row].kind in kinds:
+            entry = f"{entry} {scored.row}"  # counted apart: never held back
+        if len(first) < window and counts.get(entry, 0) >= cap:
+            held.append(scored)
+            continue
+        if len(first) < window:
+            counts[entry] = counts.get(entry, 0) + 1
+            first.append(scored)
+        else:
+            held.append(scored)
+    order = first + held
+    return [Scored(moved.row, slot.score) for moved, slot in zip(order, ranked, strict=True)]
 
 
 def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str]) -> list[Scored]:
