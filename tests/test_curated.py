@@ -17,15 +17,7 @@ from ltgraph.errors import CorpusError, DataDirError, ValidationError
 from ltgraph.search import Service
 
 from .conftest import FakeEncoder
-from .test_curation import GAMMA, snapshot
-
-
-@pytest.fixture
-def gamma(tmp_path: Path) -> Path:
-    path = tmp_path / "drafts" / "gamma-theory.md"
-    path.parent.mkdir()
-    path.write_text(GAMMA)
-    return path
+from .test_curation import GAMMA, gamma, snapshot  # noqa: F401 - gamma is a fixture
 
 
 def slugs(service: Service) -> set[str]:

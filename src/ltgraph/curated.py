@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .datadir import fsync_dir, fsync_file
+from .datadir import fsync_dir, fsync_file, write_pointer
 from .errors import DataDirError
 
 KEEP_VERSIONS = 50
@@ -133,13 +133,7 @@ class CuratedStore:
 
     def switch(self, name: str) -> None:
         """Make version `name` live (used to roll back when a publish fails)."""
-        tmp = self.root / "CURRENT.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / "CURRENT")
-        fsync_dir(self.root)
+        write_pointer(self.root, name)
 
     def _collect_garbage(self) -> None:
         names = sorted(p.name for p in self.versions.iterdir() if p.name.startswith("v"))

@@ -176,13 +176,7 @@ class DataDir:
         final = self.generations / name
         os.replace(staging, final)
         fsync_dir(self.generations)
-        tmp = self.root / "CURRENT.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / "CURRENT")
-        fsync_dir(self.root)
+        write_pointer(self.root, name)
         self._collect_garbage(keep=name)
         return final
 
@@ -266,6 +260,18 @@ def acquire(lock: FileLock, what: str) -> FileLock:
                            f"(lock {lock.lock_file} held for over {lock.timeout:.0f} s); "
                            f"try `{what}` again when it has finished") from None
     return lock
+
+
+def write_pointer(root: Path, name: str) -> None:
+    """Point `root/CURRENT` at `name` durably: write a temporary file, fsync it, rename it over
+    CURRENT (atomic), fsync the directory. A reader sees the old name or the new one."""
+    tmp = root / "CURRENT.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / "CURRENT")
+    fsync_dir(root)
 
 
 def fsync_file(path: Path) -> None:
