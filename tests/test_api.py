@@ -19,8 +19,7 @@ DEVELOPERS = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-th
 
 @pytest.fixture
 def app(service):
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service  # the built service with the fake encoder
+    app = create_app(service.settings, service)  # the built service with the fake encoder
     yield app
     service.close()
 

@@ -66,9 +66,7 @@ def _service(tmp_path_factory, **changes):
 
 
 def _client(service):
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
-    return app.test_client()
+    return create_app(service.settings, service).test_client()
 
 
 @pytest.fixture(scope="module")

@@ -175,8 +175,7 @@ def test_html_in_names_is_stored_as_text(service: Service, gamma: Path) -> None:
     assert service.entry("gamma-theory").name == "Gamma <script>alert(1)</script>"
     from ltgraph.api import create_app
 
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
+    app = create_app(service.settings, service)
     page = app.test_client().get("/id/theory/gamma-theory", headers={"Accept": "text/html"}).data
     assert b"<script>alert(1)</script>" not in page and b"&lt;script&gt;" in page
 

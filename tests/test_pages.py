@@ -11,8 +11,7 @@ HTML = {"Accept": "text/html"}
 
 @pytest.fixture
 def client(service):
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
+    app = create_app(service.settings, service)
     yield app.test_client()
     service.close()
 
@@ -93,8 +92,7 @@ def test_graph_page(client) -> None:
 
 
 def test_unknown_page_and_server_error_pages(service) -> None:
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
+    app = create_app(service.settings, service)
 
     @app.get("/boom")
     def boom():

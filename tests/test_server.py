@@ -14,8 +14,7 @@ from ltgraph.server import make_server
 
 @pytest.fixture
 def server(service):
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
+    app = create_app(service.settings, service)
     listener = socket.create_server(("127.0.0.1", 0))
     srv = make_server(app, listener, threads=2, request_timeout=1.0, cleanup_interval=1)
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -26,8 +26,7 @@ def client(tmp_path_factory):
     service = Service(Settings(data_dir=tmp_path_factory.mktemp("protocol") / "data",
                                corpus_dir=TINY_CORPUS), encoder=FakeEncoder())
     service.build()
-    app = create_app(service.settings)
-    app.extensions["ltgraph"] = service
+    app = create_app(service.settings, service)
     yield app.test_client()
     service.close()
 

@@ -69,9 +69,6 @@ class Catalog:
         """The entries with a related link to `slug`, sorted."""
         return sorted(s for s, e in self.entries.items() if any(t == slug for t, _ in e.related))
 
-    def in_layer(self, layer: str) -> list[str]:
-        return sorted(s for s, e in self.entries.items() if e.layer == layer)
-
     @property
     def passages(self) -> int:
         return sum(e.passages for e in self.entries.values())

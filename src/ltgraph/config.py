@@ -7,7 +7,7 @@ reads the environment and `dataclasses.replace` applies flags on top.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -116,9 +116,6 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
-    def with_(self, **changes: Any) -> Settings:
-        """A copy with the given non-None changes (CLI flags)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 def _coerce(name: str, type_: Any, raw: str) -> Any:

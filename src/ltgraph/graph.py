@@ -289,12 +289,6 @@ def save_dataset(store: ox.Store, path: Path) -> None:
     store.dump(str(path), format=ox.RdfFormat.N_QUADS)
 
 
-def load_dataset(path: Path) -> ox.Store:
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    return store
-
-
 def count_triples(graph: Graph) -> int:
     return len(oxstore(graph))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
+from .corpus import KINDS as _KINDS
 
-KINDS = ["overview", "researcher", "concept", "implication", "strength", "limitation", "network"]
+KINDS = list(_KINDS)  # one list: the corpus's sections decide the kinds
 
 
 def _problem_responses(*codes: int) -> dict[str, Any]:

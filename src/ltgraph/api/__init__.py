@@ -38,14 +38,18 @@ RESOURCE_PATH = re.compile(r"[a-z]+(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,199}){1,6}")
 MAX_DESCRIPTION_TRIPLES = 10_000
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Application factory; the service lives in `app.extensions["ltgraph"]`."""
+def create_app(settings: Settings | None = None, service: Any = None) -> Flask:
+    """Application factory; the service lives in `app.extensions["ltgraph"]`.
+
+    `service`: an existing `Service` (tests pass one built with a stand-in encoder); by
+    default one is made from `settings` (or the environment).
+    """
     from ..search import Service
 
     app = Flask(__name__, template_folder="../web/templates", static_folder="../web/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["ltgraph"] = Service(settings or Settings.from_env())
+    app.extensions["ltgraph"] = service or Service(settings or Settings.from_env())
     app.register_blueprint(_api_routes())
     app.register_blueprint(_page_routes())
     _register_errors(app)
