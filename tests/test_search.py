@@ -118,3 +118,31 @@ def test_hnsw_index_by_setting_finds_the_same_top_hit(settings) -> None:
     hnsw.build()
     assert hnsw.health()["index"] == "hnsw"
     assert [h["item_iri"] for h in hnsw.search("limitations of alpha theory", k=3)["results"]] == expected
+
+
+def test_nonsense_gets_no_good_match_everywhere(service) -> None:
+    from click.testing import CliRunner
+
+    from ltgraph.api import create_app
+    from ltgraph.cli import cli
+
+    response = service.search("zxqv flibbertigibbet qwrtpl")
+    assert response["match"] == "none" and response["answer"] is None
+    assert service.search("worked examples alpha theory")["match"] == "strong"
+    client = create_app(service.settings, service).test_client()
+    page = client.get("/search", query_string={"q": "zxqv flibbertigibbet qwrtpl"})
+    assert page.status_code == 200 and b"No good match" in page.data
+    assert b'class="hits"' not in page.data
+    base = ["--data-dir", str(service.settings.data_dir), "--corpus-dir",
+            str(service.settings.corpus_dir)]
+    result = CliRunner().invoke(cli, [*base, "search", "zxqv flibbertigibbet qwrtpl"], obj={})
+    assert result.exit_code == 0 and "No good match" in result.output
+
+
+def test_match_levels() -> None:
+    from ltgraph.search import match_level
+
+    assert match_level(0.1, False) == "none"
+    assert match_level(0.4, False) == "weak"
+    assert match_level(0.7, False) == "strong"
+    assert match_level(0.1, True) == "strong"  # it names an entry, a person or a concept

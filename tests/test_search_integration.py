@@ -77,3 +77,17 @@ def test_quality_on_the_held_out_questions(bundled_service) -> None:
     hybrid = evaluate(questions, lambda q, mode: bundled_service.search(q, k=10, mode=mode)["results"], "hybrid")
     assert hybrid["hit@5"] >= 0.95
     assert hybrid["mrr@10"] >= 0.85
+
+
+def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
+    """`match`: never "none" for the 309 on-topic questions, "none" for most off-topic ones
+    (calibration: benchmarks/calibrate_match.py)."""
+    on = [q.q for name in ("questions", "heldout", "test")
+          for q in load_questions(REPO / "eval" / f"{name}.jsonl")]
+    assert all(bundled_service.search(q, k=3)["match"] != "none" for q in on)
+    off = [json.loads(line) for line in (REPO / "eval" / "offtopic.jsonl").read_text().splitlines()
+           if line.strip()]
+    assert len(off) >= 150
+    levels = [bundled_service.search(item["q"], k=3)["match"] for item in off]
+    assert levels.count("none") / len(levels) >= 0.9
+    assert levels.count("strong") / len(levels) <= 0.05

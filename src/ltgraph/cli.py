@@ -374,6 +374,11 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
     if as_json:
         click.echo(json.dumps(response, indent=2, ensure_ascii=False))
         return
+    if response["match"] == "none":
+        nearest = list(dict.fromkeys(h["theory_label"] for h in response["results"]))[:3]
+        click.echo(click.style("No good match: ", bold=True) + "this corpus of learning theories "
+                   "does not seem to answer that question."
+                   + (f" Nearest entries: {'; '.join(nearest)}." if nearest else "") + "\n")
     if response["answer"]:
         click.echo(click.style("Answer: ", bold=True) + response["answer"]["text"] + "\n")
     for rank, hit in enumerate(response["results"], 1):

@@ -158,8 +158,12 @@ SCHEMAS: dict[str, Any] = {
                "properties": {"text": {"type": "string"}, "subject": _IRI,
                               "facts": {"type": "array", "items": {"type": "object"}},
                               "sources": {"type": "array", "items": {"type": "string"}}}},
-    "SearchResponse": {"type": "object", "required": ["query", "results", "entities", "answer", "took_ms"],
+    "SearchResponse": {"type": "object", "required": ["query", "match", "results", "entities", "answer",
+                                                      "took_ms"],
                        "properties": {"query": {"type": "string"},
+                                      "match": {"type": "string", "enum": ["strong", "weak", "none"],
+                                                "description": "How well the corpus answers the "
+                                                "question; none: off-topic or nonsense"},
                                       "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                                       "entities": {"type": "array", "items": {"type": "object"}},
                                       "answer": {"oneOf": [{"$ref": "#/components/schemas/Answer"},

@@ -256,6 +256,8 @@ class Service:
         analysis = analyse(question, state.lexicon)
         rows = self._ranked_rows(state, question, analysis, k, theory, kind, type_, mode)
         results = [self._hit(state, row, score) for row, score in rows[:k]]
+        match = match_level(self.closeness(question), bool(analysis.mentions))
+
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return _rows(run_query(state.graph, query, bindings))  # one generation throughout
 
@@ -263,12 +265,19 @@ class Service:
 
         return {
             "query": question,
+            "match": match,
             "results": results,
             "entities": entity_cards(select, analysis.mentions, self._mention_iri),
-            "answer": compose_answer(select, question, analysis, self._mention_iri),
+            "answer": (compose_answer(select, question, analysis, self._mention_iri)
+                       if match != "none" else None),
             "analysis": {"kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+    def closeness(self, question: str) -> float:
+        """The cosine between the question and the nearest passage of the whole corpus."""
+        hits = self._state().index.vectors.search(self._query_vector(question), 1)
+        return hits[0][1] if hits else 0.0
 
     def _check_request(self, question: str, k: int, theory: str | None, kind: str | None,
                        type_: str | None, mode: str) -> str:
@@ -458,6 +467,25 @@ class Service:
             raise QueryError(f"unknown export format {fmt!r} (use {', '.join(EXPORT_FORMATS)})")
         data = self.graph.serialize(format=EXPORT_FORMATS[fmt][0], encoding="utf-8")
         return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+#: Cosine of the nearest passage below which the corpus does not answer a question ("none"),
+#: and from which it answers it well ("strong"), for all-MiniLM-L6-v2. Calibrated with
+#: `benchmarks/calibrate_match.py` on the 309 on-topic questions of eval/ (lowest 0.358,
+#: 1st percentile 0.392) and the off-topic ones of eval/offtopic.jsonl.
+MATCH_NONE_BELOW = 0.35
+MATCH_STRONG_FROM = 0.50
+
+
+def match_level(closeness: float, names_something: bool) -> str:
+    """How well the corpus answers a question: "strong", "weak" or "none".
+
+    A question naming an entry, a person or a concept of the corpus is answered strongly;
+    otherwise the nearest passage decides. Another embedding model needs its own calibration.
+    """
+    if names_something or closeness >= MATCH_STRONG_FROM:
+        return "strong"
+    return "none" if closeness < MATCH_NONE_BELOW else "weak"
 
 
 def _encodable(text: str) -> bool:

@@ -48,7 +48,12 @@ def blueprint() -> Blueprint:
         hits = []
         for hit in (response or {}).get("results", []):
             hits.append({**hit, "pieces": highlight(hit["text"], q), "kind_label": KIND_LABELS[hit["kind"]]})
+        match = (response or {}).get("match")
+        nearest = list(dict.fromkeys((h["theory"], h["theory_label"]) for h in hits))[:3]
+        if match == "none":
+            hits = []  # nothing here answers it: the nearest entries and examples instead
         page = render_template("search.html", q=q, kind=kind, type=type_, hits=hits, error=error,
+                               match=match, nearest=nearest, examples=EXAMPLE_QUESTIONS[:4],
                                answer=(response or {}).get("answer"), kinds=KIND_LABELS,
                                local=_local)
         return Response(page, status=400 if error else 200, mimetype="text/html")

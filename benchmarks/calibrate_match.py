@@ -1,0 +1,69 @@
+"""Calibration of `match` (strong / weak / none): how close the nearest passage is, for the
+on-topic question sets of eval/ and the off-topic set eval/offtopic.jsonl.
+
+    .venv/bin/python benchmarks/calibrate_match.py [--data-dir DIR]
+
+Prints the closeness (cosine of the nearest passage) per set as percentiles, and how many
+questions of each set and off-topic category each level gets with the thresholds in
+`ltgraph.search` (MATCH_NONE_BELOW, MATCH_STRONG_FROM). Builds the bundled corpus into a
+temporary data directory unless --data-dir is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import load_average, print_table  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path)
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="ltgraph-match-"))
+    if args.data_dir is None:
+        subprocess.run([sys.executable, "-m", "ltgraph", "--data-dir", str(data_dir), "build"],
+                       check=True, env={**os.environ})
+    from ltgraph.config import Settings
+    from ltgraph.search import MATCH_NONE_BELOW, MATCH_STRONG_FROM, Service, match_level
+
+    service = Service(Settings(data_dir=data_dir))
+    sets: dict[str, list[tuple[str, str]]] = {}
+    for name in ("questions", "heldout", "test"):
+        lines = (REPO / "eval" / f"{name}.jsonl").read_text("utf-8").splitlines()
+        sets[f"on: {name}"] = [(json.loads(line)["q"], "") for line in lines if line.strip()]
+    for line in (REPO / "eval" / "offtopic.jsonl").read_text("utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            sets.setdefault(f"off: {item['category']}", []).append((item["q"], item["category"]))
+    rows = []
+    for name, questions in sets.items():
+        levels: Counter[str] = Counter()
+        closeness = []
+        for question, _ in questions:
+            response = service.search(question, k=5)
+            levels[response["match"]] += 1
+            closeness.append(service.closeness(question))
+        closeness.sort()
+        n = len(closeness)
+        rows.append((name, n, f"{closeness[0]:.3f}", f"{closeness[n // 2]:.3f}",
+                     f"{closeness[-1]:.3f}", levels["strong"], levels["weak"], levels["none"]))
+    print_table(f"Closeness of the nearest passage, and match levels (none < {MATCH_NONE_BELOW} "
+                f"<= weak < {MATCH_STRONG_FROM} <= strong; a named entry is strong)",
+                ["set", "n", "min", "median", "max", "strong", "weak", "none"], rows)
+    assert match_level(0.0, True) == "strong"
+    print(f"\nload average: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
