@@ -146,3 +146,14 @@ def test_match_levels() -> None:
     assert match_level(0.4, False) == "weak"
     assert match_level(0.7, False) == "strong"
     assert match_level(0.1, True) == "strong"  # it names an entry, a person or a concept
+
+
+def test_a_misspelled_name_is_searched_as_corrected_and_said(service) -> None:
+    response = service.search("contributions of Ada Exampel")
+    assert response["did_you_mean"] == "contributions of Ada example"
+    assert response["query"] == "contributions of Ada Exampel"
+    assert response["results"][0]["theory"] == "alpha-theory"
+    assert service.search("contributions of Ada Example")["did_you_mean"] is None
+    # words the corpus uses are never "corrected", nor words far from any name
+    assert service.search("worked examples")["did_you_mean"] is None
+    assert service.search("zxqv flibbertigibbet")["did_you_mean"] is None

@@ -91,3 +91,10 @@ def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
     levels = [bundled_service.search(item["q"], k=3)["match"] for item in off]
     assert levels.count("none") / len(levels) >= 0.9
     assert levels.count("strong") / len(levels) <= 0.05
+
+
+def test_misspelled_names_are_corrected(bundled_service) -> None:
+    response = bundled_service.search("conectivism critics", k=5)
+    assert response["did_you_mean"] == "connectivism critics"
+    assert all(h["theory"] == "connectivism" for h in response["results"][:3])
+    assert bundled_service.search("downsides of constructivism")["did_you_mean"] is None

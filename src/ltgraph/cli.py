@@ -374,6 +374,8 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
     if as_json:
         click.echo(json.dumps(response, indent=2, ensure_ascii=False))
         return
+    if response["did_you_mean"]:
+        click.echo(f"Searched for: {response['did_you_mean']}\n")
     if response["match"] == "none":
         nearest = list(dict.fromkeys(h["theory_label"] for h in response["results"]))[:3]
         click.echo(click.style("No good match: ", bold=True) + "this corpus of learning theories "

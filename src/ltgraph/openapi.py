@@ -158,9 +158,12 @@ SCHEMAS: dict[str, Any] = {
                "properties": {"text": {"type": "string"}, "subject": _IRI,
                               "facts": {"type": "array", "items": {"type": "object"}},
                               "sources": {"type": "array", "items": {"type": "string"}}}},
-    "SearchResponse": {"type": "object", "required": ["query", "match", "results", "entities", "answer",
-                                                      "took_ms"],
+    "SearchResponse": {"type": "object", "required": ["query", "did_you_mean", "match", "results",
+                                                      "entities", "answer", "took_ms"],
                        "properties": {"query": {"type": "string"},
+                                      "did_you_mean": {"type": ["string", "null"],
+                                                       "description": "The question as searched, "
+                                                       "when a misspelled name was corrected"},
                                       "match": {"type": "string", "enum": ["strong", "weak", "none"],
                                                 "description": "How well the corpus answers the "
                                                 "question; none: off-topic or nonsense"},

@@ -95,10 +95,17 @@ def detect_kinds(question: str) -> list[str]:
     return found
 
 
+#: How alike (rapidfuzz ratio, 0-100) an unknown word must be to a word of a name to be
+#: corrected to it: 85 keeps "siemnes" -> "siemens" (86) and leaves "downsides" (80 to
+#: "downes") alone.
+SPELLING_CUTOFF = 85
+
+
 class Lexicon:
     """Labels of graph nodes, matched against questions as whole words."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
+        entries = list(entries)
         surface: dict[str, list[Mention]] = {}
 
         def add(text: str, mention: Mention) -> None:
@@ -135,9 +142,39 @@ class Lexicon:
                 add(last, pm)
                 add(last + "s", pm)  # "Gagnés", "Blooms"
         self._surface = {k: v for k, v in surface.items() if not k.startswith("\0")}
+        # Words of names (for spelling correction) and every word of the corpus (never corrected).
+        self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
+        self._known_words = set(self._name_words)
+        for entry in entries:
+            self._known_words.update(_norm(entry.name).split())
+            for text in (*entry.overview, *(item.text for item in entry.items)):
+                self._known_words.update(_norm(text).split())
         # Labels are matched as word n-grams (a dict lookup per n-gram), not as one regex
         # alternation: compiling that took 0.5 s on a 280-entry corpus, on every reload.
         self._longest = max((k.count(" ") + 1 for k in self._surface), default=0)
+
+    def correct(self, question: str) -> str | None:
+        """The question with misspelled names corrected ("conectivism" -> "connectivism"), or
+        None. Only words the corpus never uses are considered, and a correction is kept only
+        when it makes the question name something it did not name before."""
+        from rapidfuzz import fuzz, process
+
+        before = self.find(question)
+        corrected = question
+        for word in set(re.findall(r"[^\W\d_]{5,}", question)):
+            norm = _norm(word)
+            if norm in self._known_words:
+                continue
+            # Typos seldom change the first letter; "layers" is not a misspelled "Mayers".
+            names = [w for w in self._name_words if w[0] == norm[0]]
+            match = process.extractOne(norm, names, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
+            if match is None:
+                continue
+            candidate = re.sub(rf"\b{re.escape(word)}\b", match[0], corrected)
+            if len(self.find(candidate)) > len(before) or any(
+                    m not in before for m in self.find(candidate)):
+                corrected = candidate
+        return corrected if corrected != question else None
 
     def find(self, question: str) -> list[Mention]:
         """Mentions in the question, left to right; at each word the longest label wins, and

@@ -253,10 +253,13 @@ class Service:
         started = time.perf_counter()
         question = self._check_request(question, k, theory, kind, type_, mode)
         state = self._state()
-        analysis = analyse(question, state.lexicon)
-        rows = self._ranked_rows(state, question, analysis, k, theory, kind, type_, mode)
+        # A misspelled name ("conectivism") is searched as corrected, and the response says so.
+        corrected = state.lexicon.correct(question)
+        asked = corrected or question
+        analysis = analyse(asked, state.lexicon)
+        rows = self._ranked_rows(state, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(state, row, score) for row, score in rows[:k]]
-        match = match_level(self.closeness(question), bool(analysis.mentions))
+        match = match_level(self.closeness(asked), bool(analysis.mentions))
 
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return _rows(run_query(state.graph, query, bindings))  # one generation throughout
@@ -265,10 +268,11 @@ class Service:
 
         return {
             "query": question,
+            "did_you_mean": corrected,
             "match": match,
             "results": results,
             "entities": entity_cards(select, analysis.mentions, self._mention_iri),
-            "answer": (compose_answer(select, question, analysis, self._mention_iri)
+            "answer": (compose_answer(select, asked, analysis, self._mention_iri)
                        if match != "none" else None),
             "analysis": {"kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),

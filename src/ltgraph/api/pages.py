@@ -54,6 +54,7 @@ def blueprint() -> Blueprint:
             hits = []  # nothing here answers it: the nearest entries and examples instead
         page = render_template("search.html", q=q, kind=kind, type=type_, hits=hits, error=error,
                                match=match, nearest=nearest, examples=EXAMPLE_QUESTIONS[:4],
+                               did_you_mean=(response or {}).get("did_you_mean"),
                                answer=(response or {}).get("answer"), kinds=KIND_LABELS,
                                local=_local)
         return Response(page, status=400 if error else 200, mimetype="text/html")
