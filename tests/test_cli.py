@@ -182,3 +182,19 @@ def test_a_bad_setting_is_one_line_and_debug_shows_bugs(monkeypatch) -> None:
     assert result.exit_code == 1
     assert "LTGRAPH_SPARQL_TIMEOUT must be a number" in result.output
     assert "Traceback" not in result.output
+
+
+def test_sparql_formats_must_fit_the_result_and_update_is_explained(service) -> None:
+    base = ["--data-dir", str(service.settings.data_dir), "--corpus-dir", str(service.settings.corpus_dir)]
+    run = lambda *args: CliRunner().invoke(cli, [*base, "sparql", *args], obj={})  # noqa: E731
+    construct = "CONSTRUCT { ?e rdfs:label ?l } WHERE { ?e a ltg:LearningTheory ; rdfs:label ?l }"
+    refused = run(construct, "--format", "json")
+    assert refused.exit_code == 1 and "return a graph" in refused.output
+    turtle = run(construct, "--format", "turtle")
+    assert turtle.exit_code == 0 and "@prefix rdfs:" in turtle.output and "Alpha Theory" in turtle.output
+    refused = run("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", "--format", "turtle")
+    assert refused.exit_code == 1 and "return a table" in refused.output
+    as_json = run("ASK { ?s ?p ?o }", "--format", "json")
+    assert as_json.exit_code == 0 and as_json.output.endswith("}\n")
+    update = run("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert update.exit_code == 1 and "SPARQL Update is not supported" in update.output

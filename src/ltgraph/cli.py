@@ -313,7 +313,9 @@ def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
         raise click.UsageError("give a QUERY or -f FILE (exactly one)")
     text = query if query is not None else file_.read()
     result = _service(ctx).sparql(text)
-    click.echo(format_result(result, fmt), nl=False)
+    from .ontology import PREFIXES
+
+    click.echo(format_result(result, fmt, PREFIXES), nl=False)
 
 
 @cli.command("export-entries")

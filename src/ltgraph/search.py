@@ -404,7 +404,19 @@ class Service:
         """Run a read-only SPARQL query on the live graph (pyoxigraph result object)."""
         if len(query.encode("utf-8")) > self.settings.sparql_max_query_bytes:
             raise QueryError(f"query is over {self.settings.sparql_max_query_bytes} bytes")
-        return run_query(self.graph, query, base_iri=self.settings.base_iri)
+        try:
+            return run_query(self.graph, query, base_iri=self.settings.base_iri)
+        except QueryError:
+            from .sparql import check_query
+
+            try:
+                check_query(query, self.settings.sparql_max_query_bytes)
+            except QueryError as refused:
+                if "SPARQL Update" in str(refused):
+                    raise QueryError("SPARQL Update is not supported: the graph is derived from "
+                                     "the corpus; change entries with `ltgraph add`, `update` or "
+                                     "`remove`") from None
+            raise
 
     def public_sparql(self, query: str, select_fmt: str = "json", graph_fmt: str = "turtle") -> Any:
         """A query a request influences: guarded, sandboxed, limited in time, rows and bytes.

@@ -214,20 +214,36 @@ def _plain(term: Any) -> str:
     return str(getattr(term, "value", term))
 
 
-def format_result(result: Any, fmt: str) -> str:
-    """CLI output of an in-process result: W3C formats, Turtle/N-Triples for graphs, or a table."""
+def format_result(result: Any, fmt: str, prefixes: dict[str, str] | None = None) -> str:
+    """CLI output of an in-process result: W3C formats or a table for SELECT and ASK, RDF
+    formats for CONSTRUCT and DESCRIBE (Turtle by default, with `prefixes`). A format that
+    does not fit the result is a `QueryError`, never a silent switch."""
     fmt = FORMAT_ALIASES.get(fmt, fmt)
     if isinstance(result, ox.QueryTriples):
+        if fmt in ("json", "csv", "tsv"):
+            raise QueryError(f"CONSTRUCT and DESCRIBE return a graph, which has no {fmt} form: "
+                             "use --format turtle, nt, jsonld or xml")
         graph_fmt = "rdfxml" if fmt == "xml" else fmt if fmt in GRAPH_FORMATS else "turtle"
-        return (ox.serialize(result, format=GRAPH_FORMATS[graph_fmt]) or b"").decode("utf-8")
+        data = ox.serialize(result, format=GRAPH_FORMATS[graph_fmt],
+                            prefixes=prefixes if graph_fmt == "turtle" else None) or b""
+        return _ended(data.decode("utf-8"))
+    if fmt in GRAPH_FORMATS:
+        raise QueryError(f"SELECT and ASK return a table, which has no {fmt} form: use --format "
+                         "table, json, csv, tsv or xml")
     if isinstance(result, ox.QueryBoolean):
         value = bool(result)
-        return render_ask(value, fmt).decode() if fmt in SELECT_TYPES else ("true\n" if value else "false\n")
+        return _ended(render_ask(value, fmt).decode()) if fmt in SELECT_TYPES \
+            else ("true\n" if value else "false\n")
     names = [v.value for v in result.variables]
     table = [[solution[name] for name in names] for solution in result]
     if fmt in SELECT_TYPES:
-        return render_select(names, table, fmt).decode("utf-8")
+        return _ended(render_select(names, table, fmt).decode("utf-8"))
     return _table(names, table)
+
+
+def _ended(text: str) -> str:
+    """Text ending with a newline, as shell tools expect."""
+    return text if text.endswith("\n") or not text else text + "\n"
 
 
 def _table(names: list[str], table: list[list[Any]]) -> str:
