@@ -72,7 +72,8 @@ def test_person_page(client) -> None:
 def test_compare(client) -> None:
     text = page(client, "/compare?theories=alpha-theory,beta-model")
     assert "Fading needed" in text and "Rigid" in text and "<table" in text
-    assert "choose 2 to 4" in page(client, "/compare?theories=alpha-theory", 400)
+    assert "choose 2 to 4" in page(client, "/compare?pick=alpha-theory", 400)
+    assert "choose 2 to 4" in page(client, "/compare?theories=a,b,c,d,e", 400)
     assert "no entry" in page(client, "/compare?theories=alpha-theory,nowhere", 400)
     assert page(client, "/compare?pick=alpha-theory&pick=beta-model").count("<th scope=\"col\">") == 3
 
@@ -104,3 +105,14 @@ def test_unknown_page_and_server_error_pages(service) -> None:
     assert "secret detail" not in text and "Traceback" not in text
     api = client.get("/boom", headers={"Accept": "application/json"})
     assert api.status_code == 500 and b"secret detail" not in api.data
+
+
+def test_compare_from_an_entry_page_opens_the_form_with_it_chosen(service) -> None:
+    from ltgraph.api import create_app
+
+    client = create_app(service.settings, service).test_client()
+    page = client.get("/compare?theories=alpha-theory")
+    assert page.status_code == 200
+    assert b'<option value="alpha-theory" selected' in page.data
+    missing = client.get("/theories/no-such-entry", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and b"ltgraph list" not in missing.data

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import click
 
 from .config import Settings
-from .errors import LtgraphError, ValidationError
+from .errors import LtgraphError, NotFoundError, ValidationError
 
 SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
 
@@ -32,6 +32,8 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
             for problem in exc.problems:
                 click.echo(problem, err=True)
             raise click.ClickException(str(exc)) from None
+        except NotFoundError as exc:
+            raise click.ClickException(f"{exc}; `ltgraph list` shows the entries") from None
         except LtgraphError as exc:
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):

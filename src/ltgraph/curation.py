@@ -379,7 +379,7 @@ class Writer:
         with acquire(self.datadir.lock(), "ltgraph remove"):
             live, catalog = self._require_live()
             if slug not in catalog.entries:
-                raise NotFoundError(f"no entry {slug!r}; `ltgraph list` shows the entries")
+                raise NotFoundError(f"no entry {slug!r}")
             referring = [s for s in catalog.referrers(slug) if s != slug]
             if referring and not force:
                 raise ValidationError(

@@ -200,7 +200,7 @@ class Service:
         try:
             return self._state().entries[slug]
         except KeyError:
-            raise NotFoundError(f"no entry {slug!r}; `ltgraph list` shows the entries") from None
+            raise NotFoundError(f"no entry {slug!r}") from None
 
     def entry_json(self, entry: Entry) -> dict[str, Any]:
         """An entry as JSON-ready data with the IRIs of the entry, people, items and works."""
@@ -303,7 +303,7 @@ class Service:
         if mode not in SEARCH_MODES:
             raise QueryError(f"unknown mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
         if theory is not None and theory not in self._state().entries:
-            raise QueryError(f"unknown theory {theory!r}; `ltgraph list` shows the slugs")
+            raise QueryError(f"unknown theory {theory!r}: it is not the id of an entry")
         return question
 
     def _ranked_rows(self, state: _Loaded, question: str, analysis: Any, k: int,

@@ -83,13 +83,20 @@ def blueprint() -> Blueprint:
         slugs += [s for s in request.args.getlist("pick") if s]  # the form's menus
         raw = raw or ",".join(slugs)
         error, entries = None, []
-        if raw and not 2 <= len(slugs) <= 4:
+        # "compare…" on an entry page links ?theories=<that entry>: the form, with it chosen
+        opening = (len(slugs) == 1 and not request.args.getlist("pick")
+                   and slugs[0] in {e.slug for e in svc.entries()})
+        if opening:
+            pass
+        elif raw and not 2 <= len(slugs) <= 4:
             error = f"choose 2 to 4 entries to compare ({len(slugs)} given)"
         else:
             try:
                 entries = [svc.entry(s) for s in slugs]
             except NotFoundError as exc:
                 error = str(exc)
+        if opening:
+            entries = []
         page = render_template("compare.html", entries=entries, rows=comparison(entries) if entries and not error else [],
                                error=error, all_entries=sorted(svc.entries(), key=lambda e: e.name.lower()),
                                chosen=slugs)
