@@ -122,7 +122,7 @@ def build(ctx: click.Context, if_stale: bool) -> None:
 
 
 def _report_change(report: Any, verb: str) -> None:
-    for warning in getattr(report, "warnings", []):
+    for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     what = []
     for label, slugs in (("added", report.added), ("replaced", report.replaced),

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .datadir import fsync_dir, fsync_file, write_pointer
+from .datadir import fsync_dir, fsync_file, link_or_copy, write_pointer
 from .errors import DataDirError
 
 KEEP_VERSIONS = 50
@@ -110,7 +110,7 @@ class CuratedStore:
             dropped = set(drop) | set(upserts)
             for slug, path in current.entries.items():
                 if slug not in dropped:
-                    _link_or_copy(path, staging / ENTRIES / path.name)
+                    link_or_copy(path, staging / ENTRIES / path.name)
             for slug, data in sorted(upserts.items()):
                 target = staging / ENTRIES / f"{slug}.md"
                 target.write_bytes(data)
@@ -142,11 +142,4 @@ class CuratedStore:
             path = self.versions / name
             if name != live and (path / REMOVED).is_file():  # never what it cannot read
                 shutil.rmtree(path, ignore_errors=True)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 

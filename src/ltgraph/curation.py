@@ -19,7 +19,6 @@ import functools
 import hashlib
 import itertools
 import json
-import os
 import shutil
 import time
 from collections import Counter
@@ -37,7 +36,7 @@ from .curated import Curated, CuratedStore
 from .corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
 from .corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
 from .datadir import DELTA as DELTA_KIND
-from .datadir import MANIFEST, DataDir, Manifest, acquire
+from .datadir import MANIFEST, DataDir, Manifest, acquire, link_or_copy
 from .encoders import Encoder
 from .errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from .graph import (Iris, build_dataset, corpus_people, entry_quads, save_dataset, save_union,
@@ -518,8 +517,8 @@ class Writer:
             for slug in live.delta_slugs():
                 if slug not in touched:
                     for suffix in DELTA_SUFFIXES:
-                        _link_or_copy(live.path / DELTA_DIR / f"{slug}{suffix}",
-                                      directory / f"{slug}{suffix}")
+                        link_or_copy(live.path / DELTA_DIR / f"{slug}{suffix}",
+                                     directory / f"{slug}{suffix}")
             for entry in change.upserts:
                 slug = entry.slug
                 (directory / f"{slug}.md").write_bytes(change.sources[slug])
@@ -617,14 +616,6 @@ def _listing(report: Report, changes: dict[str, list[str]]) -> Report:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link an unchanged file into the new generation (it is never modified in place)."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:

@@ -262,6 +262,15 @@ def acquire(lock: FileLock, what: str) -> FileLock:
     return lock
 
 
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link an unchanged file into a new generation or version (files there are never
+    modified in place); copy where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def write_pointer(root: Path, name: str) -> None:
     """Point `root/CURRENT` at `name` durably: write a temporary file, fsync it, rename it over
     CURRENT (atomic), fsync the directory. A reader sees the old name or the new one."""

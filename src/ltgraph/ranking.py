@@ -171,8 +171,7 @@ class Lexicon:
             if match is None:
                 continue
             candidate = re.sub(rf"\b{re.escape(word)}\b", match[0], corrected)
-            if len(self.find(candidate)) > len(before) or any(
-                    m not in before for m in self.find(candidate)):
+            if any(m not in before for m in self.find(candidate)):
                 corrected = candidate
         return corrected if corrected != question else None
 

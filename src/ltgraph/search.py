@@ -259,7 +259,7 @@ class Service:
         analysis = analyse(asked, state.lexicon)
         rows = self._ranked_rows(state, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(state, row, score) for row, score in rows[:k]]
-        match = match_level(self.closeness(asked), bool(analysis.mentions))
+        match = match_level(self.closeness(asked, state), bool(analysis.mentions))
 
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return _rows(run_query(state.graph, query, bindings))  # one generation throughout
@@ -278,9 +278,10 @@ class Service:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
-    def closeness(self, question: str) -> float:
-        """The cosine between the question and the nearest passage of the whole corpus."""
-        hits = self._state().index.vectors.search(self._query_vector(question), 1)
+    def closeness(self, question: str, state: _Loaded | None = None) -> float:
+        """The cosine between the question and the nearest passage of the whole corpus
+        (`state`: the generation a response is made from, so that it uses one throughout)."""
+        hits = (state or self._state()).index.vectors.search(self._query_vector(question), 1)
         return hits[0][1] if hits else 0.0
 
     def _check_request(self, question: str, k: int, theory: str | None, kind: str | None,
