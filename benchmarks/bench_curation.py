@@ -32,7 +32,7 @@ the ONNX export are timed once, separately, and excluded from everything else):
   one the build produced.
 
 Every timed call is what a long-running server or a CLI process with a loaded model does.
-A change writes a delta generation (see `src/ltgraph/layers.py`): it reads the live
+A change writes a delta generation (see `src/ltgraph/store/layers.py`): it reads the live
 generation's manifest and catalog, parses and checks the new file (SHACL on the new entry
 only), builds the entry's own named graph, embeds and tokenises its passages, hard-links the
 files of entries changed earlier since the last build, fsyncs and switches `CURRENT`. It
@@ -71,8 +71,8 @@ from typing import Any, Callable, Sequence
 
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import Entry, Relation, entry_files, load_corpus, write_entry
-from ltgraph.encoders import Encoder, OnnxEncoder, make_encoder
-from ltgraph.search import Service
+from ltgraph.retrieval.encoders import Encoder, OnnxEncoder, make_encoder
+from ltgraph.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import load_average, print_table, say  # noqa: E402

@@ -1,7 +1,7 @@
 """Benchmark how changes since the last build weigh on the next change and on readers.
 
 A change writes a delta generation over the last full build and hard-links the files of the
-entries changed before it (see `src/ltgraph/layers.py`), so its cost is independent of the
+entries changed before it (see `src/ltgraph/store/layers.py`), so its cost is independent of the
 corpus size (`bench_curation.py` shows that) but grows a little with the number of entries
 changed since the last `ltgraph build`. This script measures that growth.
 
@@ -47,7 +47,7 @@ import numpy as np
 
 from ltgraph.config import Settings
 from ltgraph.corpus import entry_files
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import load_average, print_table, say  # noqa: E402

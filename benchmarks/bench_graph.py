@@ -9,7 +9,7 @@ What is measured
    - Service.build: the whole `ltgraph build` into a fresh temporary data directory
      (parse + graph + SHACL + writing a generation).
 2. **SPARQL join latency on the corpus graph**: the same query text and prefixes run
-   - on the chosen store, Oxigraph (`ltgraph.graph.run_query` on the built graph), and
+   - on the chosen store, Oxigraph (`ltgraph.rdf.graph.run_query` on the built graph), and
    - on rdflib's own in-memory store and SPARQL engine (the triples copied into a plain
      `rdflib.Graph()`, `graph.query(q, initNs=PREFIXES)`).
    Each timing covers parsing the query, evaluating it and iterating every result row. One
@@ -57,10 +57,10 @@ from rdflib.namespace import XSD
 
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import Entry, entry_files, load_corpus
-from ltgraph.graph import (Iris, build_graph, count_triples, load_graph, new_graph, run_query,
+from ltgraph.rdf.graph import (Iris, build_graph, count_triples, load_graph, new_graph, run_query,
                            save_graph, validate_graph)
-from ltgraph.ontology import PREFIXES
-from ltgraph.search import Service
+from ltgraph.rdf.ontology import PREFIXES
+from ltgraph.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import percentile, print_table  # noqa: E402

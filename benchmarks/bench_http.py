@@ -90,9 +90,9 @@ def sparql_overhead(data_dir: Path, runs: int = 200) -> list[tuple[str, float, f
     import pyoxigraph as ox
 
     from ltgraph.config import Settings
-    from ltgraph.graph import oxstore
-    from ltgraph.ontology import PREFIXES
-    from ltgraph.search import Service
+    from ltgraph.rdf.graph import oxstore
+    from ltgraph.rdf.ontology import PREFIXES
+    from ltgraph.service import Service
 
     service = Service(Settings(data_dir=data_dir))
     store = oxstore(service.graph)

@@ -261,7 +261,7 @@ def stage_rows(marks: dict[str, list[float]], started: float, passages: int) -> 
 def bench_build(data_dir: Path) -> BuildResult:
     """Section 1: cold model load (with ONNX export) + Service.build into a fresh data dir."""
     from ltgraph.config import Settings
-    from ltgraph.search import Service
+    from ltgraph.service import Service
 
     settings = Settings(data_dir=data_dir)
     service = Service(settings)
@@ -302,7 +302,7 @@ def bench_encode(models_dir: Path, docs: list[str], runs: int) -> tuple[list[lis
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ltgraph.encoders import OnnxEncoder, make_encoder, resolve_model_path
+    from ltgraph.retrieval.encoders import OnnxEncoder, make_encoder, resolve_model_path
 
     threads = os.cpu_count() or 1
     onnx = make_encoder("default", "onnx", models_dir)
@@ -378,8 +378,8 @@ class TimedEncoder:
 
 def bench_latency(service: Any, questions: list[str], passes: int) -> tuple[list[list[str]], Any]:
     """Section 3: Service.search p50/p99, uncached and cached, and the embedding alone."""
-    from ltgraph.encoders import SentenceEncoder
-    from ltgraph.search import Service
+    from ltgraph.retrieval.encoders import SentenceEncoder
+    from ltgraph.service import Service
 
     encoder = service.encoder
     timed_encoder = TimedEncoder(encoder)
@@ -490,8 +490,8 @@ def bench_scale(n: int, n_queries: int, keyword_docs: Sequence[str], questions: 
                 encoder: Any) -> ScaleResult:
     """Section 4: FAISS exact/HNSW and BM25 over n synthetic passages, and end-to-end search."""
     from ltgraph.corpus import KINDS
-    from ltgraph.index import HNSW_THRESHOLD, KeywordIndex, VectorIndex
-    from ltgraph.ranking import Analysis, boost, reciprocal_rank_fusion
+    from ltgraph.retrieval.index import HNSW_THRESHOLD, KeywordIndex, VectorIndex
+    from ltgraph.retrieval.ranking import Analysis, boost, reciprocal_rank_fusion
 
     rss_before, _ = rss_mb()
     rng = np.random.default_rng(SEED)
@@ -639,7 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ltgraph.corpus import load_corpus, entry_files
     from ltgraph.config import bundled_corpus_dir
-    from ltgraph.index import corpus_passages
+    from ltgraph.retrieval.index import corpus_passages
 
     with tempfile.TemporaryDirectory(prefix="ltgraph-bench-search-") as tmp:
         data_dir = Path(tmp) / "data"

@@ -68,7 +68,7 @@ from typing import Sequence
 from filelock import FileLock, Timeout
 
 from ltgraph.config import Settings
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import load_average, print_table, say  # noqa: E402

@@ -35,7 +35,7 @@ def settings(tmp_path: Path, tiny_corpus: Path) -> Settings:
 
 @pytest.fixture
 def service(settings: Settings, fake_encoder):
-    from ltgraph.search import Service
+    from ltgraph.service import Service
 
     svc = Service(settings, encoder=fake_encoder)
     svc.build()
@@ -45,8 +45,8 @@ def service(settings: Settings, fake_encoder):
 @pytest.fixture(scope="session")
 def bundled_service(tmp_path_factory):
     """The bundled corpus built once with the real packaged model (integration tests)."""
-    from ltgraph.encoders import make_encoder
-    from ltgraph.search import Service
+    from ltgraph.retrieval.encoders import make_encoder
+    from ltgraph.service import Service
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("bundled"))
     svc = Service(settings, encoder=make_encoder(settings.model, settings.backend,
@@ -59,7 +59,7 @@ def bundled_service(tmp_path_factory):
 def _no_real_model_in_unit_tests(request, monkeypatch):
     """Unit tests run with the fake encoder; tests marked `slow` use the real model."""
     if request.node.get_closest_marker("slow") is None:
-        monkeypatch.setattr("ltgraph.search.make_encoder", lambda *a, **k: FakeEncoder())
+        monkeypatch.setattr("ltgraph.service.make_encoder", lambda *a, **k: FakeEncoder())
 
 
 def entry_text(name: str = "alpha-theory.md") -> str:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from rdflib import Graph, URIRef
 
-from ltgraph.api import create_app
+from ltgraph.web.app import create_app
 
 BASE = "https://w3id.org/ltgraph/"
 DEVELOPERS = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-theory> ltg:developedBy ?p . "

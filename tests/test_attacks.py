@@ -16,7 +16,7 @@ import urllib.parse
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from ltgraph.api import create_app
+from ltgraph.web.app import create_app
 from ltgraph.sparql import check_query
 from ltgraph.errors import QueryError
 
@@ -52,7 +52,7 @@ def canary():
 
 def _service(tmp_path_factory, **changes):
     from ltgraph.config import Settings
-    from ltgraph.search import Service
+    from ltgraph.service import Service
 
     from .conftest import TINY_CORPUS, FakeEncoder
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from ltgraph.corpus import KINDS
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import REPO
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ltgraph.config import Settings
 from ltgraph.errors import LtgraphError
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import TINY_CORPUS, FakeEncoder
 from .test_curation import GAMMA, snapshot

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from ltgraph.cli import cli
 from ltgraph.errors import CorpusError, DataDirError, ValidationError
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import FakeEncoder
 from .test_curation import GAMMA, gamma, snapshot  # noqa: F401 - gamma is a fixture

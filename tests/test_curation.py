@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from ltgraph.cli import cli
 from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import FakeEncoder, entry_text
 
@@ -173,7 +173,7 @@ def test_html_in_names_is_stored_as_text(service: Service, gamma: Path) -> None:
     gamma.write_text(GAMMA.replace("name: Gamma Theory", 'name: "Gamma <script>alert(1)</script>"'))
     service.add([gamma])
     assert service.entry("gamma-theory").name == "Gamma <script>alert(1)</script>"
-    from ltgraph.api import create_app
+    from ltgraph.web.app import create_app
 
     app = create_app(service.settings, service)
     page = app.test_client().get("/id/theory/gamma-theory", headers={"Accept": "text/html"}).data

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import ltgraph.curation
-import ltgraph.layers
-from ltgraph.index import LayeredVectors, PassageIndex, VectorIndex
-from ltgraph.layers import DELTA_DIR, Generation
-from ltgraph.search import Service
+import ltgraph.curation.writer
+import ltgraph.store.layers
+from ltgraph.retrieval.index import LayeredVectors, PassageIndex, VectorIndex
+from ltgraph.store.layers import DELTA_DIR, Generation
+from ltgraph.service import Service
 
 from .conftest import TINY_CORPUS, FakeEncoder
 from .test_curation import GAMMA, snapshot
@@ -84,8 +84,8 @@ def test_a_change_reads_and_writes_nothing_of_the_other_entries(service: Service
     def forbidden(*args, **kwargs):
         raise AssertionError("a change must not load the whole corpus, graph or index")
 
-    for module, name in [(ltgraph.curation, "load_corpus"), (ltgraph.curation, "load_vectors"),
-                         (ltgraph.layers, "served_store"), (ltgraph.layers, "load_index")]:
+    for module, name in [(ltgraph.curation.writer, "load_corpus"), (ltgraph.curation.writer, "load_vectors"),
+                         (ltgraph.store.layers, "served_store"), (ltgraph.store.layers, "load_index")]:
         monkeypatch.setattr(module, name, forbidden)
     monkeypatch.setattr(PassageIndex, "load", forbidden)
     monkeypatch.setattr(PassageIndex, "load_records", forbidden)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ltgraph.api import create_app
+from ltgraph.web.app import create_app
 
 HTML = {"Accept": "text/html"}
 
@@ -108,7 +108,7 @@ def test_unknown_page_and_server_error_pages(service) -> None:
 
 
 def test_compare_from_an_entry_page_opens_the_form_with_it_chosen(service) -> None:
-    from ltgraph.api import create_app
+    from ltgraph.web.app import create_app
 
     client = create_app(service.settings, service).test_client()
     page = client.get("/compare?theories=alpha-theory")

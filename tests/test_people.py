@@ -9,7 +9,7 @@ import pytest
 
 from ltgraph.corpus.people import builds_on_cycle
 from ltgraph.errors import ValidationError
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import FakeEncoder
 from .test_curation import GAMMA, snapshot

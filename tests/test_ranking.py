@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ltgraph.corpus import entry_files, load_corpus
-from ltgraph.ranking import Analysis, Lexicon, boost, detect_kinds, prefer_kind, reciprocal_rank_fusion, Scored
+from ltgraph.retrieval.ranking import Analysis, Lexicon, boost, detect_kinds, prefer_kind, reciprocal_rank_fusion, Scored
 
 from .conftest import TINY_CORPUS
 
@@ -55,7 +55,7 @@ def test_prefer_kind_keeps_entry_order_and_scores() -> None:
 
 def test_boost_raises_the_named_entry() -> None:
     records = [R("a", "overview"), R("b", "overview")]
-    from ltgraph.ranking import Mention
+    from ltgraph.retrieval.ranking import Mention
 
     analysis = Analysis(kinds=[], mentions=[Mention("entry", "b", "b", "B")])
     out = boost({0: 0.2, 1: 0.1}, records, analysis)
@@ -69,7 +69,7 @@ def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
     import re
 
     from ltgraph.config import bundled_corpus_dir
-    from ltgraph.ranking import _norm
+    from ltgraph.retrieval.ranking import _norm
 
     lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
     labels = sorted(lexicon._surface, key=len, reverse=True)
@@ -94,7 +94,7 @@ def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
 
 
 def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
-    from ltgraph.ranking import spread
+    from ltgraph.retrieval.ranking import spread
 
     records = [R("a", "concept")] * 4 + [R("b", "concept"), R("c", "concept"), R("a", "limitation")]
     ranked = [Scored(i, 10.0 - i) for i in range(len(records))]

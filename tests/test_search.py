@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ltgraph.errors import DataDirError, QueryError
-from ltgraph.search import Service
+from ltgraph.service import Service
 
 from .conftest import FakeEncoder
 
@@ -123,7 +123,7 @@ def test_hnsw_index_by_setting_finds_the_same_top_hit(settings) -> None:
 def test_nonsense_gets_no_good_match_everywhere(service) -> None:
     from click.testing import CliRunner
 
-    from ltgraph.api import create_app
+    from ltgraph.web.app import create_app
     from ltgraph.cli import cli
 
     response = service.search("zxqv flibbertigibbet qwrtpl")
@@ -140,7 +140,7 @@ def test_nonsense_gets_no_good_match_everywhere(service) -> None:
 
 
 def test_match_levels() -> None:
-    from ltgraph.search import match_level
+    from ltgraph.service import match_level
 
     assert match_level(0.1, False) == "none"
     assert match_level(0.4, False) == "weak"

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from ltgraph.api import create_app
+from ltgraph.web.app import create_app
 from ltgraph.server import make_server
 
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ltgraph.ontology import PREFIXES
+from ltgraph.rdf.ontology import PREFIXES
 from ltgraph.sparql import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
                             QueryTimeout)
 
@@ -115,7 +115,7 @@ def test_queries_right_after_each_publish_succeed(service, tmp_path) -> None:
     """Five publishes; after each, 20 trivial queries with a 1 s limit all succeed and see it."""
     from dataclasses import replace
 
-    from ltgraph.search import Service
+    from ltgraph.service import Service
 
     from .conftest import TESTS, FakeEncoder
 

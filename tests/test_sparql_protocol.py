@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import pytest
 
-from ltgraph.api import create_app
+from ltgraph.web.app import create_app
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     from ltgraph.config import Settings
-    from ltgraph.search import Service
+    from ltgraph.service import Service
 
     from .conftest import TINY_CORPUS, FakeEncoder
 

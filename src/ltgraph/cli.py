@@ -1,4 +1,4 @@
-"""The `ltgraph` command line: thin commands over `ltgraph.search.Service`.
+"""The `ltgraph` command line: thin commands over `ltgraph.service.Service`.
 
 Every `LtgraphError` becomes a one-line message on stderr and exit code 1 (2 for usage
 errors, as click does); tracebacks never reach the user.
@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import click
 
-from .config import Settings
-from .errors import LtgraphError, NotFoundError, ValidationError
+from ltgraph.config import Settings
+from ltgraph.errors import LtgraphError, NotFoundError, ValidationError
 
 SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
 
@@ -51,7 +51,7 @@ def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _service(ctx: click.Context) -> Any:
-    from .search import Service  # keeps `ltgraph --help` fast: no rdflib import
+    from ltgraph.service import Service  # keeps `ltgraph --help` fast: no rdflib import
 
     obj = ctx.find_root().obj
     if "service" not in obj:
@@ -146,7 +146,7 @@ def _report_change(report: Any, verb: str) -> None:
 @_fail_cleanly
 def new(name: str, type_: str, output: Path | None) -> None:
     """Write a template for a new entry, with guidance comments, ready to edit."""
-    from .corpus import slugify, template
+    from ltgraph.corpus import slugify, template
 
     text = template(name, type_)
     target = output or Path(f"{slugify(name)}.md")
@@ -309,13 +309,13 @@ def validate(ctx: click.Context) -> None:
 @_fail_cleanly
 def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
     """Run a SPARQL query (standard prefixes such as ltg:, rdfs:, skos: are predeclared)."""
-    from .sparql import format_result
+    from ltgraph.sparql import format_result
 
     if (query is None) == (file_ is None):
         raise click.UsageError("give a QUERY or -f FILE (exactly one)")
     text = query if query is not None else file_.read()
     result = _service(ctx).sparql(text)
-    from .ontology import PREFIXES
+    from ltgraph.rdf.ontology import PREFIXES
 
     click.echo(format_result(result, fmt, PREFIXES), nl=False)
 
@@ -404,7 +404,7 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
 @_fail_cleanly
 def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
     """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only."""
-    from .evaluation import evaluate, load_questions
+    from ltgraph.evaluation import evaluate, load_questions
 
     service = _service(ctx)
     qs = load_questions(questions)
@@ -430,7 +430,7 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
 @_fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the HTTP API, SPARQL endpoint and web pages (waitress, N processes)."""
-    from .server import serve as run_server
+    from ltgraph.server import serve as run_server
 
     service = _service(ctx)
     service.datadir.current()  # fail now, with the repair hint, if there is nothing to serve

@@ -109,7 +109,7 @@ class Settings:
     @classmethod
     def checked(cls, **overrides: Any) -> Settings:
         """`from_env`, with a bad value reported as `ConfigError` (what the CLI shows)."""
-        from .errors import ConfigError
+        from ltgraph.errors import ConfigError
 
         try:
             return cls.from_env(**overrides)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import LtgraphError
+from ltgraph.errors import LtgraphError
 
 Searcher = Callable[[str, str], list[dict[str, Any]]]
 

@@ -30,7 +30,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from .config import Settings
+from ltgraph.config import Settings
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 _SETTINGS_VARIABLE = "LTGRAPH__WORKER_SETTINGS"
@@ -121,7 +121,7 @@ def _raise_file_limit() -> None:
 
 def build_app(settings: Settings) -> Any:
     """The app with its data, model and SPARQL processes loaded and one query embedded."""
-    from .api import create_app
+    from ltgraph.web.app import create_app
 
     app = create_app(settings)
     app.extensions["ltgraph"].warm_up()

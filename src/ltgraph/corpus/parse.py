@@ -11,8 +11,8 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
-from ..errors import CorpusError, ValidationError
-from .records import (ENTRY_TYPES, FRONT_MATTER_KEYS, KINDS, NETWORK_TYPES, RELATIONS,
+from ltgraph.errors import CorpusError, ValidationError
+from ltgraph.corpus.records import (ENTRY_TYPES, FRONT_MATTER_KEYS, KINDS, NETWORK_TYPES, RELATIONS,
                       REQUIRED_KEYS, REQUIRED_SECTIONS, RESERVED_IDS, SECTIONS, SLUG_RE, Entry, Item,
                       Person, Relation, Work, slugify)
 

@@ -31,8 +31,8 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from ..errors import CorpusError
-from .records import SLUG_RE, Entry
+from ltgraph.errors import CorpusError
+from ltgraph.corpus.records import SLUG_RE, Entry
 
 REGISTRY_FILE = "people.yaml"
 

@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from .guard import FORBIDDEN, MAX_NESTING, check_query
-from .pool import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
+from ltgraph.sparql.guard import FORBIDDEN, MAX_NESTING, check_query
+from ltgraph.sparql.pool import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
                    QueryTimeout)
-from .results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_TYPES, SELECT_TYPES, Rendered,
+from ltgraph.sparql.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_TYPES, SELECT_TYPES, Rendered,
                       evaluate, execute, format_result, render_ask, render_select)
 
 __all__ = [

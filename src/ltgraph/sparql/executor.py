@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import threading
 
-from ..config import Settings
-from ..ontology import PREFIXES
-from .guard import check_query
-from .pool import Job, Limits, QueryPool
-from .results import Rendered
+from ltgraph.config import Settings
+from ltgraph.rdf.ontology import PREFIXES
+from ltgraph.sparql.guard import check_query
+from ltgraph.sparql.pool import Job, Limits, QueryPool
+from ltgraph.sparql.results import Rendered
 
 
 class GuardedExecutor:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import QueryError
+from ltgraph.errors import QueryError
 
 #: Keywords that make a request something other than a read-only query of this dataset.
 FORBIDDEN = {

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..errors import LtgraphError, QueryError
+from ltgraph.errors import LtgraphError, QueryError
 
 log = logging.getLogger("ltgraph.sparql")
 
@@ -111,13 +111,13 @@ def _child(conn: Connection, generation: str, memory_bytes: int, sandbox: bool) 
     try:
         from pathlib import Path
 
-        from ..served import load_served
-        from .results import execute, warm_up
+        from ltgraph.store.served import load_served
+        from ltgraph.sparql.results import execute, warm_up
 
         store = load_served(Path(generation))
         warm_up(store)
         if sandbox:
-            from .sandbox import seal
+            from ltgraph.sparql.sandbox import seal
 
             seal()
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never to a client

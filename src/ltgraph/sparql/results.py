@@ -17,11 +17,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from ..errors import QueryError
-from .cut import serialize_select
+from ltgraph.errors import QueryError
+from ltgraph.sparql.cut import serialize_select
 
 if TYPE_CHECKING:
-    from .pool import Job
+    from ltgraph.sparql.pool import Job
 
 SELECT_TYPES = {
     "json": "application/sparql-results+json",
@@ -121,7 +121,7 @@ def _fit_graph(triples: list[Any], job: Job, cut: str | None) -> tuple[bytes, in
 
 def warm_up(store: ox.Store) -> None:
     """Use every code path of `execute` once, so that nothing is imported after sealing."""
-    from .pool import Job
+    from ltgraph.sparql.pool import Job
 
     queries = ["SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 3", "ASK { ?s ?p ?o }",
                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3",

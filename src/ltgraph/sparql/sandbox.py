@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import errno
 
-from ..errors import LtgraphError
+from ltgraph.errors import LtgraphError
 
 #: System calls a sealed query process may not make (EPERM).
 DENIED = (

@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..config import Settings
-from ..errors import LtgraphError, NotFoundError, QueryError
-from .protocol import RDF_TYPES, FastPath, Refusal, problem_parts, prefers_html
+from ltgraph.config import Settings
+from ltgraph.errors import LtgraphError, NotFoundError, QueryError
+from ltgraph.web.sparql_protocol import RDF_TYPES, FastPath, Refusal, problem_parts, prefers_html
 
-log = logging.getLogger("ltgraph.api")
+log = logging.getLogger("ltgraph.web.app")
 
 #: Largest request body accepted (a SPARQL query is further limited by its own setting).
 MAX_BODY_BYTES = 256 * 1024
@@ -44,9 +44,9 @@ def create_app(settings: Settings | None = None, service: Any = None) -> Flask:
     `service`: an existing `Service` (tests pass one built with a stand-in encoder); by
     default one is made from `settings` (or the environment).
     """
-    from ..search import Service
+    from ltgraph.service import Service
 
-    app = Flask(__name__, template_folder="../web/templates", static_folder="../web/static")
+    app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["ltgraph"] = service or Service(settings or Settings.from_env())
@@ -152,7 +152,7 @@ class _StandardHeaders:
 def _api_routes() -> Any:
     from flask import Blueprint
 
-    from ..openapi import openapi_document
+    from ltgraph.web.openapi import openapi_document
 
     bp = Blueprint("api", __name__)
 
@@ -214,7 +214,7 @@ def _api_routes() -> Any:
             raise NotFoundError("there is no resource at this address")
         parts = rest.split("/")
         if len(parts) == 2 and parts[0] in ("theory", "person") and _best_is_html():
-            from .pages import person_page, theory_page
+            from ltgraph.web.pages import person_page, theory_page
 
             page = theory_page(parts[1]) if parts[0] == "theory" else person_page(parts[1])
             response = Response(page, mimetype="text/html")
@@ -254,8 +254,8 @@ def _search(q: Any, k: Any, theory: Any, kind: Any, type_: Any) -> Response:
 def _sparql() -> Response:
     """SPARQL 1.1 Protocol (GET ?query=, POST form, POST application/sparql-query) for the
     requests `protocol.FastPath` leaves to Flask: browsers (console, HTML errors)."""
-    from . import protocol
-    from .pages import sparql_console
+    from ltgraph.web import sparql_protocol as protocol
+    from ltgraph.web.pages import sparql_console
 
     action = protocol.read(request)
     if isinstance(action, protocol.Console):
@@ -274,7 +274,7 @@ def _best_is_html() -> bool:
 
 
 def _page_routes() -> Any:
-    from .pages import blueprint
+    from ltgraph.web.pages import blueprint
 
     return blueprint()
 
@@ -287,9 +287,9 @@ def _describe(path: str, ontology: bool = False) -> Response:
     """
     import pyoxigraph as ox
 
-    from ..graph import oxstore
-    from ..ontology import ONTOLOGY_IRI, PREFIXES
-    from ..sparql import GRAPH_FORMATS
+    from ltgraph.rdf.graph import oxstore
+    from ltgraph.rdf.ontology import ONTOLOGY_IRI, PREFIXES
+    from ltgraph.sparql import GRAPH_FORMATS
 
     svc = service()
     truncated = False
@@ -319,7 +319,7 @@ def _describe(path: str, ontology: bool = False) -> Response:
 
 
 def _html_description(iri: str, triples: list[Any]) -> str:
-    from ..ontology import PREFIXES
+    from ltgraph.rdf.ontology import PREFIXES
 
     def short(value: str) -> str:
         for prefix, ns in PREFIXES.items():
@@ -328,7 +328,7 @@ def _html_description(iri: str, triples: list[Any]) -> str:
         return value
 
     def local(term: Any) -> str | None:
-        from .pages import _local
+        from ltgraph.web.pages import _local
 
         return _local(getattr(term, "value", ""))
 

@@ -11,10 +11,10 @@ import re
 
 from flask import Blueprint, Response, render_template, request
 
-from ..errors import LtgraphError, NotFoundError, QueryError
-from ..presentation import (EXAMPLE_QUERIES, EXAMPLE_QUESTIONS, comparison, highlight, neighbourhood,
+from ltgraph.errors import LtgraphError, NotFoundError, QueryError
+from ltgraph.web.presentation import (EXAMPLE_QUERIES, EXAMPLE_QUESTIONS, comparison, highlight, neighbourhood,
                      whole_graph)
-from . import service
+from ltgraph.web.app import service
 
 KIND_LABELS = {"overview": "Overview", "researcher": "Researcher", "concept": "Concept",
                "implication": "Implication", "strength": "Strength", "limitation": "Limitation",
@@ -174,7 +174,7 @@ def sparql_console(query: str | None) -> str:
 
 
 def _slug(name: str) -> str:
-    from ..corpus import slugify
+    from ltgraph.corpus import slugify
 
     return slugify(name)
 
@@ -185,7 +185,7 @@ def _local(iri: str) -> str | None:
     Only paths this server can answer: an IRI such as `{base}/evil.example/x` would make
     `//evil.example/x`, a link to another site, so anything but a resource path is None.
     """
-    from . import RESOURCE_PATH
+    from ltgraph.web.app import RESOURCE_PATH
 
     base = service().iris.base
     if not isinstance(iri, str) or not iri.startswith(base):

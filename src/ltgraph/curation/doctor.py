@@ -12,12 +12,12 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from .corpus import corpus_hash, load_corpus
-from .datadir import DataDir
-from .errors import DataDirError, ValidationError
-from .graph import Iris
-from .layers import Generation, load_index, served_store
-from .ontology import LTG
+from ltgraph.corpus import corpus_hash, load_corpus
+from ltgraph.store.datadir import DataDir
+from ltgraph.errors import DataDirError, ValidationError
+from ltgraph.rdf.graph import Iris
+from ltgraph.store.layers import Generation, load_index, served_store
+from ltgraph.rdf.ontology import LTG
 
 Row = tuple[str, bool, str]
 REPAIR = "run `ltgraph build` to repair"

@@ -23,13 +23,13 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph as ox
 
-from .catalog import CATALOG, Catalog
-from .corpus import Entry, read_entry
-from .datadir import FULL, MANIFEST, Manifest
-from .errors import DataDirError
-from .served import DELTA_DIR as DELTA_DIR
-from .served import load_served
-from .index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
+from ltgraph.store.catalog import CATALOG, Catalog
+from ltgraph.corpus import Entry, read_entry
+from ltgraph.store.datadir import FULL, MANIFEST, Manifest
+from ltgraph.errors import DataDirError
+from ltgraph.store.served import DELTA_DIR as DELTA_DIR
+from ltgraph.store.served import load_served
+from ltgraph.retrieval.index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
 
 
 
@@ -74,7 +74,7 @@ class Generation:
 
     def entry_files(self) -> list[Path]:
         """The effective corpus files, sorted by name."""
-        from .corpus import entry_files
+        from ltgraph.corpus import entry_files
 
         files = {p.stem: p for p in entry_files(self.base / "corpus") if p.stem not in self.deleted}
         for slug in self.delta_slugs():

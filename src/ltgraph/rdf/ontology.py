@@ -7,7 +7,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD, DefinedNamespace, Namespace
 
-from .config import ontology_dir
+from ltgraph.config import ontology_dir
 
 ONTOLOGY_IRI = "https://w3id.org/ltgraph/ontology"
 

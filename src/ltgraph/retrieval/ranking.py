@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .corpus import Entry, slugify
+from ltgraph.corpus import Entry, slugify
 
 #: Cue phrases for the kind of passage a question asks for (checked on lowercased text).
 KIND_CUES: dict[str, tuple[str, ...]] = {

@@ -15,16 +15,16 @@ from typing import Any
 
 from rdflib import Graph
 
-from .config import Settings
-from .corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
-from .curation import Progress, Report, Writer
-from .datadir import DataDir, Lease, Manifest
-from .errors import DataDirError, NotFoundError, QueryError, ValidationError
-from .graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
-from .encoders import Encoder, QueryCache, make_encoder
-from .index import TIE_MARGIN, PassageIndex
-from .layers import BaseIndex, DeltaCache, Generation, load_index, served_store
-from .ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
+from ltgraph.config import Settings
+from ltgraph.corpus import ENTRY_TYPES, KINDS, Entry, corpus_hash, entry_files, load_corpus
+from ltgraph.curation.writer import Progress, Report, Writer
+from ltgraph.store.datadir import DataDir, Lease, Manifest
+from ltgraph.errors import DataDirError, NotFoundError, QueryError, ValidationError
+from ltgraph.rdf.graph import Iris, build_graph, count_triples, new_graph, run_query, validate_graph
+from ltgraph.retrieval.encoders import Encoder, QueryCache, make_encoder
+from ltgraph.retrieval.index import TIE_MARGIN, PassageIndex
+from ltgraph.store.layers import BaseIndex, DeltaCache, Generation, load_index, served_store
+from ltgraph.retrieval.ranking import Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -64,7 +64,7 @@ class Service:
                                                         settings.data_dir / "models")
         self._query_vector = QueryCache(self.encoder)
         self._loaded: _Loaded | None = None
-        from .sparql.executor import GuardedExecutor
+        from ltgraph.sparql.executor import GuardedExecutor
 
         #: The one door for SPARQL that requests influence; its processes start on first use.
         self.executor = GuardedExecutor(settings)
@@ -111,7 +111,7 @@ class Service:
 
     def doctor(self) -> list[tuple[str, bool, str]]:
         """Whether corpus, graph and indexes agree; each failure says how to repair."""
-        from .doctor import diagnose
+        from ltgraph.curation.doctor import diagnose
 
         try:
             curated = self.writer.sources()
@@ -264,7 +264,7 @@ class Service:
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return _rows(run_query(state.graph, query, bindings))  # one generation throughout
 
-        from .answers import compose_answer, entity_cards
+        from ltgraph.retrieval.answers import compose_answer, entity_cards
 
         return {
             "query": question,
@@ -408,7 +408,7 @@ class Service:
         try:
             return run_query(self.graph, query, base_iri=self.settings.base_iri)
         except QueryError:
-            from .sparql import check_query
+            from ltgraph.sparql import check_query
 
             try:
                 check_query(query, self.settings.sparql_max_query_bytes)
@@ -435,8 +435,8 @@ class Service:
         """
         import pyoxigraph as ox
 
-        from .graph import oxstore
-        from .ontology import PREFIXES
+        from ltgraph.rdf.graph import oxstore
+        from ltgraph.rdf.ontology import PREFIXES
 
         try:
             node = ox.NamedNode(iri)

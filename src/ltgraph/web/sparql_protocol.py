@@ -21,10 +21,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Request, Response
 
-from ..errors import DataDirError, LtgraphError, QueryError
-from ..sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
+from ltgraph.errors import DataDirError, LtgraphError, QueryError
+from ltgraph.sparql import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES
 
-log = logging.getLogger("ltgraph.api")
+log = logging.getLogger("ltgraph.web.app")
 
 RDF_TYPES = {
     "text/turtle": "turtle",

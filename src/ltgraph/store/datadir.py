@@ -43,7 +43,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .errors import DataDirError
+from ltgraph.errors import DataDirError
 
 #: 2: delta generations, catalog.json, row-aligned tokens.jsonl.
 FORMAT_VERSION = 2

@@ -22,10 +22,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SDO, SKOS, XSD
 
-from .corpus import SYMMETRIC_RELATIONS, Entry, Passage, Person, passages, slugify
-from .corpus.people import Registry
-from .errors import QueryError
-from .ontology import ENTRY_CLASSES, KIND_TERMS, LTG, PREFIXES, load_ontology, load_shapes
+from ltgraph.corpus import SYMMETRIC_RELATIONS, Entry, Passage, Person, passages, slugify
+from ltgraph.corpus.people import Registry
+from ltgraph.errors import QueryError
+from ltgraph.rdf.ontology import ENTRY_CLASSES, KIND_TERMS, LTG, PREFIXES, load_ontology, load_shapes
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 

@@ -29,20 +29,20 @@ from typing import Any, Callable
 import numpy as np
 import pyoxigraph as ox
 
-from . import __version__
-from .catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
-from .config import Settings
-from .curated import Curated, CuratedStore
-from .corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
-from .corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
-from .datadir import DELTA as DELTA_KIND
-from .datadir import MANIFEST, DataDir, Manifest, acquire, link_or_copy
-from .encoders import Encoder
-from .errors import CorpusError, DataDirError, NotFoundError, ValidationError
-from .graph import (Iris, build_dataset, corpus_people, entry_quads, save_dataset, save_union,
+from ltgraph import __version__
+from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
+from ltgraph.config import Settings
+from ltgraph.store.curated import Curated, CuratedStore
+from ltgraph.corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
+from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
+from ltgraph.store.datadir import DELTA as DELTA_KIND
+from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire, link_or_copy
+from ltgraph.retrieval.encoders import Encoder
+from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
+from ltgraph.rdf.graph import (Iris, build_dataset, corpus_people, entry_quads, save_dataset, save_union,
                     union_graph, validate_graph)
-from .index import IndexedPassage, IndexInfo, PassageIndex, Tokens, corpus_passages, row_tokens
-from .layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, write_delta_passages
+from ltgraph.retrieval.index import IndexedPassage, IndexInfo, PassageIndex, Tokens, corpus_passages, row_tokens
+from ltgraph.store.layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, write_delta_passages
 
 Progress = Callable[[str, int, int], None]
 #: OS errors that say the data directory cannot be written (not a bug): full, read-only, denied.
@@ -303,7 +303,7 @@ class Writer:
         return matrix, tokens, len(missing)
 
     def _bundled_hash(self) -> str:
-        from .corpus import corpus_hash
+        from ltgraph.corpus import corpus_hash
 
         return corpus_hash(entry_files(self.settings.corpus_dir))
 
@@ -459,7 +459,7 @@ class Writer:
         return problems
 
     def _check_references(self, new: list[Entry], after: set[str]) -> None:
-        from .corpus import check_references
+        from ltgraph.corpus import check_references
 
         problems = check_references(new, after)
         if problems:
@@ -471,7 +471,7 @@ class Writer:
         resolve; `_check_references` has checked those exist (`after`)."""
         from rdflib import RDF
 
-        from .ontology import LTG
+        from ltgraph.rdf.ontology import LTG
 
         graph = union_graph(build_dataset(new, self.iris))
         targets = {r.target for e in new for r in e.related} & after

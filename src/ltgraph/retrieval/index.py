@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .corpus import Entry, Passage, passages
+from ltgraph.corpus import Entry, Passage, passages
 
 def _bm25s() -> Any:
     """bm25s, imported with its progress bars off.
@@ -40,7 +40,7 @@ def _bm25s() -> Any:
 #: Extra candidates fetched so that equal scores at the cut are ordered by key, not by row
 #: (rows are laid out differently in a full build and in a composed delta).
 TIE_MARGIN = 16
-from .errors import DataDirError
+from ltgraph.errors import DataDirError
 
 #: Above this many passages an HNSW index replaces exact search.
 HNSW_THRESHOLD = 50_000

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus import Entry, listing_hash
-from .errors import DataDirError
+from ltgraph.corpus import Entry, listing_hash
+from ltgraph.errors import DataDirError
 
 CATALOG = "catalog.json"
 #: Where an entry's data lives: the base generation's bulk files, or its own delta files.

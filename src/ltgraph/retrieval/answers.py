@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .ranking import Analysis, Mention
+from ltgraph.retrieval.ranking import Analysis, Mention
 
 #: Runs a constant SELECT with variables bound to IRIs: `select(query, this=iri)`.
 Select = Callable[..., list[dict[str, str]]]
@@ -105,7 +105,7 @@ COMPANION_FACTS = {
 
 
 def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
-    from .ontology import LTG
+    from ltgraph.rdf.ontology import LTG
 
     def facts_of(name: str, label_path: str, optional: bool) -> list[dict[str, str]]:
         label = f"?o {label_path} ?olabel"  # label_path: a constant of COMPANION_FACTS
@@ -139,7 +139,7 @@ def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
     if not rows:
         return None
     names = "; ".join(r["elabel"] for r in rows)
-    from .ontology import LTG
+    from ltgraph.rdf.ontology import LTG
 
     return {"text": f"{names} — {rows[0]['rel']}: {rows[0]['plabel']}.", "subject": iri,
             "facts": [{"subject": r["e"], "predicate": str(LTG.developedBy), "object": iri,

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .corpus import Entry
-from .index import normalise_spelling
+from ltgraph.corpus import Entry
+from ltgraph.retrieval.index import normalise_spelling
 
 #: Example questions for the home page (each answered well by the bundled corpus).
 EXAMPLE_QUESTIONS = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__
-from .corpus import KINDS as _KINDS
+from ltgraph import __version__
+from ltgraph.corpus import KINDS as _KINDS
 
 KINDS = list(_KINDS)  # one list: the corpus's sections decide the kinds
 
