@@ -328,7 +328,7 @@ def bench_corpus(label: str, settings: Settings, encoder: Encoder, runs: int,
             result.add_embedded = added.embedded
             say(f"[{label}] add {run + 1}/{runs}: {seconds:.2f} s (embedded {added.embedded})")
             stages.restore()
-            seconds, _ = timed(service._state)
+            seconds, _ = timed(service.snapshot)
             result.reload.append(seconds)
             say(f"[{label}] reader loads the new generation: {seconds:.2f} s")
             stages.instrument(service)

@@ -14,7 +14,7 @@ entries (default 9 -> 252, nine times the base). After each step, with the delta
 size:
 
 - `add` of one new entry (`tests/data/new/gamification.md`), then `remove` of it;
-- the reader's reload after the add (`Service._state()` of the same service: what a running
+- the reader's reload after the add (`Service.snapshot()` of the same service: what a running
   server does before it answers from the new state; it keeps the base and the delta entries
   it has read, so only the change is re-read);
 - a cold load of the same state by a fresh `Service` (a new server worker, or a CLI call).
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         service = Service(settings, encoder=encoder)
         say("building the bundled corpus")
         service.build()
-        service._state()
+        service.snapshot()
         for step in range(args.steps + 1):
             if step:
                 block = [p for p in entry_files(copies) if p.stem.endswith(f"-copy-{step}")]
@@ -102,10 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             adds, reloads, removes = [], [], []
             for _ in range(args.runs):
                 adds.append(timed(lambda: service.add([NEW_ENTRY])))
-                reloads.append(timed(service._state))
+                reloads.append(timed(service.snapshot))
                 removes.append(timed(lambda: service.remove(NEW_SLUG)))
-                service._state()
-            cold = timed(lambda: Service(settings, encoder=encoder)._state())
+                service.snapshot()
+            cold = timed(lambda: Service(settings, encoder=encoder).snapshot())
             assert service.health()["consistent"]
             rows.append([delta, f"{statistics.median(adds) * 1000:.0f}",
                          f"{statistics.median(removes) * 1000:.0f}",
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert not failed, failed
         entries = len(service.entries())
         build = timed(service.build)
-        cold_full = timed(lambda: Service(settings, encoder=encoder)._state())
+        cold_full = timed(lambda: Service(settings, encoder=encoder).snapshot())
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print_table(f"Median ms of {args.runs} runs, base = the bundled corpus (28 entries)",

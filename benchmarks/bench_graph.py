@@ -57,8 +57,10 @@ from rdflib.namespace import XSD
 
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import Entry, entry_files, load_corpus
-from ltgraph.rdf.graph import (Iris, build_graph, count_triples, load_graph, new_graph, run_query,
-                           save_graph, validate_graph)
+from ltgraph.rdf.iris import Iris
+from ltgraph.rdf.build import build_graph
+from ltgraph.rdf.graph import count_triples, load_graph, new_graph, run_query, save_graph
+from ltgraph.rdf.shacl import validate_graph
 from ltgraph.rdf.ontology import PREFIXES
 from ltgraph.service import Service
 

@@ -637,8 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"At start: {load_note()}. Other processes on the machine slow every figure; the "
           "cpu/wall columns show it (about 1.0 for one-thread work run undisturbed).")
 
-    from ltgraph.corpus import load_corpus, entry_files
     from ltgraph.config import bundled_corpus_dir
+    from ltgraph.corpus import entry_files, load_corpus
     from ltgraph.retrieval.index import corpus_passages
 
     with tempfile.TemporaryDirectory(prefix="ltgraph-bench-search-") as tmp:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import load_average, percentile, print_table, say, run_threads  # noqa: E402
+from _report import load_average, percentile, print_table, run_threads, say  # noqa: E402
 
 HOST = "127.0.0.1"
 PREFIXES = """PREFIX ltg: <https://w3id.org/ltgraph/ontology#>

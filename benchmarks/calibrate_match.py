@@ -5,7 +5,7 @@ on-topic question sets of eval/ and the off-topic set eval/offtopic.jsonl.
 
 Prints the closeness (cosine of the nearest passage) per set as percentiles, and how many
 questions of each set and off-topic category each level gets with the thresholds in
-`ltgraph.service` (MATCH_NONE_BELOW, MATCH_STRONG_FROM). Builds the bundled corpus into a
+`ltgraph.retrieval.search` (MATCH_NONE_BELOW, MATCH_STRONG_FROM). Builds the bundled corpus into a
 temporary data directory unless --data-dir is given.
 """
 
@@ -35,7 +35,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "ltgraph", "--data-dir", str(data_dir), "build"],
                        check=True, env={**os.environ})
     from ltgraph.config import Settings
-    from ltgraph.service import MATCH_NONE_BELOW, MATCH_STRONG_FROM, Service, match_level
+    from ltgraph.retrieval.search import MATCH_NONE_BELOW, MATCH_STRONG_FROM, match_level
+    from ltgraph.service import Service
 
     service = Service(Settings(data_dir=data_dir))
     sets: dict[str, list[tuple[str, str]]] = {}

@@ -148,3 +148,11 @@ def live(live_data_dir):
     log.close()
 
 
+
+
+def select(service, query: str) -> list[dict[str, str]]:
+    """A SELECT on the service's live graph as rows of {variable: lexical value}."""
+    from ltgraph.rdf.graph import run_query
+    from ltgraph.retrieval.search import rows_of
+
+    return rows_of(run_query(service.graph, query))

@@ -14,11 +14,13 @@ import threading
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from ltgraph.web.app import create_app
-from ltgraph.sparql import check_query
 from ltgraph.errors import QueryError
+from ltgraph.sparql import check_query
+from ltgraph.web.app import create_app
 
 # ------------------------------------------------------------------ fixtures
 
@@ -338,7 +340,6 @@ def test_a_deleted_data_dir_does_not_show_its_path(tmp_path_factory) -> None:
     client = _client(service)
     try:
         shutil.rmtree(service.settings.data_dir)
-        service._loaded = None
         for path in ("/api/health", "/api/search?q=alpha", "/theories", "/sparql?query=ASK{}"):
             response = client.get(path)
             assert response.status_code == 503, (path, response.status_code)

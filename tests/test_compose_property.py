@@ -13,13 +13,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ltgraph.config import Settings
 from ltgraph.errors import LtgraphError
 from ltgraph.service import Service
 
-from .conftest import TINY_CORPUS, FakeEncoder
+from .conftest import TINY_CORPUS, FakeEncoder, select
 from .test_curation import GAMMA, snapshot
 from .test_layers import observe
 
@@ -137,5 +138,5 @@ def test_the_generator_makes_entries_that_can_be_added(template, tmp_path) -> No
     path.write_text(entry_text("gen-a", 2, [("nia-new", "Nia New")], []))
     service.add([path], replace=True)
     assert {e.slug for e in service.entries()} == {"alpha-theory", "beta-model", "gen-a"}
-    rows = service._select("SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/nia-new> rdfs:label ?l }")
+    rows = select(service, "SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/nia-new> rdfs:label ?l }")
     assert [r["l"] for r in rows] == ["Nia New"]

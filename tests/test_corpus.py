@@ -5,8 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from ltgraph.corpus import (Entry, entry_files, load_corpus, parse_entry, passages, read_entry,
-                            slugify, write_entry)
+from ltgraph.corpus import (
+    Entry,
+    entry_files,
+    load_corpus,
+    parse_entry,
+    passages,
+    read_entry,
+    slugify,
+    write_entry,
+)
 from ltgraph.errors import CorpusError, ValidationError
 
 from .conftest import TINY_CORPUS, entry_text

@@ -18,7 +18,7 @@ from ltgraph.cli import cli
 from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from ltgraph.service import Service
 
-from .conftest import FakeEncoder, entry_text
+from .conftest import FakeEncoder, entry_text, select
 
 GAMMA = entry_text().replace("alpha-theory", "gamma-theory").replace("Alpha Theory", "Gamma Theory") \
     .replace("Alphaism", "Gammaism").replace("{id: beta-model, relation: relatedTo}",
@@ -46,7 +46,7 @@ def test_add_search_query_remove_round_trip(service: Service, gamma: Path) -> No
     assert report.added == ["gamma-theory"] and report.embedded == 9
     hits = service.search("Gus Gamma gamma rays", k=3)["results"]
     assert hits[0]["theory"] == "gamma-theory"
-    rows = service._select("SELECT ?n WHERE { <https://w3id.org/ltgraph/id/theory/gamma-theory> "
+    rows = select(service, "SELECT ?n WHERE { <https://w3id.org/ltgraph/id/theory/gamma-theory> "
                            "ltg:developedBy/rdfs:label ?n }")
     assert {r["n"] for r in rows} == {"Gus Gamma", "John Dewey"}
     # the symmetric relation is stated both ways
@@ -55,9 +55,9 @@ def test_add_search_query_remove_round_trip(service: Service, gamma: Path) -> No
     assert service.health()["consistent"]
     service.remove("gamma-theory")
     assert all(h["theory"] != "gamma-theory" for h in service.search("Gus Gamma gamma rays", k=20)["results"])
-    assert service._select("SELECT ?p ?o WHERE { <https://w3id.org/ltgraph/id/person/gus-gamma> ?p ?o }") == []
+    assert select(service, "SELECT ?p ?o WHERE { <https://w3id.org/ltgraph/id/person/gus-gamma> ?p ?o }") == []
     # John Dewey is still referenced by the other entries, so he stays
-    assert service._select("SELECT ?o WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> ?p ?o }")
+    assert select(service, "SELECT ?o WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> ?p ?o }")
     after = service.health()
     assert (after["triples"], after["passages"], after["vectors"]) == \
         (before["triples"], before["passages"], before["vectors"])
@@ -82,7 +82,7 @@ def test_cli_add_then_search_and_sparql_then_remove(settings, gamma: Path, fake_
 
 def test_replace_changes_text_and_vectors(service: Service, gamma: Path) -> None:
     service.add([gamma])
-    state = service._state()
+    state = service.snapshot()
     row = next(i for i, r in enumerate(state.index.records)
                if r.entry == "gamma-theory" and r.kind == "strength")
     old_vector = state.index.vectors.vectors[row].copy()
@@ -90,14 +90,14 @@ def test_replace_changes_text_and_vectors(service: Service, gamma: Path) -> None
                                    "Learners in orbit finish sooner with telescopes."))
     report = service.add([gamma], replace=True)
     assert report.replaced == ["gamma-theory"] and report.embedded == 1
-    state = service._state()
+    state = service.snapshot()
     row = next(i for i, r in enumerate(state.index.records)
                if r.entry == "gamma-theory" and r.kind == "strength")
     assert "telescopes" in state.index.records[row].text
     assert not np.allclose(state.index.vectors.vectors[row], old_vector)
     texts = " ".join(r.text for r in state.index.records)
     assert "see the goal first" in texts  # alpha-theory still has it
-    assert service._select("SELECT ?d WHERE { ?s dcterms:description ?d FILTER CONTAINS(?d, 'telescopes') }")
+    assert select(service, "SELECT ?d WHERE { ?s dcterms:description ?d FILTER CONTAINS(?d, 'telescopes') }")
     assert service.health()["consistent"]
 
 
@@ -195,8 +195,8 @@ def test_remove_refuses_related_entries_unless_forced(service: Service) -> None:
     report = service.remove("alpha-theory", force=True)
     assert report.removed == ["alpha-theory"] and report.replaced == ["beta-model"]
     assert service.entry("beta-model").related == ()
-    assert service._select("SELECT ?s WHERE { ?s ?p <https://w3id.org/ltgraph/id/theory/alpha-theory> }") == []
-    assert service._select("SELECT ?o WHERE { <https://w3id.org/ltgraph/id/person/ada-example> ?p ?o }") == []
+    assert select(service, "SELECT ?s WHERE { ?s ?p <https://w3id.org/ltgraph/id/theory/alpha-theory> }") == []
+    assert select(service, "SELECT ?o WHERE { <https://w3id.org/ltgraph/id/person/ada-example> ?p ?o }") == []
     assert service.health()["consistent"]
     # a rebuild keeps the removal and the rewritten entry (they are part of the data directory)
     service.build()

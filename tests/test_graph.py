@@ -4,7 +4,10 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, XSD
 
 from ltgraph.corpus import entry_files, load_corpus, passages
-from ltgraph.rdf.graph import Iris, build_graph, count_triples, load_graph, run_query, save_graph, validate_graph
+from ltgraph.rdf.iris import Iris
+from ltgraph.rdf.build import build_graph
+from ltgraph.rdf.graph import count_triples, load_graph, run_query, save_graph
+from ltgraph.rdf.shacl import validate_graph
 from ltgraph.rdf.ontology import LTG
 
 from .conftest import TINY_CORPUS

@@ -8,8 +8,8 @@ import pytest
 import ltgraph.curation.writer
 import ltgraph.store.layers
 from ltgraph.retrieval.index import LayeredVectors, PassageIndex, VectorIndex
-from ltgraph.store.layers import DELTA_DIR, Generation
 from ltgraph.service import Service
+from ltgraph.store.layers import DELTA_DIR, Generation
 
 from .conftest import TINY_CORPUS, FakeEncoder
 from .test_curation import GAMMA, snapshot
@@ -38,7 +38,7 @@ def observe(service: Service) -> dict:
     """Everything a reader can see: entries, triples, passages, search results, health."""
     graph = service.graph
     triples = sorted(str(t) for t in service.sparql("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"))
-    state = service._state()
+    state = service.snapshot()
     searches = {}
     for question in QUESTIONS:
         hits = service.search(question, k=8)["results"]

@@ -11,7 +11,7 @@ from ltgraph.corpus.people import builds_on_cycle
 from ltgraph.errors import ValidationError
 from ltgraph.service import Service
 
-from .conftest import FakeEncoder
+from .conftest import FakeEncoder, select
 from .test_curation import GAMMA, snapshot
 
 
@@ -52,10 +52,10 @@ def test_a_registered_variant_is_accepted_and_labelled_by_the_registry(settings,
     text = GAMMA.replace("  - name: John Dewey", "  - {name: J. Dewey, id: john-dewey}")
     text = text.replace("### John Dewey", "### J. Dewey")
     service.add([draft(tmp_path, text)])
-    rows = service._select("SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> rdfs:label ?l }")
+    rows = select(service, "SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> rdfs:label ?l }")
     assert [r["l"] for r in rows] == ["John Dewey"]
     service.build()  # the same label from a full build
-    rows = service._select("SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> rdfs:label ?l }")
+    rows = select(service, "SELECT ?l WHERE { <https://w3id.org/ltgraph/id/person/john-dewey> rdfs:label ?l }")
     assert [r["l"] for r in rows] == ["John Dewey"]
 
 

@@ -3,7 +3,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ltgraph.corpus import entry_files, load_corpus
-from ltgraph.retrieval.ranking import Analysis, Lexicon, boost, detect_kinds, prefer_kind, reciprocal_rank_fusion, Scored
+from ltgraph.retrieval.ranking import (
+    Analysis,
+    Lexicon,
+    Scored,
+    boost,
+    detect_kinds,
+    prefer_kind,
+    reciprocal_rank_fusion,
+)
 
 from .conftest import TINY_CORPUS
 

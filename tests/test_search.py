@@ -123,8 +123,8 @@ def test_hnsw_index_by_setting_finds_the_same_top_hit(settings) -> None:
 def test_nonsense_gets_no_good_match_everywhere(service) -> None:
     from click.testing import CliRunner
 
-    from ltgraph.web.app import create_app
     from ltgraph.cli import cli
+    from ltgraph.web.app import create_app
 
     response = service.search("zxqv flibbertigibbet qwrtpl")
     assert response["match"] == "none" and response["answer"] is None
@@ -140,7 +140,7 @@ def test_nonsense_gets_no_good_match_everywhere(service) -> None:
 
 
 def test_match_levels() -> None:
-    from ltgraph.service import match_level
+    from ltgraph.retrieval.search import match_level
 
     assert match_level(0.1, False) == "none"
     assert match_level(0.4, False) == "weak"

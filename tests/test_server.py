@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from ltgraph.web.app import create_app
 from ltgraph.server import make_server
+from ltgraph.web.app import create_app
 
 
 @pytest.fixture

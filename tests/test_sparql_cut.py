@@ -7,7 +7,8 @@ import csv
 import io
 
 import pyoxigraph as ox
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ltgraph.sparql.cut import serialize_select
 

@@ -11,8 +11,7 @@ import time
 import pytest
 
 from ltgraph.rdf.ontology import PREFIXES
-from ltgraph.sparql import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
-                            QueryTimeout)
+from ltgraph.sparql import Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit, QueryTimeout
 
 PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

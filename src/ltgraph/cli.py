@@ -265,9 +265,11 @@ def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) 
 @_fail_cleanly
 def show(ctx: click.Context, slug: str, as_json: bool) -> None:
     """Show one entry."""
+    from ltgraph.web.serializers import entry_json
+
     service = _service(ctx)
     entry = service.entry(slug)
-    data = service.entry_json(entry)
+    data = entry_json(entry, service.iris)
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

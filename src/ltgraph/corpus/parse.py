@@ -11,10 +11,25 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
+from ltgraph.corpus.records import (
+    ENTRY_TYPES,
+    FRONT_MATTER_KEYS,
+    KINDS,
+    NETWORK_TYPES,
+    RELATIONS,
+    REQUIRED_KEYS,
+    REQUIRED_SECTIONS,
+    RESERVED_IDS,
+    SECTIONS,
+    SLUG_RE,
+    Entry,
+    Item,
+    Person,
+    Relation,
+    Work,
+    slugify,
+)
 from ltgraph.errors import CorpusError, ValidationError
-from ltgraph.corpus.records import (ENTRY_TYPES, FRONT_MATTER_KEYS, KINDS, NETWORK_TYPES, RELATIONS,
-                      REQUIRED_KEYS, REQUIRED_SECTIONS, RESERVED_IDS, SECTIONS, SLUG_RE, Entry, Item,
-                      Person, Relation, Work, slugify)
 
 #: Longest entry or person id (a file name must hold it with room to spare).
 MAX_ID_CHARS = 100

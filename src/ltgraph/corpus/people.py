@@ -31,8 +31,8 @@ from typing import Iterable, Mapping
 
 import yaml
 
-from ltgraph.errors import CorpusError
 from ltgraph.corpus.records import SLUG_RE, Entry
+from ltgraph.errors import CorpusError
 
 REGISTRY_FILE = "people.yaml"
 

@@ -6,9 +6,8 @@ from typing import Any
 
 import yaml
 
-from ltgraph.errors import CorpusError
 from ltgraph.corpus.records import ENTRY_TYPES, REQUIRED_SECTIONS, SECTIONS, Entry, slugify
-
+from ltgraph.errors import CorpusError
 
 # --------------------------------------------------------------------------- writing
 

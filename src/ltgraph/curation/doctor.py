@@ -13,11 +13,11 @@ from typing import Iterable
 import pyoxigraph as ox
 
 from ltgraph.corpus import corpus_hash, load_corpus
-from ltgraph.store.datadir import DataDir
 from ltgraph.errors import DataDirError, ValidationError
-from ltgraph.rdf.graph import Iris
-from ltgraph.store.layers import Generation, load_index, served_store
+from ltgraph.rdf.iris import Iris
 from ltgraph.rdf.ontology import LTG
+from ltgraph.store.datadir import DataDir
+from ltgraph.store.layers import Generation, load_index, served_store
 
 Row = tuple[str, bool, str]
 REPAIR = "run `ltgraph build` to repair"
@@ -69,7 +69,7 @@ def diagnose(datadir: DataDir, iris: Iris, model: str, sources: list[Path],
                      f"{catalog.passages} in the catalog; {REPAIR}"))
     except (DataDirError, TypeError) as exc:
         rows.append(("search index", False, f"{exc}" if "ltgraph build" in str(exc) else f"{exc}; {REPAIR}"))
-    built_with = (manifest.extra.get("index") or {}).get("model", "?")
+    built_with = manifest.model or "?"
     rows.append(("model", built_with == model, built_with if built_with == model else
                  f"index built with {built_with!r}, configured {model!r}; {REPAIR}"))
     fresh = corpus_hash(sources) == manifest.corpus_hash

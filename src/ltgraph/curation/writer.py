@@ -30,19 +30,33 @@ import numpy as np
 import pyoxigraph as ox
 
 from ltgraph import __version__
-from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from ltgraph.config import Settings
-from ltgraph.store.curated import Curated, CuratedStore
 from ltgraph.corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
 from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
+from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
+from ltgraph.rdf.build import build_dataset, corpus_people, entry_quads
+from ltgraph.rdf.graph import save_dataset, save_union, union_graph
+from ltgraph.rdf.iris import Iris
+from ltgraph.rdf.shacl import validate_graph
+from ltgraph.retrieval.encoders import Encoder
+from ltgraph.retrieval.index import (
+    IndexedPassage,
+    PassageIndex,
+    Tokens,
+    corpus_passages,
+    row_tokens,
+)
+from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
+from ltgraph.store.curated import Curated, CuratedStore
 from ltgraph.store.datadir import DELTA as DELTA_KIND
 from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire, link_or_copy
-from ltgraph.retrieval.encoders import Encoder
-from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
-from ltgraph.rdf.graph import (Iris, build_dataset, corpus_people, entry_quads, save_dataset, save_union,
-                    union_graph, validate_graph)
-from ltgraph.retrieval.index import IndexedPassage, IndexInfo, PassageIndex, Tokens, corpus_passages, row_tokens
-from ltgraph.store.layers import DELTA_DIR, Generation, load_vectors, read_delta_passages, write_delta_passages
+from ltgraph.store.layers import (
+    DELTA_DIR,
+    Generation,
+    load_vectors,
+    read_delta_passages,
+    write_delta_passages,
+)
 
 Progress = Callable[[str, int, int], None]
 #: OS errors that say the data directory cannot be written (not a bug): full, read-only, denied.
@@ -181,9 +195,9 @@ class Writer:
 
     def source_files(self) -> list[Path]:
         """The effective corpus: bundled files, minus removals, overlaid by the curators'."""
-        return self._effective(self.sources())
+        return self.effective(self.sources())
 
-    def _effective(self, curated: Curated) -> list[Path]:
+    def effective(self, curated: Curated) -> list[Path]:
         files = {p.stem: p for p in entry_files(self.settings.corpus_dir)}
         for slug in curated.removed:
             files.pop(slug, None)
@@ -220,7 +234,7 @@ class Writer:
         with acquire(self.datadir.lock(), "ltgraph build"):
             curated = self._store()
             live = self.live()
-            files = self._effective(curated)
+            files = self.effective(curated)
             entries = load_corpus(files, self.settings.max_entry_bytes)
             problems = self.rule_problems(entries, {}, {})
             if problems:
@@ -265,7 +279,7 @@ class Writer:
                 corpus_hash=catalog.corpus_hash(), bundled_hash=self._bundled_hash(),
                 entries=len(entries), triples=triples, passages=len(index.records),
                 user_entries=sorted(user_entries), removed=sorted(removed_bundled),
-                extra={"ltgraph": __version__, "index": index.info(self.encoder.name).__dict__},
+                index=index.info(self.encoder.name), software=__version__,
                 curated=self.curated.current_name())
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
             self.datadir.publish(name, staging)
@@ -282,7 +296,7 @@ class Writer:
         """Vectors for every passage, embedding only text the live generation lacks."""
         known: dict[str, np.ndarray] = {}
         tokens: dict[str, list[str]] = {}
-        if live is not None and live.manifest.extra.get("index", {}).get("model") == self.encoder.name:
+        if live is not None and live.manifest.model == self.encoder.name:
             try:
                 records, matrix, row_tokens_ = load_vectors(live)
                 known = {r.digest: matrix[i] for i, r in enumerate(records) if r.digest}
@@ -483,10 +497,7 @@ class Writer:
 
     def _require_live(self) -> tuple[Generation, Catalog]:
         live = Generation.open(self.datadir.current())  # raises with the repair hint
-        model = live.manifest.extra.get("index", {}).get("model")
-        if model != self.encoder.name:
-            raise DataDirError(f"the live index was built with model {model!r} but "
-                               f"{self.encoder.name!r} is configured; run `ltgraph build` first")
+        live.manifest.require_model(self.encoder.name)
         return live, live.catalog()
 
     def _dry_report(self, live: Generation, catalog: Catalog, change: _Change, started: float,
@@ -529,14 +540,14 @@ class Writer:
                 write_delta_passages(directory, slug, records, tokens, vectors)
                 embedded += count
             after.save(staging / CATALOG)
-            info = IndexInfo(**live.manifest.extra["index"])
+            info = live.manifest.index_info()
             info = replace(info, passages=after.passages)
             manifest = Manifest(
                 generation=name, created=time.time(), base_iri=self.settings.base_iri,
                 corpus_hash=after.corpus_hash(), bundled_hash=live.manifest.bundled_hash,
                 entries=len(after.entries), triples=None, passages=after.passages,
                 user_entries=change.user_entries, removed=change.removed_bundled,
-                extra={"ltgraph": __version__, "index": info.__dict__},
+                index=info, software=__version__,
                 kind=DELTA_KIND, base=base.name, deleted=sorted(deleted),
                 curated=self.curated.current_name())
             (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")

@@ -25,6 +25,7 @@ import numpy as np
 
 from ltgraph.corpus import Entry, Passage, passages
 
+
 def _bm25s() -> Any:
     """bm25s, imported with its progress bars off.
 

@@ -7,10 +7,27 @@
 from __future__ import annotations
 
 from ltgraph.sparql.guard import FORBIDDEN, MAX_NESTING, check_query
-from ltgraph.sparql.pool import (Job, Limits, PoolBusy, PoolUnavailable, QueryPool, QueryResourceLimit,
-                   QueryTimeout)
-from ltgraph.sparql.results import (FORMAT_ALIASES, GRAPH_FORMATS, GRAPH_TYPES, SELECT_TYPES, Rendered,
-                      evaluate, execute, format_result, render_ask, render_select)
+from ltgraph.sparql.pool import (
+                   Job,
+                   Limits,
+                   PoolBusy,
+                   PoolUnavailable,
+                   QueryPool,
+                   QueryResourceLimit,
+                   QueryTimeout,
+)
+from ltgraph.sparql.results import (
+                   FORMAT_ALIASES,
+                   GRAPH_FORMATS,
+                   GRAPH_TYPES,
+                   SELECT_TYPES,
+                   Rendered,
+                   evaluate,
+                   execute,
+                   format_result,
+                   render_ask,
+                   render_select,
+)
 
 __all__ = [
     "FORBIDDEN", "MAX_NESTING", "check_query", "Job", "Limits", "PoolBusy", "PoolUnavailable",

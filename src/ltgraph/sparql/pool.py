@@ -111,8 +111,8 @@ def _child(conn: Connection, generation: str, memory_bytes: int, sandbox: bool) 
     try:
         from pathlib import Path
 
-        from ltgraph.store.served import load_served
         from ltgraph.sparql.results import execute, warm_up
+        from ltgraph.store.served import load_served
 
         store = load_served(Path(generation))
         warm_up(store)

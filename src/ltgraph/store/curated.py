@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ltgraph.store.datadir import fsync_dir, fsync_file, link_or_copy, write_pointer
 from ltgraph.errors import DataDirError
+from ltgraph.store.datadir import fsync_dir, fsync_file, link_or_copy, write_pointer
 
 KEEP_VERSIONS = 50
 ENTRIES = "entries"

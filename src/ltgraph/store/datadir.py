@@ -32,69 +32,20 @@ A reader always sees one complete generation: the old one or the new one.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
 from ltgraph.errors import DataDirError
+from ltgraph.store.manifest import DELTA, FULL, MANIFEST, Manifest
 
-#: 2: delta generations, catalog.json, row-aligned tokens.jsonl.
-FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
-FULL, DELTA = "full", "delta"
+__all__ = ["DELTA", "FULL", "MANIFEST", "Manifest", "DataDir", "Lease", "acquire", "link_or_copy",
+           "write_pointer", "fsync_dir", "fsync_file"]
 KEEP_GENERATIONS = 2
-
-
-@dataclass
-class Manifest:
-    """What a generation holds; written last, so a generation without it is incomplete."""
-
-    generation: str
-    created: float
-    base_iri: str
-    corpus_hash: str
-    bundled_hash: str
-    entries: int
-    #: Served triples; None for a delta generation (known only once the graph is composed).
-    triples: int | None
-    passages: int
-    user_entries: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    format_version: int = FORMAT_VERSION
-    kind: str = FULL
-    #: For a delta generation: the full generation it applies to, and the base entries it hides.
-    base: str | None = None
-    deleted: list[str] = field(default_factory=list)
-    #: The version of the curators' store (`curated.py`) this generation was made from.
-    curated: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2, sort_keys=True)
-
-    @classmethod
-    def read(cls, path: Path, older: bool = False) -> Manifest:
-        """Read a manifest; `older` also accepts earlier data formats (a build reads which
-        entries the user added or removed from them, so an upgrade keeps the user's work)."""
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            manifest = cls(**data)
-        except (OSError, ValueError, TypeError) as exc:
-            raise DataDirError(f"unreadable manifest {path}: {exc}; run `ltgraph build` "
-                               "to rebuild the data directory") from None
-        if manifest.format_version != FORMAT_VERSION and not (
-                older and manifest.format_version < FORMAT_VERSION):
-            raise DataDirError(f"generation {path.parent.name} has data format "
-                               f"{manifest.format_version}, this ltgraph reads {FORMAT_VERSION}; "
-                               "run `ltgraph build` to rebuild the data directory")
-        return manifest
 
 
 class DataDir:

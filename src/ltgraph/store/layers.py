@@ -23,14 +23,20 @@ from pathlib import Path
 import numpy as np
 import pyoxigraph as ox
 
-from ltgraph.store.catalog import CATALOG, Catalog
 from ltgraph.corpus import Entry, read_entry
-from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 from ltgraph.errors import DataDirError
+from ltgraph.retrieval.index import (
+    IndexedPassage,
+    IndexInfo,
+    LayeredVectors,
+    PassageIndex,
+    Tokens,
+    VectorIndex,
+)
+from ltgraph.store.catalog import CATALOG, Catalog
+from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 from ltgraph.store.served import DELTA_DIR as DELTA_DIR
 from ltgraph.store.served import load_served
-from ltgraph.retrieval.index import (IndexedPassage, IndexInfo, LayeredVectors, PassageIndex, Tokens, VectorIndex)
-
 
 
 @dataclass(frozen=True)
@@ -222,11 +228,7 @@ def load_vectors(generation: Generation) -> tuple[list[IndexedPassage], np.ndarr
 
 
 def _expected(generation: Generation) -> IndexInfo:
-    info = generation.manifest.extra.get("index")
-    if not info:
-        raise DataDirError(f"generation {generation.path.name} has no search index; "
-                           "run `ltgraph build`")
-    return IndexInfo(**info)
+    return generation.manifest.index_info()
 
 
 def _compose(generation: Generation, expected: IndexInfo, base: BaseIndex,

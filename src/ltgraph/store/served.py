@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 from ltgraph.errors import DataDirError
+from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 
 DELTA_DIR = "delta"
 

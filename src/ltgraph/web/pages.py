@@ -12,9 +12,16 @@ import re
 from flask import Blueprint, Response, render_template, request
 
 from ltgraph.errors import LtgraphError, NotFoundError, QueryError
-from ltgraph.web.presentation import (EXAMPLE_QUERIES, EXAMPLE_QUESTIONS, comparison, highlight, neighbourhood,
-                     whole_graph)
-from ltgraph.web.app import service
+from ltgraph.web.common import local, service, snapshot
+from ltgraph.web.presentation import (
+    EXAMPLE_QUERIES,
+    EXAMPLE_QUESTIONS,
+    comparison,
+    highlight,
+    neighbourhood,
+    whole_graph,
+)
+from ltgraph.web.serializers import entry_json
 
 KIND_LABELS = {"overview": "Overview", "researcher": "Researcher", "concept": "Concept",
                "implication": "Implication", "strength": "Strength", "limitation": "Limitation",
@@ -26,9 +33,9 @@ def blueprint() -> Blueprint:
 
     @bp.get("/")
     def home() -> str:
-        svc = service()
-        entries = sorted(svc.entries(), key=lambda e: e.name.lower())
-        stats = svc.stats()
+        snap = snapshot()
+        entries = sorted(snap.entries(), key=lambda e: e.name.lower())
+        stats = service().stats(snap)
         people = {p.slug for e in entries for p in e.researchers}
         return render_template("index.html", examples=EXAMPLE_QUESTIONS, stats=stats,
                                theories=[e for e in entries if e.type == "theory"],
@@ -42,7 +49,7 @@ def blueprint() -> Blueprint:
         response, error = None, None
         if q.strip():
             try:
-                response = service().search(q, k=10, kind=kind, type_=type_)
+                response = service().search(q, k=10, kind=kind, type_=type_, snap=snapshot())
             except QueryError as exc:
                 error = str(exc)
         hits = []
@@ -56,14 +63,14 @@ def blueprint() -> Blueprint:
                                match=match, nearest=nearest, examples=EXAMPLE_QUESTIONS[:4],
                                did_you_mean=(response or {}).get("did_you_mean"),
                                answer=(response or {}).get("answer"), kinds=KIND_LABELS,
-                               local=_local)
+                               local=local)
         return Response(page, status=400 if error else 200, mimetype="text/html")
 
     @bp.get("/theories")
     def theories() -> str:
         type_ = request.args.get("type") if request.args.get("type") in ("theory", "model") else None
         sort = request.args.get("sort") if request.args.get("sort") in ("name", "year") else "name"
-        entries = service().entries(type_)
+        entries = snapshot().entries(type_)
         entries.sort(key=(lambda e: (e.year, e.name.lower())) if sort == "year" else (lambda e: e.name.lower()))
         return render_template("theories.html", entries=entries, type=type_, sort=sort)
 
@@ -77,7 +84,7 @@ def blueprint() -> Blueprint:
 
     @bp.get("/compare")
     def compare() -> Response:
-        svc = service()
+        snap = snapshot()
         raw = request.args.get("theories", "")
         slugs = [s.strip() for s in raw.split(",") if s.strip()]
         slugs += [s for s in request.args.getlist("pick") if s]  # the form's menus
@@ -85,35 +92,35 @@ def blueprint() -> Blueprint:
         error, entries = None, []
         # "compare…" on an entry page links ?theories=<that entry>: the form, with it chosen
         opening = (len(slugs) == 1 and not request.args.getlist("pick")
-                   and slugs[0] in {e.slug for e in svc.entries()})
+                   and slugs[0] in {e.slug for e in snap.entries()})
         if opening:
             pass
         elif raw and not 2 <= len(slugs) <= 4:
             error = f"choose 2 to 4 entries to compare ({len(slugs)} given)"
         else:
             try:
-                entries = [svc.entry(s) for s in slugs]
+                entries = [snap.entry(s) for s in slugs]
             except NotFoundError as exc:
                 error = str(exc)
         if opening:
             entries = []
         page = render_template("compare.html", entries=entries, rows=comparison(entries) if entries and not error else [],
-                               error=error, all_entries=sorted(svc.entries(), key=lambda e: e.name.lower()),
+                               error=error, all_entries=sorted(snap.entries(), key=lambda e: e.name.lower()),
                                chosen=slugs)
         return Response(page, status=400 if error else 200, mimetype="text/html")
 
     @bp.get("/graph")
     def graph() -> str:
-        return render_template("graph.html", picture=whole_graph(service().entries()))
+        return render_template("graph.html", picture=whole_graph(snapshot().entries()))
 
     return bp
 
 
 def theory_page(slug: str) -> str:
-    svc = service()
-    entry = svc.entry(slug)
-    data = svc.entry_json(entry)
-    entries = {e.slug: e for e in svc.entries()}
+    snap = snapshot()
+    entry = snap.entry(slug)
+    data = entry_json(entry, service().iris)
+    entries = {e.slug: e for e in snap.entries()}
     names = {e.slug: e.name for e in entries.values()}
     incoming = [(other.name, other.slug, rel.relation) for other in entries.values()
                 for rel in other.related if rel.target == slug]
@@ -123,22 +130,22 @@ def theory_page(slug: str) -> str:
 
 
 def person_page(slug: str) -> str:
-    svc = service()
+    snap = snapshot()
     contributions = []
     name = None
-    for entry in sorted(svc.entries(), key=lambda e: e.name.lower()):
+    for entry in sorted(snap.entries(), key=lambda e: e.name.lower()):
         for person in entry.researchers:
             if person.slug == slug:
                 name = name or person.name
                 text = next((i.text for i in entry.items_of("researcher") if i.title == person.name), "")
                 contributions.append((entry, text))
-    works = [(entry, work) for entry in svc.entries() for work in entry.works
+    works = [(entry, work) for entry in snap.entries() for work in entry.works
              if any(_slug(a) == slug for a in work.authors)]
     if name is None and works:
         name = next(a for _, w in works for a in w.authors if _slug(a) == slug)
     if name is None:
         raise NotFoundError(f"no person {slug!r} in the graph")
-    return render_template("person.html", name=name, slug=slug, iri=str(svc.iris.person(slug)),
+    return render_template("person.html", name=name, slug=slug, iri=str(service().iris.person(slug)),
                            contributions=contributions, works=works)
 
 
@@ -169,7 +176,7 @@ def sparql_console(query: str | None) -> str:
             error = str(exc)
     return render_template("sparql.html", query=query or EXAMPLE_QUERIES[0][1], examples=EXAMPLE_QUERIES,
                            ran=run, columns=columns, rows=rows, boolean=boolean, graph_text=graph_text,
-                           error=error, local=_local, formats=["json", "xml", "csv", "tsv"],
+                           error=error, local=local, formats=["json", "xml", "csv", "tsv"],
                            graph_formats=["turtle", "nt", "jsonld", "rdfxml"])
 
 
@@ -177,22 +184,3 @@ def _slug(name: str) -> str:
     from ltgraph.corpus import slugify
 
     return slugify(name)
-
-
-def _local(iri: str) -> str | None:
-    """The path on this server of an IRI under the configured base, else None.
-
-    Only paths this server can answer: an IRI such as `{base}/evil.example/x` would make
-    `//evil.example/x`, a link to another site, so anything but a resource path is None.
-    """
-    from ltgraph.web.app import RESOURCE_PATH
-
-    base = service().iris.base
-    if not isinstance(iri, str) or not iri.startswith(base):
-        return None
-    rest = iri[len(base):]
-    if rest == "ontology" or rest.startswith("ontology#"):
-        return "/" + rest
-    if rest.startswith("id/") and RESOURCE_PATH.fullmatch(rest[3:]):
-        return "/" + rest
-    return None

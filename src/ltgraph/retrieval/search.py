@@ -1,0 +1,199 @@
+"""A question in, the search response out: checks, ranking, hits, match level, answer.
+
+`Searcher.search(view, …)` works on one `SearchView` (in the service, the request's
+snapshot), so every part of a response comes from the same generation. The response's
+fields are the contract in DESIGN.md ("Search response").
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from rdflib import Graph
+
+from ltgraph.corpus import ENTRY_TYPES, KINDS, Entry
+from ltgraph.errors import QueryError
+from ltgraph.rdf.graph import run_query
+from ltgraph.rdf.iris import Iris
+from ltgraph.retrieval.encoders import Encoder, QueryCache
+from ltgraph.retrieval.index import TIE_MARGIN, PassageIndex
+from ltgraph.retrieval.ranking import Analysis, Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
+
+MAX_QUESTION_CHARS = 500
+MAX_K = 100
+#: Candidates taken from each retriever before fusion.
+CANDIDATES = 50
+SEARCH_MODES = ("hybrid", "keyword", "dense")
+
+#: Cosine of the nearest passage below which the corpus does not answer a question ("none"),
+#: and from which it answers it well ("strong"), for all-MiniLM-L6-v2. Calibrated with
+#: `benchmarks/calibrate_match.py` on the 309 on-topic questions of eval/ (lowest 0.358,
+#: 1st percentile 0.392) and the off-topic ones of eval/offtopic.jsonl.
+MATCH_NONE_BELOW = 0.35
+MATCH_STRONG_FROM = 0.50
+
+
+class SearchView(Protocol):
+    """What a search reads: one generation's entries, graph, index and names."""
+
+    @property
+    def by_slug(self) -> dict[str, Entry]: ...
+    @property
+    def graph(self) -> Graph: ...
+    @property
+    def index(self) -> PassageIndex: ...
+    @property
+    def lexicon(self) -> Lexicon: ...
+
+
+def match_level(closeness: float, names_something: bool) -> str:
+    """How well the corpus answers a question: "strong", "weak" or "none".
+
+    A question naming an entry, a person or a concept of the corpus is answered strongly;
+    otherwise the nearest passage decides. Another embedding model needs its own calibration.
+    """
+    if names_something or closeness >= MATCH_STRONG_FROM:
+        return "strong"
+    return "none" if closeness < MATCH_NONE_BELOW else "weak"
+
+
+class Searcher:
+    """Hybrid search (dense + keyword, fused, boosted by what the question names)."""
+
+    def __init__(self, encoder: Encoder, iris: Iris) -> None:
+        self.encoder = encoder
+        self.iris = iris
+        self.query_vector = QueryCache(encoder)
+
+    def search(self, view: SearchView, question: str, k: int = 10, theory: str | None = None,
+               kind: str | None = None, type_: str | None = None,
+               mode: str = "hybrid") -> dict[str, Any]:
+        """Ranked passages tied to graph nodes, the entities named, and a graph answer."""
+        started = time.perf_counter()
+        question = check_request(view, question, k, theory, kind, type_, mode)
+        # A misspelled name ("conectivism") is searched as corrected, and the response says so.
+        corrected = view.lexicon.correct(question)
+        asked = corrected or question
+        analysis = analyse(asked, view.lexicon)
+        rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
+        results = [self._hit(view, row, score) for row, score in rows[:k]]
+        match = match_level(self.closeness(view, asked), bool(analysis.mentions))
+
+        def select(query: str, **bindings: str) -> list[dict[str, str]]:
+            return rows_of(run_query(view.graph, query, bindings))
+
+        from ltgraph.retrieval.answers import compose_answer, entity_cards
+
+        return {
+            "query": question,
+            "did_you_mean": corrected,
+            "match": match,
+            "results": results,
+            "entities": entity_cards(select, analysis.mentions, self.mention_iri),
+            "answer": (compose_answer(select, asked, analysis, self.mention_iri)
+                       if match != "none" else None),
+            "analysis": {"kinds": analysis.kinds},
+            "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    def closeness(self, view: SearchView, question: str) -> float:
+        """The cosine between the question and the nearest passage of the whole corpus."""
+        hits = view.index.vectors.search(self.query_vector(question), 1)
+        return hits[0][1] if hits else 0.0
+
+    def _ranked_rows(self, view: SearchView, question: str, analysis: Analysis, k: int,
+                     theory: str | None, kind: str | None, type_: str | None,
+                     mode: str) -> list[tuple[int, float]]:
+        records = view.index.records
+
+        def keep(row: int) -> bool:
+            r = records[row]
+            return ((theory is None or r.entry == theory) and (kind is None or r.kind == kind)
+                    and (type_ is None or view.by_slug[r.entry].type == type_))
+
+        filtered = theory is not None or kind is not None or type_ is not None
+        # With filters, look deeper so that enough candidates survive them.
+        depth = len(records) if filtered and len(records) <= 20_000 else max(CANDIDATES, 4 * k)
+
+        def ordered(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+            # Equal scores in passage-key order, so that ranks (and fused scores) are the same
+            # whatever order rows have: a full build and a composed delta lay them out apart.
+            hits.sort(key=lambda h: (-h[1], records[h[0]].key))
+            return hits[:depth]
+
+        dense: list[tuple[int, float]] = []
+        keyword: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            dense = ordered([h for h in view.index.vectors.search(
+                self.query_vector(question), depth + TIE_MARGIN) if keep(h[0])])
+        if mode in ("hybrid", "keyword"):
+            keyword = ordered([h for h in view.index.keywords.search(question, depth + TIE_MARGIN)
+                               if keep(h[0])])
+        if mode == "dense":
+            return dense
+        if mode == "keyword":
+            return keyword
+        fused = reciprocal_rank_fusion(dense[:CANDIDATES], keyword[:CANDIDATES])
+        entry_ranking = view.index.entry_ranking(question, 10)
+        return [(s.row, s.score) for s in boost(fused, records, analysis, entry_ranking)]
+
+    def _hit(self, view: SearchView, row: int, score: float) -> dict[str, Any]:
+        r = view.index.records[row]
+        entry = view.by_slug[r.entry]
+        if r.item is None:
+            item_iri = self.iris.entry(r.entry)
+        elif r.kind == "researcher":
+            item_iri = self.iris.person(r.item)
+        else:
+            item_iri = self.iris.item(r.entry, r.kind, r.item)
+        return {"theory": r.entry, "theory_iri": str(self.iris.entry(r.entry)),
+                "theory_label": entry.name, "type": entry.type, "kind": r.kind,
+                "item_iri": str(item_iri), "passage_iri": f"{self.iris.base}id/theory/{r.key}",
+                "label": r.label, "text": r.text, "score": round(score, 6)}
+
+    def mention_iri(self, mention: Mention) -> str:
+        if mention.kind == "entry":
+            return str(self.iris.entry(mention.slug))
+        if mention.kind == "person":
+            return str(self.iris.person(mention.slug))
+        return str(self.iris.item(mention.entry or "", mention.item_kind or "concept", mention.slug))
+
+
+def check_request(view: SearchView, question: str, k: int, theory: str | None, kind: str | None,
+                  type_: str | None, mode: str) -> str:
+    """The question with its white space collapsed; QueryError saying what is wrong."""
+    if not isinstance(question, str) or not question.strip():
+        raise QueryError("the question is empty")
+    for name, value in (("q", question), ("theory", theory), ("kind", kind), ("type", type_)):
+        if isinstance(value, str) and not _encodable(value):
+            raise QueryError(f"{name} is not valid Unicode (it holds a lone surrogate)")
+    question = " ".join(question.split())
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QueryError(f"the question is {len(question)} characters; the limit is "
+                         f"{MAX_QUESTION_CHARS}")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+    if kind is not None and kind not in KINDS:
+        raise QueryError(f"unknown kind {kind!r} (use one of {', '.join(KINDS)})")
+    if type_ is not None and type_ not in ENTRY_TYPES:
+        raise QueryError(f"unknown type {type_!r} (use theory or model)")
+    if mode not in SEARCH_MODES:
+        raise QueryError(f"unknown mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
+    if theory is not None and theory not in view.by_slug:
+        raise QueryError(f"unknown theory {theory!r}: it is not the id of an entry")
+    return question
+
+
+def rows_of(result: Any) -> list[dict[str, str]]:
+    """A SELECT result as rows of {variable: lexical value} (unbound variables left out)."""
+    names = [v.value for v in result.variables]
+    return [{n: sol[n].value for n in names if sol[n] is not None} for sol in result]
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,0 +1,55 @@
+"""Records as JSON-ready data with their IRIs (the API, the pages and `ltgraph show --json`).
+
+No Flask here: the CLI imports this module too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ltgraph.corpus import Entry
+from ltgraph.rdf.iris import Iris
+
+
+def entry_json(entry: Entry, iris: Iris) -> dict[str, Any]:
+    """An entry with the IRIs of the entry, its people, items and works."""
+    return {
+        "id": entry.slug,
+        "iri": str(iris.entry(entry.slug)),
+        "name": entry.name,
+        "type": entry.type,
+        "year": entry.year,
+        "aliases": list(entry.aliases),
+        "overview": list(entry.overview),
+        "researchers": [
+            {"name": p.name, "iri": str(iris.person(p.slug)),
+             "contribution": next((i.text for i in entry.items_of("researcher")
+                                   if i.title == p.name), "")}
+            for p in entry.researchers
+        ],
+        "seminal_works": [
+            {"iri": str(iris.work(w.slug)), "authors": list(w.authors), "year": w.year,
+             "title": w.title, "venue": w.venue, "citation": w.citation}
+            for w in entry.works
+        ],
+        "related": [{"id": r.target, "relation": r.relation, "iri": str(iris.entry(r.target))}
+                    for r in entry.related],
+        "sources": list(entry.sources),
+        **{
+            f"{kind}s": [
+                {"title": i.title, "iri": str(iris.item(entry.slug, kind, i.slug)),
+                 "text": i.text, **({"tools": list(i.tools)} if i.tools else {}),
+                 **({"type": i.resource_type} if i.resource_type else {})}
+                for i in entry.items_of(kind)
+            ]
+            for kind in ("concept", "implication", "strength", "limitation", "network")
+        },
+    }
+
+
+def entry_summary(entry: Entry, iris: Iris) -> dict[str, Any]:
+    """One row of `/api/theories` and `ltgraph list --json`."""
+    return {"id": entry.slug, "iri": str(iris.entry(entry.slug)), "name": entry.name,
+            "type": entry.type, "year": entry.year, "aliases": list(entry.aliases),
+            "researchers": [{"name": p.name, "iri": str(iris.person(p.slug))}
+                            for p in entry.researchers]}
