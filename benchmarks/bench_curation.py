@@ -210,19 +210,20 @@ class Stages:
         self._undo.append(lambda: setattr(obj, name, original) if had_own else delattr(obj, name))
 
     def instrument(self, service: Service) -> None:
-        from ltgraph import curation, datadir
+        from ltgraph.curation import writer as curation
+        from ltgraph.store import datadir
 
         self.patch(curation.Writer, "_require_live", "read manifest + catalog")
         self.patch(curation.Writer, "_read_new", "read new file")
         self.patch(curation.Writer, "_check_references", "check references")
         self.patch(curation.Writer, "_check_shapes", "SHACL on new entry")
         self.patch(curation, "entry_quads", "entry graph")
-        self.patch(curation, "_link_or_copy", "hard-link earlier delta files")
-        self.patch(curation.Writer, "_old_passages", "old passages (replace)")
+        self.patch(curation, "link_delta_entry", "hard-link earlier delta files")
+        self.patch(curation, "entry_passages", "old passages (replace)")
         embed_stage = "embed + tokenise new passages"
         self.patch(curation.Writer, "_embed", embed_stage)
         self.patch_instance(service.encoder, "encode", "embedding", embed_stage)
-        self.patch(curation, "write_delta_passages", "write passages + vectors")
+        self.patch(curation, "write_delta_entry", "write entry files + vectors")
         self.patch(curation.Catalog, "save", "write catalog")
         self.patch(datadir.DataDir, "publish", "fsync + switch + GC")
 

@@ -20,7 +20,8 @@ from rdflib import Graph
 
 from ltgraph.config import Settings
 from ltgraph.corpus import Entry, corpus_hash, load_corpus
-from ltgraph.curation.writer import Progress, Report, Writer
+from ltgraph.curation.report import Progress, Report
+from ltgraph.curation.writer import Writer
 from ltgraph.errors import DataDirError, QueryError, ValidationError
 from ltgraph.rdf import graph as rdf_graph
 from ltgraph.rdf.build import build_graph

@@ -14,25 +14,25 @@ since the last build, whose files are hard-linked; `ltgraph build` folds them ba
 
 from __future__ import annotations
 
-import errno
 import functools
 import hashlib
-import itertools
-import json
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pyoxigraph as ox
 
 from ltgraph import __version__
 from ltgraph.config import Settings
-from ltgraph.corpus import Entry, Person, entry_files, load_corpus, read_bytes, read_entry, write_entry
-from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
+from ltgraph.corpus import Entry, Person, entry_files, load_corpus, read_entry, write_entry
+from ltgraph.corpus.people import Registry
+from ltgraph.curation import rules
+from ltgraph.curation.embedding import known_vectors, reuse_or_embed
+from ltgraph.curation.report import Progress, Report, listing, progress_of, storage_errors
 from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from ltgraph.rdf.build import build_dataset, corpus_people, entry_quads
 from ltgraph.rdf.graph import save_dataset, save_union, union_graph
@@ -49,64 +49,15 @@ from ltgraph.retrieval.index import (
 from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from ltgraph.store.curated import Curated, CuratedStore
 from ltgraph.store.datadir import DELTA as DELTA_KIND
-from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire, link_or_copy
+from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire
 from ltgraph.store.layers import (
     DELTA_DIR,
     Generation,
+    entry_passages,
+    link_delta_entry,
     load_vectors,
-    read_delta_passages,
-    write_delta_passages,
+    write_delta_entry,
 )
-
-Progress = Callable[[str, int, int], None]
-#: OS errors that say the data directory cannot be written (not a bug): full, read-only, denied.
-STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-
-
-def _storage_errors(method: Callable[..., Report]) -> Callable[..., Report]:
-    """Report a full, read-only or forbidden data directory as what it is, with the path.
-
-    Every writer stages beside the live state and publishes with one rename, so a failed
-    write leaves the data directory as it was; the message says so.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self: Writer, *args: object, **kwargs: object) -> Report:
-        try:
-            return method(self, *args, **kwargs)
-        except OSError as exc:
-            if exc.errno not in STORAGE_ERRNOS:
-                raise
-            where = exc.filename or self.datadir.root
-            raise DataDirError(f"cannot write {where}: {exc.strerror}; nothing was changed "
-                               "(free some space or make the data directory writable, then "
-                               "run the command again)") from None
-
-    return wrapper
-#: The files of one entry in a delta generation.
-DELTA_SUFFIXES = (".md", ".nt", ".jsonl", ".npy")
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a build or a change did (or, for a dry run, would do)."""
-
-    generation: str
-    entries: int
-    researchers: int
-    #: Served triples (full builds only: a change does not count the whole graph).
-    triples: int | None
-    passages: int
-    seconds: float
-    added: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    embedded: int = 0
-    dry_run: bool = False
-    #: Near-duplicate names of entries and people (errors with `strict`).
-    warnings: list[str] = field(default_factory=list)
-    #: Bundled entries a curator's entry of the same id replaces (full builds report them).
-    shadowed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -227,7 +178,7 @@ class Writer:
 
     # ------------------------------------------------------------------ full build
 
-    @_storage_errors
+    @storage_errors
     def build(self, progress: Progress | None = None) -> Report:
         """Rebuild everything from the sources; always leaves a consistent full generation."""
         started = time.perf_counter()
@@ -239,12 +190,12 @@ class Writer:
             problems = self.rule_problems(entries, {}, {})
             if problems:
                 raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
-            _progress(progress, "parsed", 1, 1)
+            progress_of(progress, "parsed", 1, 1)
             store = build_dataset(entries, self.iris, registry=self.registry)
             problems = validate_graph(union_graph(store), self.iris)
             if problems:
                 raise ValidationError(f"{len(problems)} SHACL violation(s)", problems)
-            _progress(progress, "validated", 1, 1)
+            progress_of(progress, "validated", 1, 1)
             # Bytes, not links: the bundled files may be edited in place; a generation may not.
             corpus = {e.slug: Path(e.path or "").read_bytes() for e in entries}
             report = self._publish_full(entries, corpus, store, list(curated.entries),
@@ -286,35 +237,28 @@ class Writer:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _progress(progress, "published", 1, 1)
+        progress_of(progress, "published", 1, 1)
         return Report(generation=name, entries=len(entries), researchers=len(catalog.people),
                       triples=triples, passages=len(index.records),
                       seconds=time.perf_counter() - started, embedded=embedded)
 
     def _vectors(self, items: list[tuple[IndexedPassage, str, str]], live: Generation | None,
                  progress: Progress | None) -> tuple[np.ndarray, dict[str, list[str]], int]:
-        """Vectors for every passage, embedding only text the live generation lacks."""
+        """Vectors for every passage, embedding only text the live generation lacks; and the
+        keyword tokens it knows."""
         known: dict[str, np.ndarray] = {}
         tokens: dict[str, list[str]] = {}
         if live is not None and live.manifest.model == self.encoder.name:
             try:
-                records, matrix, row_tokens_ = load_vectors(live)
-                known = {r.digest: matrix[i] for i, r in enumerate(records) if r.digest}
-                tokens = dict(row_tokens_)
+                records, matrix, stored_tokens = load_vectors(live)
+                known = known_vectors(records, matrix)
+                tokens = dict(stored_tokens)
             except DataDirError:
                 pass  # a damaged index: everything is embedded again
-        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
-        fresh: dict[str, np.ndarray] = {}
-        chunk = 256  # large chunks keep length-sorted batching effective, with progress
-        for start in range(0, len(missing), chunk):
-            rows = missing[start:start + chunk]
-            for i, vector in zip(rows, self.encoder.encode([items[i][1] for i in rows]), strict=True):
-                fresh[items[i][0].digest] = vector
-            _progress(progress, "embedded", min(start + chunk, len(missing)), len(missing))
-        matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
-        for i, (record, _, _) in enumerate(items):
-            matrix[i] = fresh[record.digest] if record.digest in fresh else known[record.digest]
-        return matrix, tokens, len(missing)
+        vectors, embedded = reuse_or_embed(
+            self.encoder, items, known,
+            lambda done, total: progress_of(progress, "embedded", done, total))
+        return vectors, tokens, embedded
 
     def _bundled_hash(self) -> str:
         from ltgraph.corpus import corpus_hash
@@ -323,7 +267,7 @@ class Writer:
 
     # ------------------------------------------------------------------ changes
 
-    @_storage_errors
+    @storage_errors
     def add(self, paths: list[Path], replace_existing: bool = False, dry_run: bool = False,
             strict: bool = False) -> Report:
         """Add (or with `replace_existing`, replace) entries from files, in one transaction.
@@ -352,7 +296,7 @@ class Writer:
                      if p in catalog.people}
             edges = {s: [t for t, rel in e.related if rel == "buildsOn"] for s, e in others.items()}
             problems = self.rule_problems(new, known, edges)
-            warnings = self._near_duplicates(new, catalog, others)
+            warnings = rules.near_duplicate_warnings(new, catalog, others)
             if strict:
                 problems += warnings
             if problems:
@@ -373,19 +317,7 @@ class Writer:
                 live, catalog, change, started, added=added, replaced=replaced))
             return replace(report, warnings=warnings)
 
-    def _near_duplicates(self, new: list[Entry], catalog: Catalog,
-                         others: dict[str, CatalogEntry]) -> list[str]:
-        """Entries and people of a change whose names are close to existing ones."""
-        named = {p for e in others.values() for p in e.people}
-        people = {p: catalog.people[p] for p in named if p in catalog.people}
-        entries = {s: e.name for s, e in others.items()}
-        found = near_duplicates([(e.slug, name) for e in new for name in (e.name, *e.aliases)],
-                                entries, "entry")
-        found += near_duplicates(sorted({(p.slug, p.name) for e in new for p in e.researchers}),
-                                 people, "person")
-        return found
-
-    @_storage_errors
+    @storage_errors
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry; refuse when others relate to it unless `force` drops those links."""
         started = time.perf_counter()
@@ -430,25 +362,10 @@ class Writer:
 
     # ------------------------------------------------------------------ checks
 
+    # ------------------------------------------------------------------ checks (curation/rules.py)
+
     def _read_new(self, paths: list[Path]) -> tuple[list[Entry], dict[str, bytes]]:
-        """Parse every file (all problems reported at once); no two files with one id."""
-        problems, entries, sources = [], [], {}
-        for path in paths:
-            try:
-                data = read_bytes(path, self.settings.max_entry_bytes)
-                entry = read_entry(path, self.settings.max_entry_bytes, data=data)
-            except CorpusError as exc:
-                problems.append(str(exc))
-                continue
-            if entry.slug in sources:
-                problems.append(f"{path}:2: id {entry.slug!r} is also used by another file of "
-                                "this change")
-                continue
-            entries.append(entry)
-            sources[entry.slug] = data
-        if problems:
-            raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
-        return entries, sources
+        return rules.read_new(paths, self.settings.max_entry_bytes)
 
     @functools.cached_property
     def registry(self) -> Registry:
@@ -457,43 +374,14 @@ class Writer:
 
     def rule_problems(self, entries: list[Entry], known_people: dict[str, str],
                       builds_on: dict[str, list[str]]) -> list[str]:
-        """The cross-entry rules a build and a change share: one spelling per person, and no
-        cycle of `buildsOn` (`known_people`, `builds_on`: what the entries outside
-        `entries` say; empty for a build)."""
-        problems = person_problems(entries, known_people, self.registry)
-        edges = dict(builds_on)
-        for entry in entries:
-            edges[entry.slug] = [r.target for r in entry.related if r.relation == "buildsOn"]
-        cycle = builds_on_cycle(edges)
-        if cycle:
-            where = next((e.path for e in entries if e.slug in cycle and e.path), cycle[0])
-            problems.append(f"{where}: buildsOn links go round in a circle: "
-                            f"{' -> '.join(cycle)}; an idea cannot build on itself, so make one of "
-                            "these links relatedTo or influencedBy")
-        return problems
+        """See `rules.rule_problems`."""
+        return rules.rule_problems(entries, known_people, builds_on, self.registry)
 
     def _check_references(self, new: list[Entry], after: set[str]) -> None:
-        from ltgraph.corpus import check_references
-
-        problems = check_references(new, after)
-        if problems:
-            raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+        rules.check_references(new, after)
 
     def _check_shapes(self, new: list[Entry], after: set[str]) -> None:
-        """SHACL on the new entries' own statements, plus the bare existence (typed
-        `ltg:Entry`, which no shape targets) of the entries they link to, so that the links
-        resolve; `_check_references` has checked those exist (`after`)."""
-        from rdflib import RDF
-
-        from ltgraph.rdf.ontology import LTG
-
-        graph = union_graph(build_dataset(new, self.iris))
-        targets = {r.target for e in new for r in e.related} & after
-        for slug in targets - {e.slug for e in new}:
-            graph.add((self.iris.entry(slug), RDF.type, LTG.Entry))
-        problems = validate_graph(graph, self.iris)
-        if problems:
-            raise ValidationError(f"{len(problems)} SHACL violation(s); nothing was changed", problems)
+        rules.check_shapes(new, after, self.iris)
 
     def _require_live(self) -> tuple[Generation, Catalog]:
         live = Generation.open(self.datadir.current())  # raises with the repair hint
@@ -506,7 +394,7 @@ class Writer:
         report = Report(generation=live.path.name, entries=len(after.entries),
                         researchers=len(after.people), triples=None, passages=after.passages,
                         seconds=time.perf_counter() - started, dry_run=True)
-        return _listing(report, changes)
+        return listing(report, changes)
 
     # ------------------------------------------------------------------ delta generations
 
@@ -527,17 +415,14 @@ class Writer:
             touched = set(change.removed) | set(change.sources)
             for slug in live.delta_slugs():
                 if slug not in touched:
-                    for suffix in DELTA_SUFFIXES:
-                        link_or_copy(live.path / DELTA_DIR / f"{slug}{suffix}",
-                                     directory / f"{slug}{suffix}")
+                    link_delta_entry(live, directory, slug)
             for entry in change.upserts:
                 slug = entry.slug
-                (directory / f"{slug}.md").write_bytes(change.sources[slug])
-                ox.serialize([q.triple for q in entry_quads(entry, self.iris, people)],
-                             str(directory / f"{slug}.nt"), format=ox.RdfFormat.N_TRIPLES)
-                old = self._old_passages(live, catalog, slug)
+                old = entry_passages(live, catalog.entries.get(slug), slug)
                 records, tokens, vectors, count = self._embed(passages[slug], old)
-                write_delta_passages(directory, slug, records, tokens, vectors)
+                write_delta_entry(directory, slug, change.sources[slug],
+                                  [q.triple for q in entry_quads(entry, self.iris, people)],
+                                  records, tokens, vectors)
                 embedded += count
             after.save(staging / CATALOG)
             info = live.manifest.index_info()
@@ -558,47 +443,21 @@ class Writer:
         report = Report(generation=name, entries=len(after.entries),
                         researchers=len(after.people), triples=None, passages=after.passages,
                         seconds=time.perf_counter() - started, embedded=embedded)
-        return _listing(report, changes)
-
-    def _old_passages(self, live: Generation, catalog: Catalog,
-                      slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None:
-        """The passages, tokens and vectors an entry has now (reused when its text is kept)."""
-        item = catalog.entries.get(slug)
-        if item is None:
-            return None
-        try:
-            if item.layer == DELTA:
-                return read_delta_passages(live.path / DELTA_DIR, slug)
-            start, stop = item.rows or (0, 0)
-            with open(live.base / "passages.jsonl", encoding="utf-8") as handle:
-                records = [IndexedPassage(**json.loads(line))
-                           for line in itertools.islice(handle, start, stop)]
-            with open(live.base / "tokens.jsonl", encoding="utf-8") as handle:
-                tokens = [tuple(json.loads(line)) for line in itertools.islice(handle, start, stop)]
-            vectors = np.load(live.base / "vectors.npy", mmap_mode="r")[start:stop]
-            return records, tokens, np.asarray(vectors)
-        except (OSError, ValueError, TypeError):
-            return None  # nothing to reuse: the entry is embedded again
+        return listing(report, changes)
 
     def _embed(self, items: list[tuple[IndexedPassage, str, str]],
                old: tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None,
                ) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray, int]:
         """Records, tokens and vectors of one entry's passages; embeds only changed text."""
-        known_vectors: dict[str, np.ndarray] = {}
+        known: dict[str, np.ndarray] = {}
         known_tokens: dict[str, list[str]] = {}
         if old is not None:
             records, tokens, vectors = old
-            known_vectors = {r.digest: vectors[i] for i, r in enumerate(records) if r.digest}
+            known = known_vectors(records, vectors)
             known_tokens = dict(tokens)
-        missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known_vectors]
-        fresh: Any = self.encoder.encode([items[i][1] for i in missing]) if missing else []
-        matrix = np.zeros((len(items), self.encoder.dim), dtype=np.float32)
-        for i, (record, _, _) in enumerate(items):
-            matrix[i] = known_vectors.get(record.digest, 0)
-        for i, vector in zip(missing, fresh, strict=True):
-            matrix[i] = vector
+        matrix, embedded = reuse_or_embed(self.encoder, items, known)
         tokens = row_tokens([kw for _, _, kw in items], known_tokens)
-        return [r for r, _, _ in items], tokens, matrix, len(missing)
+        return [r for r, _, _ in items], tokens, matrix, embedded
 
 
 def _apply(catalog: Catalog, change: _Change, passages: dict[str, int],
@@ -619,16 +478,5 @@ def _apply(catalog: Catalog, change: _Change, passages: dict[str, int],
     return after
 
 
-def _listing(report: Report, changes: dict[str, list[str]]) -> Report:
-    """`report` with the entries a change added, replaced and removed."""
-    return replace(report, added=changes.get("added", []), replaced=changes.get("replaced", []),
-                   removed=changes.get("removed", []))
-
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None:
-        progress(stage, done, total)

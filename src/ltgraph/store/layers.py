@@ -16,6 +16,7 @@ that changed since its last load.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,8 +34,8 @@ from ltgraph.retrieval.index import (
     Tokens,
     VectorIndex,
 )
-from ltgraph.store.catalog import CATALOG, Catalog
-from ltgraph.store.datadir import FULL, MANIFEST, Manifest
+from ltgraph.store.catalog import CATALOG, DELTA, Catalog, CatalogEntry
+from ltgraph.store.datadir import FULL, MANIFEST, Manifest, link_or_copy
 from ltgraph.store.served import DELTA_DIR as DELTA_DIR
 from ltgraph.store.served import load_served
 
@@ -96,14 +97,49 @@ class Generation:
 # --------------------------------------------------------------------------- delta files
 
 
-def write_delta_passages(directory: Path, slug: str, records: list[IndexedPassage],
-                         tokens: list[Tokens], vectors: np.ndarray) -> None:
-    """Write one entry's passages, tokens and vectors as delta files."""
+#: The files of one entry in a delta generation.
+DELTA_SUFFIXES = (".md", ".nt", ".jsonl", ".npy")
+
+
+def write_delta_entry(directory: Path, slug: str, source: bytes, triples: list[ox.Triple],
+                      records: list[IndexedPassage], tokens: list[Tokens],
+                      vectors: np.ndarray) -> None:
+    """Write one entry's delta files: its source, named graph, passages with tokens, vectors."""
+    (directory / f"{slug}.md").write_bytes(source)
+    ox.serialize(triples, str(directory / f"{slug}.nt"), format=ox.RdfFormat.N_TRIPLES)
     with open(directory / f"{slug}.jsonl", "w", encoding="utf-8") as handle:
         for record, (key, words) in zip(records, tokens, strict=True):
             row = {**asdict(record), "tokens": [key, words]}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(directory / f"{slug}.npy", vectors.astype(np.float32))
+
+
+def link_delta_entry(live: Generation, directory: Path, slug: str) -> None:
+    """Carry an unchanged delta entry of `live` into a new generation's `directory`."""
+    for suffix in DELTA_SUFFIXES:
+        link_or_copy(live.path / DELTA_DIR / f"{slug}{suffix}", directory / f"{slug}{suffix}")
+
+
+def entry_passages(live: Generation, item: CatalogEntry | None,
+                   slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray] | None:
+    """The passages, tokens and vectors an entry has in `live` (`item`: its catalog entry);
+    None when it has none or they cannot be read (then the entry is embedded again)."""
+    if item is None:
+        return None
+    try:
+        if item.layer == DELTA:
+            return read_delta_passages(live.path / DELTA_DIR, slug)
+        start, stop = item.rows or (0, 0)
+        with open(live.base / "passages.jsonl", encoding="utf-8") as handle:
+            records = [IndexedPassage(**json.loads(line))
+                       for line in itertools.islice(handle, start, stop)]
+        with open(live.base / "tokens.jsonl", encoding="utf-8") as handle:
+            tokens: list[Tokens] = [tuple(json.loads(line))
+                                    for line in itertools.islice(handle, start, stop)]
+        vectors = np.load(live.base / "vectors.npy", mmap_mode="r")[start:stop]
+        return records, tokens, np.asarray(vectors)
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def read_delta_passages(directory: Path, slug: str) -> tuple[list[IndexedPassage], list[Tokens], np.ndarray]:

@@ -1,0 +1,93 @@
+"""The checks a change must pass before anything is written: files, references, SHACL,
+one spelling per person, no `buildsOn` cycle, and near-duplicate names (warnings).
+
+Each raises `ValidationError` with every problem found (or returns them), naming the file
+and line where it can.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import RDF
+
+from ltgraph.corpus import Entry, read_bytes, read_entry
+from ltgraph.corpus import check_references as corpus_check_references
+from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
+from ltgraph.errors import CorpusError, ValidationError
+from ltgraph.rdf.build import build_dataset
+from ltgraph.rdf.graph import union_graph
+from ltgraph.rdf.iris import Iris
+from ltgraph.rdf.ontology import LTG
+from ltgraph.rdf.shacl import validate_graph
+from ltgraph.store.catalog import Catalog, CatalogEntry
+
+
+def read_new(paths: list[Path], max_bytes: int) -> tuple[list[Entry], dict[str, bytes]]:
+    """Parse every file (all problems reported at once); no two files with one id."""
+    problems, entries, sources = [], [], {}
+    for path in paths:
+        try:
+            data = read_bytes(path, max_bytes)
+            entry = read_entry(path, max_bytes, data=data)
+        except CorpusError as exc:
+            problems.append(str(exc))
+            continue
+        if entry.slug in sources:
+            problems.append(f"{path}:2: id {entry.slug!r} is also used by another file of "
+                            "this change")
+            continue
+        entries.append(entry)
+        sources[entry.slug] = data
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+    return entries, sources
+
+def rule_problems(entries: list[Entry], known_people: dict[str, str],
+                  builds_on: dict[str, list[str]], registry: Registry) -> list[str]:
+    """The cross-entry rules a build and a change share: one spelling per person, and no
+    cycle of `buildsOn` (`known_people`, `builds_on`: what the entries outside
+    `entries` say; empty for a build)."""
+    problems = person_problems(entries, known_people, registry)
+    edges = dict(builds_on)
+    for entry in entries:
+        edges[entry.slug] = [r.target for r in entry.related if r.relation == "buildsOn"]
+    cycle = builds_on_cycle(edges)
+    if cycle:
+        where = next((e.path for e in entries if e.slug in cycle and e.path), cycle[0])
+        problems.append(f"{where}: buildsOn links go round in a circle: "
+                        f"{' -> '.join(cycle)}; an idea cannot build on itself, so make one of "
+                        "these links relatedTo or influencedBy")
+    return problems
+
+def check_references(new: list[Entry], after: set[str]) -> None:
+    """Every entry the new ones link to exists once the change is made (`after`)."""
+    problems = corpus_check_references(new, after)
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+
+def check_shapes(new: list[Entry], after: set[str], iris: Iris) -> None:
+    """SHACL on the new entries' own statements, plus the bare existence (typed
+    `ltg:Entry`, which no shape targets) of the entries they link to, so that the links
+    resolve; `check_references` has checked those exist (`after`)."""
+    graph = union_graph(build_dataset(new, iris))
+    targets = {r.target for e in new for r in e.related} & after
+    for slug in targets - {e.slug for e in new}:
+        graph.add((iris.entry(slug), RDF.type, LTG.Entry))
+    problems = validate_graph(graph, iris)
+    if problems:
+        raise ValidationError(f"{len(problems)} SHACL violation(s); nothing was changed", problems)
+
+
+def near_duplicate_warnings(new: list[Entry], catalog: Catalog,
+                            others: dict[str, CatalogEntry]) -> list[str]:
+    """Entries and people of a change whose names are close to existing ones."""
+    named = {p for e in others.values() for p in e.people}
+    people = {p: catalog.people[p] for p in named if p in catalog.people}
+    entries = {s: e.name for s, e in others.items()}
+    found = near_duplicates([(e.slug, name) for e in new for name in (e.name, *e.aliases)],
+                            entries, "entry")
+    found += near_duplicates(sorted({(p.slug, p.name) for e in new for p in e.researchers}),
+                             people, "person")
+    return found
+
