@@ -35,7 +35,8 @@ import numpy as np
 from ltgraph.config import Settings, bundled_corpus_dir
 from ltgraph.corpus import entry_files, load_corpus
 from ltgraph.retrieval.encoders import make_encoder
-from ltgraph.retrieval.index import HNSW_THRESHOLD, VectorIndex, corpus_passages
+from ltgraph.retrieval.vectors import HNSW_THRESHOLD, VectorIndex
+from ltgraph.retrieval.index import corpus_passages
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import load_average, print_table, say  # noqa: E402

@@ -490,7 +490,8 @@ def bench_scale(n: int, n_queries: int, keyword_docs: Sequence[str], questions: 
                 encoder: Any) -> ScaleResult:
     """Section 4: FAISS exact/HNSW and BM25 over n synthetic passages, and end-to-end search."""
     from ltgraph.corpus import KINDS
-    from ltgraph.retrieval.index import HNSW_THRESHOLD, KeywordIndex, VectorIndex
+    from ltgraph.retrieval.vectors import HNSW_THRESHOLD, VectorIndex
+    from ltgraph.retrieval.keyword import KeywordIndex
     from ltgraph.retrieval.ranking import Analysis, boost, reciprocal_rank_fusion
 
     rss_before, _ = rss_mb()

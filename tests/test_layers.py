@@ -7,7 +7,8 @@ import pytest
 
 import ltgraph.curation.writer
 import ltgraph.store.layers
-from ltgraph.retrieval.index import LayeredVectors, PassageIndex, VectorIndex
+from ltgraph.retrieval.vectors import LayeredVectors, VectorIndex
+from ltgraph.retrieval.index import PassageIndex
 from ltgraph.service import Service
 from ltgraph.store.layers import DELTA_DIR, Generation
 

@@ -26,14 +26,9 @@ import pyoxigraph as ox
 
 from ltgraph.corpus import Entry, read_entry
 from ltgraph.errors import DataDirError
-from ltgraph.retrieval.index import (
-    IndexedPassage,
-    IndexInfo,
-    LayeredVectors,
-    PassageIndex,
-    Tokens,
-    VectorIndex,
-)
+from ltgraph.retrieval.index import IndexedPassage, IndexInfo, PassageIndex
+from ltgraph.retrieval.keyword import Tokens
+from ltgraph.retrieval.vectors import LayeredVectors, VectorIndex
 from ltgraph.store.catalog import CATALOG, DELTA, Catalog, CatalogEntry
 from ltgraph.store.datadir import FULL, MANIFEST, Manifest, link_or_copy
 from ltgraph.store.served import DELTA_DIR as DELTA_DIR

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ltgraph.corpus import Entry
-from ltgraph.retrieval.index import normalise_spelling
+from ltgraph.retrieval.text import normalise_spelling
 
 #: Example questions for the home page (each answered well by the bundled corpus).
 EXAMPLE_QUESTIONS = [
