@@ -122,19 +122,11 @@ def build(ctx: click.Context, if_stale: bool) -> None:
 
 
 def _report_change(report: Any, verb: str) -> None:
+    from ltgraph.console import change_summary
+
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    what = []
-    for label, slugs in (("added", report.added), ("replaced", report.replaced),
-                         ("removed", report.removed)):
-        if slugs:
-            what.append(f"{label} {', '.join(slugs)}")
-    prefix = "dry run, nothing written: would have " if report.dry_run else ""
-    click.echo(f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
-               f"{report.passages} passages"
-               + ("" if report.dry_run else
-                  (f"; embedded {report.embedded} passage(s)" if report.added or report.replaced else "")
-                  + f" in {report.seconds:.1f} s -> {report.generation}"))
+    click.echo(change_summary(report, verb))
 
 
 @cli.command()
@@ -240,11 +232,10 @@ def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) 
     """List the entries: slug, type, year, name, researchers."""
     service = _service(ctx)
     entries = service.entries(type_)
+    from ltgraph import console
+
     if markdown:
-        click.echo("| Entry | Type | Year | Researchers |\n|---|---|---|---|")
-        for e in sorted(entries, key=lambda e: (e.type != "theory", e.name.lower())):
-            people = ", ".join(p.name for p in e.researchers)
-            click.echo(f"| {e.name} (`{e.slug}`) | {e.type} | {e.year} | {people} |")
+        click.echo(console.markdown_table(entries), nl=False)
         return
     if as_json:
         click.echo(json.dumps([
@@ -252,10 +243,7 @@ def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) 
              "type": e.type, "year": e.year, "researchers": [p.name for p in e.researchers]}
             for e in entries], indent=2, ensure_ascii=False))
         return
-    width = max((len(e.slug) for e in entries), default=4)
-    for e in entries:
-        people = ", ".join(p.name for p in e.researchers)
-        click.echo(f"{e.slug:<{width}}  {e.type:<6}  {e.year}  {e.name} ({people})")
+    click.echo(console.listing(entries), nl=False)
 
 
 @cli.command()
@@ -273,21 +261,9 @@ def show(ctx: click.Context, slug: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{entry.name} ({entry.type}, {entry.year})  <{data['iri']}>")
-    if entry.aliases:
-        click.echo(f"Also known as: {', '.join(entry.aliases)}")
-    click.echo("Researchers: " + ", ".join(p.name for p in entry.researchers))
-    for work in entry.works:
-        click.echo(f"Seminal work: {work.citation}")
-    for rel in entry.related:
-        click.echo(f"{rel.relation} {rel.target}")
-    click.echo("")
-    for paragraph in entry.overview:
-        click.echo(click.wrap_text(paragraph, 100) + "\n")
-    for kind in ("concept", "implication", "strength", "limitation", "network"):
-        items = data[f"{kind}s"]
-        if items:
-            click.echo(f"{kind.capitalize()}s: " + "; ".join(i["title"] for i in items))
+    from ltgraph.console import entry_text
+
+    click.echo(entry_text(entry, data), nl=False)
 
 
 @cli.command()
@@ -380,21 +356,9 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
     if as_json:
         click.echo(json.dumps(response, indent=2, ensure_ascii=False))
         return
-    if response["did_you_mean"]:
-        click.echo(f"Searched for: {response['did_you_mean']}\n")
-    if response["match"] == "none":
-        nearest = list(dict.fromkeys(h["theory_label"] for h in response["results"]))[:3]
-        click.echo(click.style("No good match: ", bold=True) + "this corpus of learning theories "
-                   "does not seem to answer that question."
-                   + (f" Nearest entries: {'; '.join(nearest)}." if nearest else "") + "\n")
-    if response["answer"]:
-        click.echo(click.style("Answer: ", bold=True) + response["answer"]["text"] + "\n")
-    for rank, hit in enumerate(response["results"], 1):
-        snippet = hit["text"] if len(hit["text"]) <= 160 else hit["text"][:157].rsplit(" ", 1)[0] + "…"
-        click.echo(f"{rank:>2}. {hit['theory_label']} · {hit['kind']} · {hit['label']}  "
-                   f"({hit['score']:.4f})\n    {snippet}")
-    if not response["results"]:
-        click.echo("no results")
+    from ltgraph.console import search_text
+
+    click.echo(search_text(response, bold=lambda s: click.style(s, bold=True)))
 
 
 @cli.command("eval")

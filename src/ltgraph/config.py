@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from ltgraph.errors import ConfigError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_DIR = PACKAGE_DIR.parents[1]
 
@@ -74,20 +76,20 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
-            raise ValueError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
+            raise ConfigError(f"base_iri must end with '/' or '#': {self.base_iri!r}")
         if self.vector_index not in ("auto", "exact", "hnsw"):
-            raise ValueError(f"LTGRAPH_VECTOR_INDEX must be auto, exact or hnsw, got {self.vector_index!r}")
+            raise ConfigError(f"LTGRAPH_VECTOR_INDEX must be auto, exact or hnsw, got {self.vector_index!r}")
         for name in ("sparql_sandbox", "sparql_guard"):
             if getattr(self, name) not in ("on", "off"):
-                raise ValueError(f"LTGRAPH_{name.upper()} must be on or off, got {getattr(self, name)!r}")
+                raise ConfigError(f"LTGRAPH_{name.upper()} must be on or off, got {getattr(self, name)!r}")
         for name in ("sparql_workers", "sparql_max_rows", "sparql_max_response_bytes",
                      "sparql_memory_mb", "sparql_max_query_bytes"):
             if getattr(self, name) < 1:
-                raise ValueError(f"LTGRAPH_{name.upper()} must be at least 1")
+                raise ConfigError(f"LTGRAPH_{name.upper()} must be at least 1")
         if self.sparql_timeout <= 0 or self.sparql_wait <= 0 or self.sparql_queue < 0:
-            raise ValueError("LTGRAPH_SPARQL_TIMEOUT and _WAIT must be positive, _QUEUE not negative")
+            raise ConfigError("LTGRAPH_SPARQL_TIMEOUT and _WAIT must be positive, _QUEUE not negative")
         if self.backend not in ("onnx", "torch"):
-            raise ValueError(f"LTGRAPH_BACKEND must be onnx or torch, got {self.backend!r}")
+            raise ConfigError(f"LTGRAPH_BACKEND must be onnx or torch, got {self.backend!r}")
 
     @classmethod
     def from_env(cls, prefix: str = "LTGRAPH_", environ: Mapping[str, str] | None = None,
@@ -109,11 +111,11 @@ class Settings:
     @classmethod
     def checked(cls, **overrides: Any) -> Settings:
         """`from_env`, with a bad value reported as `ConfigError` (what the CLI shows)."""
-        from ltgraph.errors import ConfigError
-
         try:
             return cls.from_env(**overrides)
-        except ValueError as exc:
+        except ConfigError:
+            raise
+        except (ValueError, TypeError) as exc:
             raise ConfigError(str(exc)) from None
 
 
@@ -126,7 +128,7 @@ def _coerce(name: str, type_: Any, raw: str) -> Any:
         if "float" in kind:
             return float(raw)
     except ValueError:
-        raise ValueError(f"LTGRAPH_{name.upper()} must be a number, got {raw!r}") from None
+        raise ConfigError(f"LTGRAPH_{name.upper()} must be a number, got {raw!r}") from None
     if "Path" in kind:
         return Path(raw)
     return raw

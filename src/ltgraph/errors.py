@@ -1,4 +1,4 @@
-"""The one error hierarchy of ltgraph.
+"""The one error hierarchy of ltgraph (every class a user can meet is here).
 
 Library code raises these; the CLI turns them into a one-line message and a non-zero exit,
 the API into RFC 9457 problem+json. Nothing else should escape to a user.
@@ -63,8 +63,37 @@ class DataDirError(LtgraphError):
     title = "Data directory not ready"
 
 
-class ConfigError(LtgraphError):
-    """A setting (CLI option or LTGRAPH_* variable) has a value ltgraph cannot use."""
+class ConfigError(LtgraphError, ValueError):
+    """A setting (CLI option or LTGRAPH_* variable) has a value ltgraph cannot use (also a
+    ValueError: `Settings(...)` raises it for a bad value)."""
 
     status = 500
     title = "Configuration error"
+
+
+class QueryTimeout(QueryError):
+    """The query ran past the time limit and was stopped."""
+
+    title = "Query exceeded the time limit"
+
+
+class QueryResourceLimit(QueryError):
+    """The query process ran out of memory or stack and was stopped."""
+
+    title = "Query exceeded a resource limit"
+
+
+class PoolBusy(LtgraphError):
+    """Every query process is busy and the queue is full (or the wait ran out)."""
+
+    status = 503
+    title = "SPARQL endpoint busy"
+    retry_after = 2
+
+
+class PoolUnavailable(LtgraphError):
+    """Query processes cannot start (the sandbox is missing, the generation unreadable)."""
+
+    status = 503
+    title = "SPARQL endpoint unavailable"
+    retry_after = 10

@@ -7,35 +7,35 @@ the embedding model: it turns files into `Entry` records and back, and cuts entr
 
 from __future__ import annotations
 
-from ltgraph.corpus.parse import (
-                    check_references,
-                    corpus_hash,
-                    entry_files,
-                    listing_hash,
-                    load_corpus,
-                    parse_entry,
-                    read_bytes,
-                    read_entry,
+from ltgraph.corpus.files import (
+    check_references,
+    corpus_hash,
+    entry_files,
+    listing_hash,
+    load_corpus,
+    read_bytes,
+    read_entry,
 )
+from ltgraph.corpus.parse import parse_entry
 from ltgraph.corpus.records import (
-                    ENTRY_TYPES,
-                    ITEM_KINDS,
-                    KINDS,
-                    MAX_PASSAGE_CHARS,
-                    NETWORK_TYPES,
-                    RELATIONS,
-                    REQUIRED_SECTIONS,
-                    SECTIONS,
-                    SLUG_RE,
-                    SYMMETRIC_RELATIONS,
-                    Entry,
-                    Item,
-                    Passage,
-                    Person,
-                    Relation,
-                    Work,
-                    passages,
-                    slugify,
+    ENTRY_TYPES,
+    ITEM_KINDS,
+    KINDS,
+    MAX_PASSAGE_CHARS,
+    NETWORK_TYPES,
+    RELATIONS,
+    REQUIRED_SECTIONS,
+    SECTIONS,
+    SLUG_RE,
+    SYMMETRIC_RELATIONS,
+    Entry,
+    Item,
+    Passage,
+    Person,
+    Relation,
+    Work,
+    passages,
+    slugify,
 )
 from ltgraph.corpus.write import template, write_entry
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from ltgraph.errors import DataDirError
+from ltgraph.errors import ConfigError, DataDirError
 
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -281,7 +281,7 @@ def _export_onnx(model_path: Path, target: Path) -> None:
 def make_encoder(model: str, backend: str, cache_dir: Path) -> Encoder:
     """The configured encoder: ONNX when asked for and the model's layout allows, else torch."""
     if backend not in BACKENDS:
-        raise DataDirError(f"unknown encoder backend {backend!r} (use {' or '.join(BACKENDS)})")
+        raise ConfigError(f"unknown encoder backend {backend!r} (use {' or '.join(BACKENDS)})")
     if backend == "onnx" and OnnxEncoder.supports(model):
         return OnnxEncoder(model, cache_dir)
     return SentenceEncoder(model)

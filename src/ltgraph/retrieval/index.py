@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Protocol
 
 import numpy as np
 
@@ -77,6 +77,39 @@ class IndexInfo:
     hnsw: bool
 
 
+class VectorSearch(Protocol):
+    """Nearest rows by inner product of L2-normalised vectors (`vectors.py`)."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def hnsw(self) -> bool: ...
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+
+
+class KeywordSearch(Protocol):
+    """Best rows for a question by a keyword ranking (`keyword.py`: BM25)."""
+
+    @property
+    def size(self) -> int: ...
+    def search(self, query: str, k: int) -> list[tuple[int, float]]: ...
+
+
+class PassageStore(Protocol):
+    """The passage-index seam search reads: passages in row order, their vector and keyword
+    rankings, and entries ranked as wholes. `PassageIndex` is the embedded implementation
+    (FAISS + bm25s files in a generation); a server-backed one (PostgreSQL with pgvector) is
+    planned behind the same seam."""
+
+    records: list[IndexedPassage]
+
+    @property
+    def vectors(self) -> VectorSearch: ...
+    @property
+    def keywords(self) -> KeywordSearch: ...
+    def entry_ranking(self, question: str, k: int) -> list[str]: ...
+
+
 class PassageIndex:
     """Passages with their vector and keyword indexes, persisted in one directory.
 
@@ -134,11 +167,11 @@ class PassageIndex:
                          passages=len(self.records), hnsw=self.vectors.hnsw)
 
     def save(self, directory: Path) -> None:
+        if not isinstance(self.vectors, VectorIndex):
+            raise TypeError("a composed index is saved by writing a full generation (ltgraph build)")
         with open(directory / "passages.jsonl", "w", encoding="utf-8") as handle:
             for record in self.records:
                 handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
-        if not isinstance(self.vectors, VectorIndex):
-            raise TypeError("a composed index is saved by writing a full generation (ltgraph build)")
         self.vectors.save(directory)
         (directory / "bm25").mkdir()
         self.keywords.save(directory / "bm25")

@@ -17,7 +17,7 @@ from ltgraph.errors import QueryError
 from ltgraph.rdf.graph import run_query
 from ltgraph.rdf.iris import Iris
 from ltgraph.retrieval.encoders import Encoder, QueryCache
-from ltgraph.retrieval.index import TIE_MARGIN, PassageIndex
+from ltgraph.retrieval.index import TIE_MARGIN, PassageStore
 from ltgraph.retrieval.ranking import Analysis, Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
 
 MAX_QUESTION_CHARS = 500
@@ -42,7 +42,7 @@ class SearchView(Protocol):
     @property
     def graph(self) -> Graph: ...
     @property
-    def index(self) -> PassageIndex: ...
+    def index(self) -> PassageStore: ...
     @property
     def lexicon(self) -> Lexicon: ...
 

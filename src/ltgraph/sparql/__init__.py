@@ -6,27 +6,20 @@
 
 from __future__ import annotations
 
+from ltgraph.errors import PoolBusy, PoolUnavailable, QueryResourceLimit, QueryTimeout
 from ltgraph.sparql.guard import FORBIDDEN, MAX_NESTING, check_query
-from ltgraph.sparql.pool import (
-                   Job,
-                   Limits,
-                   PoolBusy,
-                   PoolUnavailable,
-                   QueryPool,
-                   QueryResourceLimit,
-                   QueryTimeout,
-)
+from ltgraph.sparql.pool import Job, Limits, QueryPool
 from ltgraph.sparql.results import (
-                   FORMAT_ALIASES,
-                   GRAPH_FORMATS,
-                   GRAPH_TYPES,
-                   SELECT_TYPES,
-                   Rendered,
-                   evaluate,
-                   execute,
-                   format_result,
-                   render_ask,
-                   render_select,
+    FORMAT_ALIASES,
+    GRAPH_FORMATS,
+    GRAPH_TYPES,
+    SELECT_TYPES,
+    Rendered,
+    evaluate,
+    execute,
+    format_result,
+    render_ask,
+    render_select,
 )
 
 __all__ = [

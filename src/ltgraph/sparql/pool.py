@@ -32,37 +32,16 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ltgraph.errors import LtgraphError, QueryError
+from ltgraph.errors import (
+    LtgraphError,
+    PoolBusy,
+    PoolUnavailable,
+    QueryError,
+    QueryResourceLimit,
+    QueryTimeout,
+)
 
 log = logging.getLogger("ltgraph.sparql")
-
-
-class QueryTimeout(QueryError):
-    """The query ran past the time limit and was stopped."""
-
-    title = "Query exceeded the time limit"
-
-
-class QueryResourceLimit(QueryError):
-    """The query process ran out of memory or stack and was stopped."""
-
-    title = "Query exceeded a resource limit"
-
-
-class PoolBusy(LtgraphError):
-    """Every query process is busy and the queue is full (or the wait ran out)."""
-
-    status = 503
-    title = "SPARQL endpoint busy"
-    retry_after = 2
-
-
-class PoolUnavailable(LtgraphError):
-    """Query processes cannot start (the sandbox is missing, the generation unreadable)."""
-
-    status = 503
-    title = "SPARQL endpoint unavailable"
-    retry_after = 10
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ltgraph import __version__
+from ltgraph.config import Settings
+from ltgraph.corpus import ENTRY_TYPES
 from ltgraph.corpus import KINDS as _KINDS
+from ltgraph.retrieval.search import MAX_K, MAX_QUESTION_CHARS
+from ltgraph.sparql.results import GRAPH_TYPES, SELECT_TYPES
 
 KINDS = list(_KINDS)  # one list: the corpus's sections decide the kinds
 
@@ -23,25 +27,26 @@ def _param(name: str, schema: dict[str, Any], description: str, required: bool =
             "description": description}
 
 
-QUESTION = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "\\S"}
+QUESTION = {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": "\\S"}
 
 
 def _search_params(slugs: list[str]) -> list[dict[str, Any]]:
     return [
-        _param("q", QUESTION, "The question, in plain language (at most 500 characters).", True),
-        _param("k", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Number of results."),
+        _param("q", QUESTION, f"The question, in plain language (at most {MAX_QUESTION_CHARS} characters).", True),
+        _param("k", {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}, "Number of results."),
         _param("theory", {"type": "string", "enum": ["", *slugs]},
                "Only passages of this entry (slug); empty means all."),
         _param("kind", {"type": "string", "enum": ["", *KINDS]}, "Only passages of this kind."),
-        _param("type", {"type": "string", "enum": ["", "theory", "model"]}, "Only entries of this type."),
+        _param("type", {"type": "string", "enum": ["", *ENTRY_TYPES]}, "Only entries of this type."),
     ]
 
 
 SPARQL_PARAMS = [
     _param("query", {"type": "string", "minLength": 1, "pattern": "\\S"},
            "A SPARQL 1.1 query (read-only). The server refuses request lines over 8190 bytes "
-           "(414): send longer queries by POST, up to 64000 bytes."),
-    _param("format", {"type": "string", "enum": ["json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml"]},
+           f"(414): send longer queries by POST, up to {Settings.sparql_max_query_bytes} bytes by "
+           "default (LTGRAPH_SPARQL_MAX_QUERY_BYTES)."),
+    _param("format", {"type": "string", "enum": [*SELECT_TYPES, *GRAPH_TYPES]},
            "Result format, overriding the Accept header (for browsers)."),
 ]
 
@@ -90,7 +95,7 @@ def openapi_document(slugs: list[str]) -> dict[str, Any]:
             },
             "/api/theories": {
                 "get": {"summary": "List entries", "operationId": "listTheories",
-                        "parameters": [_param("type", {"type": "string", "enum": ["theory", "model"]},
+                        "parameters": [_param("type", {"type": "string", "enum": list(ENTRY_TYPES)},
                                               "Only entries of this type.")],
                         "responses": {"200": {"description": "Entries",
                                               "content": json_of({"type": "array", "items": ref("EntrySummary")})},
@@ -136,10 +141,10 @@ def openapi_document(slugs: list[str]) -> dict[str, Any]:
 def _search_request(slugs: list[str]) -> dict[str, Any]:
     return {"type": "object", "required": ["q"], "additionalProperties": False, "properties": {
         "q": QUESTION,
-        "k": {"type": "integer", "minimum": 1, "maximum": 100},
+        "k": {"type": "integer", "minimum": 1, "maximum": MAX_K},
         "theory": {"enum": [None, "", *slugs]},
         "kind": {"enum": [None, "", *KINDS]},
-        "type": {"enum": [None, "", "theory", "model"]}}}
+        "type": {"enum": [None, "", *ENTRY_TYPES]}}}
 
 
 _IRI = {"type": "string", "format": "uri"}
@@ -175,7 +180,7 @@ SCHEMAS: dict[str, Any] = {
                                       "took_ms": {"type": "number"}}},
     "EntrySummary": {"type": "object", "required": ["id", "iri", "name", "type", "year", "researchers"],
                      "properties": {"id": {"type": "string"}, "iri": _IRI, "name": {"type": "string"},
-                                    "type": {"type": "string", "enum": ["theory", "model"]},
+                                    "type": {"type": "string", "enum": list(ENTRY_TYPES)},
                                     "year": {"type": "integer"},
                                     "aliases": {"type": "array", "items": {"type": "string"}},
                                     "researchers": {"type": "array", "items": {"type": "object"}}}},
