@@ -42,6 +42,43 @@ def service(settings: Settings, fake_encoder):
     return svc
 
 
+@pytest.fixture
+def app(service):
+    """The Flask app over the built tiny corpus (fake encoder); its query processes are
+    stopped afterwards."""
+    from ltgraph.web.app import create_app
+
+    app = create_app(service.settings, service)
+    app.config["TESTING"] = True
+    yield app
+    service.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
+def run(runner, tmp_path: Path, tiny_corpus: Path):
+    """`run("build")`: the CLI on a temp data directory and the tiny corpus."""
+    from ltgraph.cli import cli
+
+    args = ["--data-dir", str(tmp_path / "data"), "--corpus-dir", str(tiny_corpus)]
+
+    def invoke(*extra: str, input: str | None = None):
+        return runner.invoke(cli, [*args, *extra], input=input, obj={})
+
+    return invoke
+
+
 @pytest.fixture(scope="session")
 def bundled_service(tmp_path_factory):
     """The bundled corpus built once with the real packaged model (integration tests)."""

@@ -17,18 +17,6 @@ DEVELOPERS = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-th
               "?p rdfs:label ?name } ORDER BY ?name")
 
 
-@pytest.fixture
-def app(service):
-    app = create_app(service.settings, service)  # the built service with the fake encoder
-    yield app
-    service.close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def is_problem(response, status: int) -> dict:
     assert response.status_code == status, response.data
     assert response.mimetype == "application/problem+json"

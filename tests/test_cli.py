@@ -18,17 +18,6 @@ QUERY = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-theory>
 
 
 @pytest.fixture
-def run(tmp_path: Path, tiny_corpus: Path):
-    runner = CliRunner()
-    args = ["--data-dir", str(tmp_path / "data"), "--corpus-dir", str(tiny_corpus)]
-
-    def invoke(*extra: str, input: str | None = None):
-        return runner.invoke(cli, [*args, *extra], input=input, obj={})
-
-    return invoke
-
-
-@pytest.fixture
 def built(run):
     result = run("build")
     assert result.exit_code == 0, result.output

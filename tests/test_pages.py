@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 
 from ltgraph.web.app import create_app
 
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-def client(service):
-    app = create_app(service.settings, service)
-    yield app.test_client()
-    service.close()
 
 
 def page(client, url: str, status: int = 200) -> str:
