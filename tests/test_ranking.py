@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
 from ltgraph.corpus import entry_files, load_corpus
 from ltgraph.retrieval.ranking import (
     Analysis,
@@ -112,3 +116,17 @@ def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
     # passages of the kind asked for are not held back
     kinds = spread(ranked, records, ["concept"])
     assert [s.row for s in kinds] == [s.row for s in ranked]
+
+
+_LEXICON: list[Lexicon] = []
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_spelling_correction_never_fails(question: str) -> None:
+    """Any text, letters outside ASCII included ("Łȴȴȴȴ" folds to nothing), gets an answer."""
+    if not _LEXICON:
+        _LEXICON.append(Lexicon(load_corpus(entry_files(TINY_CORPUS))))
+    corrected = _LEXICON[0].correct(question)
+    assert corrected is None or corrected != question
+    assert _LEXICON[0].correct("Łȴȴȴȴ Łȴȴȴȴ") is None

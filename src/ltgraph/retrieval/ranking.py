@@ -163,7 +163,7 @@ class Lexicon:
         corrected = question
         for word in set(re.findall(r"[^\W\d_]{5,}", question)):
             norm = _norm(word)
-            if norm in self._known_words:
+            if not norm or norm in self._known_words:  # "Łȴȴȴȴ" folds to nothing
                 continue
             # Typos seldom change the first letter; "layers" is not a misspelled "Mayers".
             names = [w for w in self._name_words if w[0] == norm[0]]
