@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ltgraph.errors import LtgraphError
+from ltgraph.errors import ConfigError, ValidationError
 
 Searcher = Callable[[str, str], list[dict[str, Any]]]
 
@@ -31,7 +31,7 @@ def load_questions(path: Path) -> list[Question]:
     try:
         lines = path.read_text("utf-8").splitlines()
     except OSError as exc:
-        raise LtgraphError(f"{path}: cannot read questions: {exc.strerror}") from None
+        raise ConfigError(f"{path}: cannot read questions: {exc.strerror}") from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -39,7 +39,7 @@ def load_questions(path: Path) -> list[Question]:
             data = json.loads(line)
             questions.append(Question(data["q"], tuple(data["expected"]), data.get("kind")))
         except (ValueError, KeyError, TypeError) as exc:
-            raise LtgraphError(f"{path}:{n}: not a question record ({exc})") from None
+            raise ValidationError(f"{path}:{n}: not a question record ({exc})") from None
     return questions
 
 
