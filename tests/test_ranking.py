@@ -7,15 +7,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ltgraph.corpus import entry_files, load_corpus
-from ltgraph.retrieval.ranking import (
-    Analysis,
-    Lexicon,
-    Scored,
-    boost,
-    detect_kinds,
-    prefer_kind,
-    reciprocal_rank_fusion,
-)
+from ltgraph.retrieval.ranking import Analysis, Scored, boost, prefer_kind, reciprocal_rank_fusion
+from ltgraph.retrieval.lexicon import Lexicon
+
+from ltgraph.retrieval.intent import detect_kinds
 
 from .conftest import TINY_CORPUS
 
@@ -67,7 +62,7 @@ def test_prefer_kind_keeps_entry_order_and_scores() -> None:
 
 def test_boost_raises_the_named_entry() -> None:
     records = [R("a", "overview"), R("b", "overview")]
-    from ltgraph.retrieval.ranking import Mention
+    from ltgraph.retrieval.lexicon import Mention
 
     analysis = Analysis(kinds=[], mentions=[Mention("entry", "b", "b", "B")])
     out = boost({0: 0.2, 1: 0.1}, records, analysis)
@@ -81,7 +76,7 @@ def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
     import re
 
     from ltgraph.config import bundled_corpus_dir
-    from ltgraph.retrieval.ranking import _norm
+    from ltgraph.retrieval.lexicon import _norm
 
     lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
     labels = sorted(lexicon._surface, key=len, reverse=True)

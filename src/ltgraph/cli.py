@@ -364,26 +364,28 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
 @cli.command("eval")
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("eval/questions.jsonl"), show_default=True,
-              help="JSONL file of {q, expected, kind} records.")
+              help="JSONL file of {q, expected, kind, category} records.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @_fail_cleanly
 def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
-    """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only."""
-    from ltgraph.evaluation import evaluate, load_questions
+    """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only
+    (and, for a set with categories, hybrid per category)."""
+    from ltgraph.evaluation import evaluate, evaluate_by_category, load_questions
 
     service = _service(ctx)
     qs = load_questions(questions)
     search = lambda q, mode: service.search(q, k=10, mode=mode)["results"]  # noqa: E731
-    report = {mode: evaluate(qs, search, mode) for mode in ("hybrid", "keyword", "dense")}
+    report: dict[str, Any] = {mode: evaluate(qs, search, mode) for mode in ("hybrid", "keyword", "dense")}
+    if any(q.category for q in qs):
+        report["hybrid_by_category"] = evaluate_by_category(qs, search, "hybrid")
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
+    from ltgraph.console import eval_table
+
     click.echo(f"{len(qs)} questions from {questions}")
-    click.echo(f"{'mode':<8} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7} {'kind@5':>7}")
-    for mode, m in report.items():
-        click.echo(f"{mode:<8} {m['hit@1']:>7.3f} {m['hit@5']:>7.3f} {m['mrr@10']:>7.3f} "
-                   f"{m['kind_match@5']:>7.3f}")
+    click.echo(eval_table(report), nl=False)
 
 
 @cli.command()

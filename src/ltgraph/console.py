@@ -78,3 +78,16 @@ def change_summary(report: Any, verb: str) -> str:
         suffix += f" in {report.seconds:.1f} s -> {report.generation}"
     return (f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
             f"{report.passages} passages{suffix}")
+
+
+def eval_table(report: dict[str, Any]) -> str:
+    """`ltgraph eval`: one row per mode, then hybrid per category (blank: not measured)."""
+    rows = [(mode, m) for mode, m in report.items() if mode != "hybrid_by_category"]
+    rows += [(f"  {name}", m) for name, m in report.get("hybrid_by_category", {}).items()]
+    lines = [f"{'mode':<15} {'n':>4} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7} {'kind@5':>7} {'all@5':>7}"]
+    for mode, m in rows:
+        kind = f"{m['kind_match@5']:>7.3f}" if m.get("kind_questions", 1) else f"{'':>7}"
+        all5 = f"{m['all@5']:>7.3f}" if "all@5" in m else f"{'':>7}"
+        lines.append(f"{mode:<15} {m['questions']:>4} {m['hit@1']:>7.3f} {m['hit@5']:>7.3f} "
+                     f"{m['mrr@10']:>7.3f} {kind} {all5}")
+    return "\n".join(lines) + "\n"

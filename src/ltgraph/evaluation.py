@@ -1,9 +1,12 @@
-"""Retrieval quality on a labelled question set: hit@1, hit@5, MRR@10, kind-match@5.
+"""Retrieval quality on a labelled question set: hit@1, hit@5, MRR@10, kind-match@5, all@5.
 
 Metrics are at the entry level: a result list is reduced to its entries in order of first
 appearance, and a question counts as answered at rank r when one of its expected entries
 is the r-th distinct entry. kind-match@5 is, over questions labelled with a kind, the share
-where a top-5 passage is of that kind and from an expected entry.
+where a top-5 passage is of that kind and from an expected entry. all@5 is, over questions
+expecting several entries (comparisons), the share where every one of them is in the top 5.
+A question may carry a `category` (paraphrase, description, misspelling, comparison, keyword,
+situation, person); `evaluate_by_category` reports each apart.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class Question:
     q: str
     expected: tuple[str, ...]
     kind: str | None
+    category: str | None = None
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -37,7 +41,8 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             data = json.loads(line)
-            questions.append(Question(data["q"], tuple(data["expected"]), data.get("kind")))
+            questions.append(Question(data["q"], tuple(data["expected"]), data.get("kind"),
+                                      data.get("category")))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValidationError(f"{path}:{n}: not a question record ({exc})") from None
     return questions
@@ -57,10 +62,14 @@ def entry_rank(results: list[dict[str, Any]], expected: tuple[str, ...], depth: 
 def evaluate(questions: list[Question], search: Searcher, mode: str) -> dict[str, float]:
     """Metrics of one retrieval mode over the question set."""
     hit1 = hit5 = rr = 0.0
-    kind_total = kind_hits = 0
+    kind_total = kind_hits = multi_total = multi_hits = 0
     for question in questions:
         results = search(question.q, mode)
         rank = entry_rank(results, question.expected)
+        if len(question.expected) > 1:
+            multi_total += 1
+            top5 = list(dict.fromkeys(h["theory"] for h in results))[:5]
+            multi_hits += all(e in top5 for e in question.expected)
         hit1 += rank == 1
         hit5 += rank is not None and rank <= 5
         rr += 1.0 / rank if rank else 0.0
@@ -70,4 +79,15 @@ def evaluate(questions: list[Question], search: Searcher, mode: str) -> dict[str
                              for h in results[:5])
     n = len(questions) or 1
     return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": rr / n,
-            "kind_match@5": kind_hits / (kind_total or 1), "questions": len(questions)}
+            "kind_match@5": kind_hits / (kind_total or 1), "kind_questions": kind_total,
+            **({"all@5": multi_hits / multi_total} if multi_total else {}),
+            "questions": len(questions)}
+
+
+def evaluate_by_category(questions: list[Question], search: Searcher,
+                         mode: str) -> dict[str, dict[str, float]]:
+    """`evaluate` for each category of the set (questions without one are "other")."""
+    groups: dict[str, list[Question]] = {}
+    for question in questions:
+        groups.setdefault(question.category or "other", []).append(question)
+    return {name: evaluate(group, search, mode) for name, group in sorted(groups.items())}

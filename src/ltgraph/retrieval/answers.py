@@ -1,39 +1,61 @@
 """Graph-backed answers and entity cards for search responses.
 
-Every word of an answer comes from the graph: node labels, literal values and the
-`rdfs:label` of the property that links them ("developed by", "has limitation", …). Each
-answer lists the IRIs of the triples it was composed from.
+Every fact of an answer comes from the graph: node labels, literal values, citations. An
+answer is a few plain sentences (`text`), the names in it with their IRIs (`links`, so pages
+can link them), the triples it was composed from (`facts`), and its evidence: the nodes it
+rests on, titled (`evidence`; `sources` lists their IRIs).
 
-Query texts here are constants: the node a card or answer is about is bound to `?this` (and a
-property to `?prop`, both projected, as substitution requires) as an RDF term by the `select` callable (Oxigraph's substitutions), so
-no IRI or name is ever pasted into SPARQL text.
+Kinds of answer (DESIGN.md "Search response"): `fact` (a factoid about one entry or one
+person), `comparison` (two to four named entries side by side, with `entries` and
+`compare_url`), `description` (the entry a described idea belongs to, with its overview) and
+`situation` (what the best-fitting entries imply for a teaching situation).
+
+Query texts here are constants: the nodes a query is about are bound to `?this` / `?other`
+(and a property to `?prop`, all projected, as substitution requires) as RDF terms by the
+`select` callable (Oxigraph's substitutions), so no IRI or name is ever pasted into SPARQL.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ltgraph.retrieval.ranking import Analysis, Mention
+from ltgraph.rdf.ontology import LTG
+from ltgraph.retrieval.lexicon import Mention
+from ltgraph.retrieval.ranking import Analysis
 
 #: Runs a constant SELECT with variables bound to IRIs: `select(query, this=iri)`.
 Select = Callable[..., list[dict[str, str]]]
+#: A hit of the search response (see `search.Searcher`).
+Hit = dict[str, Any]
 
-#: Question patterns -> the property whose values answer it, for an entry subject.
-ENTRY_FACTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bwho\b|developed by|came up with|founders?|invented|proposed by|originat"),
-     "developedBy"),
-    (re.compile(r"\bwhen\b|what year|which year|how old|proposed in"), "yearProposed"),
-    (re.compile(r"drawbacks?|disadvantages?|criticis|critiques?|weakness|limitations?|downsides?|cons\b"),
-     "hasLimitation"),
-    (re.compile(r"strengths?|advantages?|benefits?|pros\b|upsides?|merits?"), "hasStrength"),
-    (re.compile(r"implications?|how (?:should|do|can) (?:i|we|you) design|design implications"),
-     "hasImplication"),
-    (re.compile(r"builds? on|based on|draws on|built on|influenced by|roots"), "buildsOn"),
-    (re.compile(r"key concepts?|main ideas?|core concepts?|principles"), "hasConcept"),
-]
-PERSON_FACTS = re.compile(r"which (?:theories|models|entries)|what did .* (?:develop|propose|create)|"
-                          r"(?:theories|models) (?:did|by|of)|known for|contribut")
+#: The kind a question asks for -> the property whose values answer it, for an entry.
+KIND_PROPERTY = {"researcher": "developedBy", "limitation": "hasLimitation",
+                 "strength": "hasStrength", "implication": "hasImplication",
+                 "concept": "hasConcept"}
+#: Facts no passage kind stands for: asked for in words.
+WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
+ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of")
+#: Sentences per property, `{s}` the entry's name, `{v}` the values as a list in words.
+SENTENCES = {
+    "developedBy": "{s} was developed by {v}.",
+    "hasLimitation": "{s} has these documented limitations: {v}.",
+    "hasStrength": "The strengths of {s} are {v}.",
+    "hasImplication": "For instructional design, {s} implies {v}.",
+    "hasConcept": "The key concepts of {s} are {v}.",
+    "buildsOn": "{s} builds on {v}.",
+    "influencedBy": "{s} was influenced by {v}.",
+}
+ENTRY_RELATIONS = ("buildsOn", "influencedBy", "relatedTo", "contrastsWith")
+
+
+def words(values: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    values = list(values)
+    if len(values) <= 1:
+        return "".join(values)
+    return f"{', '.join(values[:-1])} and {values[-1]}"
 
 
 def entry_card(select: Select, iri: str) -> dict[str, Any]:
@@ -82,66 +104,201 @@ def entity_cards(select: Select, mentions: list[Mention], iri_of: Callable[[Ment
     return cards
 
 
-def compose_answer(select: Select, question: str, analysis: Analysis,
-                   iri_of: Callable[[Mention], str]) -> dict[str, Any] | None:
-    """An answer from graph facts for factoid questions about one entry or one person."""
+def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
+                   hits: Sequence[Hit] = ()) -> dict[str, Any] | None:
+    """The answer the question's type calls for, from graph facts (and, for descriptions and
+    situations, the best hits); None when the graph holds no direct answer."""
     text = question.lower()
-    entries = [m for m in analysis.mentions if m.kind == "entry"]
+    entries = list(dict.fromkeys(iri_of(m) for m in analysis.mentions if m.kind == "entry"))
     people = [m for m in analysis.mentions if m.kind == "person"]
+    if analysis.type == "comparison" and 2 <= len(entries) <= 4:
+        return compare_answer(select, entries)
+    if analysis.type == "situation" and not entries:
+        return situation_answer(hits)
+    if analysis.type == "description" and not entries:
+        return description_answer(select, hits)
     if len(entries) == 1:
-        for pattern, prop in ENTRY_FACTS:
-            if pattern.search(text):
-                return _entry_fact(select, iri_of(entries[0]), prop)
-    if len(people) == 1 and not entries and PERSON_FACTS.search(text):
+        if WHEN.search(text):
+            return _entry_fact(select, entries[0], ["yearProposed"])
+        if ROOTS.search(text):
+            return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
+        for kind in analysis.kinds[:1]:
+            if kind in KIND_PROPERTY:
+                return _entry_fact(select, entries[0], [KIND_PROPERTY[kind]])
+    if len(people) == 1 and not entries and analysis.type == "person":
         return _person_fact(select, iri_of(people[0]))
     return None
 
 
-#: Facts shown alongside a property: (property, how the object is labelled).
-COMPANION_FACTS = {
-    "buildsOn": ("influencedBy", "rdfs:label"),
-    "yearProposed": ("seminalWork", "dcterms:bibliographicCitation"),
-}
+def _values(select: Select, iri: str, prop: str) -> list[dict[str, str]]:
+    return select("""SELECT ?this ?prop ?slabel ?o ?olabel WHERE {
+        ?this rdfs:label ?slabel ; ?prop ?o . OPTIONAL { ?o rdfs:label ?olabel } }
+        ORDER BY ?olabel ?o""", this=iri, prop=str(LTG[prop]))
 
 
-def _entry_fact(select: Select, iri: str, prop: str) -> dict[str, Any] | None:
-    from ltgraph.rdf.ontology import LTG
+def _citations(select: Select, iri: str) -> list[dict[str, str]]:
+    return select("""SELECT ?this ?w ?citation WHERE {
+        ?this ltg:seminalWork ?w . ?w dcterms:bibliographicCitation ?citation } ORDER BY ?citation""",
+                  this=iri)
 
-    def facts_of(name: str, label_path: str, optional: bool) -> list[dict[str, str]]:
-        label = f"?o {label_path} ?olabel"  # label_path: a constant of COMPANION_FACTS
-        return select(f"""SELECT ?this ?prop ?slabel ?plabel ?o ?olabel WHERE {{
-            ?this rdfs:label ?slabel ; ?prop ?o . ?prop rdfs:label ?plabel .
-            {f"OPTIONAL {{ {label} }}" if optional else label} }} ORDER BY ?olabel ?o""",
-                      this=iri, prop=str(LTG[name]))
 
-    groups = [(prop, facts_of(prop, "rdfs:label", optional=True))]
-    if prop in COMPANION_FACTS:
-        name, label_path = COMPANION_FACTS[prop]
-        groups.append((name, facts_of(name, label_path, optional=False)))
-    groups = [(name, rows) for name, rows in groups if rows]
-    if not groups:
-        return None
-    subject = groups[0][1][0]["slabel"]
-    sentences, facts = [], []
-    for name, rows in groups:
-        values = [r.get("olabel", r["o"]) for r in rows]
-        sentences.append(f"{subject} — {rows[0]['plabel']}: {'; '.join(values)}.")
-        facts += [{"subject": iri, "predicate": str(LTG[name]), "object": r["o"],
+def _answer(kind: str, text: str, subject: str, facts: list[dict[str, str]],
+            evidence: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
+    """An answer record; `evidence`: (IRI, title) pairs, first the subject."""
+    titled = list(dict(evidence).items())
+    return {"kind": kind, "text": text, "subject": subject, "facts": facts,
+            "links": [{"text": title, "iri": iri} for iri, title in titled if title in text],
+            "evidence": [{"iri": iri, "title": title} for iri, title in titled],
+            "sources": sorted({iri for iri, _ in titled}), **extra}
+
+
+def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | None:
+    sentences: list[str] = []
+    facts: list[dict[str, str]] = []
+    evidence: list[tuple[str, str]] = []
+    subject = None
+    for prop in props:
+        rows = _values(select, iri, prop)
+        if not rows:
+            continue
+        subject = rows[0]["slabel"]
+        labels = [r.get("olabel", r["o"]) for r in rows]
+        if prop == "yearProposed":
+            works = _citations(select, iri)
+            sentences.append(f"{subject} was first proposed in {labels[0]}.")
+            if works:
+                sentences.append(("Seminal work: " if len(works) == 1 else "Seminal works: ")
+                                 + " ".join(_sentence(w["citation"]) for w in works))
+                evidence += [(w["w"], _sentence(w["citation"])) for w in works]
+        else:
+            sentences.append(SENTENCES[prop].format(s=subject, v=words(labels)))
+            evidence += [(r["o"], r.get("olabel", r["o"])) for r in rows if r["o"].startswith("http")]
+        facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": r["o"],
                    "label": r.get("olabel", r["o"])} for r in rows]
-    return {"text": " ".join(sentences), "subject": iri, "facts": facts,
-            "sources": sorted({iri} | {f["object"] for f in facts if f["object"].startswith("http")})}
+    if subject is None:
+        return None
+    return _answer("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
 
 
 def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
-    rows = select("""SELECT ?this ?plabel ?e ?elabel ?rel WHERE {
-        ?e ltg:developedBy ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel .
-        ltg:developedBy rdfs:label ?rel } ORDER BY ?elabel""", this=iri)
+    rows = select("""SELECT ?this ?plabel ?e ?elabel WHERE {
+        ?e ltg:developedBy ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel } ORDER BY ?elabel""",
+                  this=iri)
     if not rows:
         return None
-    names = "; ".join(r["elabel"] for r in rows)
-    from ltgraph.rdf.ontology import LTG
+    person = rows[0]["plabel"]
+    names = [r["elabel"] for r in rows]
+    text = f"{person} developed {words(names)}." if len(names) > 1 else \
+        f"{person} is one of the developers of {names[0]}."
+    return _answer("fact", text, iri,
+                   [{"subject": r["e"], "predicate": str(LTG.developedBy), "object": iri,
+                     "label": r["elabel"]} for r in rows],
+                   [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
 
-    return {"text": f"{names} — {rows[0]['rel']}: {rows[0]['plabel']}.", "subject": iri,
-            "facts": [{"subject": r["e"], "predicate": str(LTG.developedBy), "object": iri,
-                       "label": r["elabel"]} for r in rows],
-            "sources": sorted({iri} | {r["e"] for r in rows})}
+
+def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
+    """Two to four entries side by side: type, year, people, key concepts, and how they are
+    linked in the graph (directly, or through one entry between them)."""
+    cards = [entry_card(select, iri) for iri in entries]
+    if any("label" not in card for card in cards):
+        return None
+    sentences, facts, evidence = [], [], []
+    for card in cards:
+        concepts = [r.get("olabel", r["o"]) for r in _values(select, card["iri"], "hasConcept")][:3]
+        people = words(card["researchers"][:3]) or "no named researcher"
+        sentence = (f"{card['label']} is a {'learning theory' if card['type'] == 'theory' else 'design model'} "
+                    f"from {card['year']}, associated with {people}")
+        sentences.append(sentence + (f"; its key concepts include {words(concepts)}." if concepts else "."))
+        evidence.append((card["iri"], card["label"]))
+        evidence += [(p_iri, p) for p_iri, p in _people_iris(select, card["iri"])]
+    for i, a in enumerate(cards):
+        for b in cards[i + 1:]:
+            link = _link(select, a, b)
+            if link:
+                sentences.append(link[0])
+                facts += link[1]
+    slugs = [iri.rstrip("/").rsplit("/", 1)[-1] for iri in entries]
+    return _answer("comparison", " ".join(sentences), entries[0], facts, evidence,
+                   entries=entries, compare_url=f"/compare?theories={','.join(slugs)}")
+
+
+def _people_iris(select: Select, iri: str) -> list[tuple[str, str]]:
+    return [(r["o"], r["olabel"]) for r in _values(select, iri, "developedBy") if "olabel" in r]
+
+
+def _link(select: Select, a: dict[str, Any], b: dict[str, Any]) -> tuple[str, list[dict[str, str]]] | None:
+    """How entry `a` relates to entry `b` in the graph, as a sentence and its facts."""
+    direct = select("""SELECT ?this ?other ?p WHERE { ?this ?p ?other .
+        VALUES ?p { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith } }""",
+                    this=a["iri"], other=b["iri"])
+    back = select("""SELECT ?this ?other ?p WHERE { ?other ?p ?this .
+        VALUES ?p { ltg:buildsOn ltg:influencedBy } }""", this=a["iri"], other=b["iri"])
+    phrases = {"buildsOn": "builds on", "influencedBy": "was influenced by",
+               "relatedTo": "is related to", "contrastsWith": "contrasts with"}
+    if direct or back:
+        first, swap = (direct[0], False) if direct else (back[0], True)
+        name = first["p"].rsplit("#", 1)[-1]
+        subj, obj = (b, a) if swap else (a, b)
+        return (f"In the graph, {subj['label']} {phrases[name]} {obj['label']}.",
+                [{"subject": subj["iri"], "predicate": first["p"], "object": obj["iri"],
+                  "label": obj["label"]}])
+    via = select("""SELECT ?this ?other ?mid ?mlabel ?p ?q WHERE {
+        ?this ?p ?mid . ?other ?q ?mid . ?mid rdfs:label ?mlabel .
+        VALUES ?p { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith }
+        VALUES ?q { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith }
+        FILTER(?mid != ?this && ?mid != ?other) } ORDER BY ?mlabel LIMIT 1""",
+                 this=a["iri"], other=b["iri"])
+    if via:
+        row = via[0]
+        return (f"They are not linked directly; both connect to {row['mlabel']}.",
+                [{"subject": a["iri"], "predicate": row["p"], "object": row["mid"], "label": row["mlabel"]},
+                 {"subject": b["iri"], "predicate": row["q"], "object": row["mid"], "label": row["mlabel"]}])
+    return None
+
+
+def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:
+    """The entry a described idea belongs to: the top hit's entry, with its overview."""
+    if not hits:
+        return None
+    top = hits[0]
+    overview = next((h for h in hits if h["theory"] == top["theory"] and h["kind"] == "overview"), None)
+    card = entry_card(select, top["theory_iri"])
+    if "label" not in card:
+        return None
+    who = f", {words(card['researchers'][:3])}" if card["researchers"] else ""
+    text = f"This sounds like {card['label']} ({card['type']}, {card['year']}{who})."
+    best = overview or top
+    text += f" {_first_sentences(best['text'])}"
+    return _answer("description", text, card["iri"], [],
+                   [(card["iri"], card["label"]), (best["passage_iri"], f"{card['label']}: {best['label']}")],
+                   entries=[card["iri"]])
+
+
+def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
+    """What the best-fitting entries imply for a teaching situation (their implications
+    among the top hits, one per entry, at most three)."""
+    chosen: list[Hit] = []
+    for hit in hits:
+        if hit["kind"] == "implication" and hit["theory"] not in {h["theory"] for h in chosen}:
+            chosen.append(hit)
+        if len(chosen) == 3:
+            break
+    if not chosen:
+        return None
+    parts = [f"{h['theory_label']} suggests {h['label'][0].lower() + h['label'][1:]}: "
+             f"{_first_sentences(h['text'], 1)}" for h in chosen]
+    text = "Approaches that fit: " + " ".join(parts)
+    evidence = [(h["theory_iri"], h["theory_label"]) for h in chosen]
+    evidence += [(h["item_iri"], f"{h['theory_label']}: {h['label']}") for h in chosen]
+    return _answer("situation", text, chosen[0]["theory_iri"], [], evidence,
+                   entries=[h["theory_iri"] for h in chosen])
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _first_sentences(text: str, n: int = 2) -> str:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    return _sentence(" ".join(parts[:n]))

@@ -7,62 +7,12 @@ development questions with `ltgraph eval`, never tuned per question.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from ltgraph.corpus import Entry, slugify
-
-#: Cue phrases for the kind of passage a question asks for (checked on lowercased text).
-KIND_CUES: dict[str, tuple[str, ...]] = {
-    "limitation": (
-        r"drawbacks?", r"disadvantages?", r"criticis(?:m|ms|ed|e)", r"criticiz(?:ed|e)",
-        r"critiques?", r"weakness(?:es)?", r"limitations?", r"limits", r"downsides?", r"cons\b",
-        r"problems? (?:with|of)", r"shortcomings?", r"pitfalls?", r"risks?", r"flaws?",
-        r"what(?:'s| is) wrong", r"issues? with", r"struggle", r"fall short", r"concerns?",
-        r"negatives?", r"doesn'?t work", r"fails?\b",
-    ),
-    "strength": (
-        r"strengths?", r"advantages?", r"benefits?", r"pros\b", r"upsides?", r"merits?",
-        r"why (?:use|choose|adopt)", r"good (?:about|for)", r"positives?", r"value of",
-        r"what(?:'s| is) great", r"work well", r"effective",
-    ),
-    "researcher": (
-        r"\bwho\b", r"whose", r"developed by", r"founders?", r"founded", r"inventors?",
-        r"invented", r"came up with", r"originators?", r"originated", r"proposed by",
-        r"researchers?", r"theorists?", r"psychologists?", r"authors?", r"pioneers?",
-        r"behind (?:the|this)",
-    ),
-    "implication": (
-        r"how (?:should|do|can|would|could) (?:i|we|you|a designer|designers|teachers?)",
-        r"\bdesign(?:ing)?\b", r"implications?", r"apply(?:ing)?", r"in practice", r"classroom",
-        r"instructional designers?", r"activities", r"how to (?:use|teach|build|create|structure)",
-        r"lesson", r"course", r"\bteach(?:ing)?\b", r"tools?", r"put into practice",
-    ),
-    "concept": (
-        r"concepts?", r"ideas?", r"principles?", r"key terms?", r"stages?", r"levels?",
-        r"what does .* mean", r"meaning of", r"define", r"definition", r"components?",
-        r"elements?", r"phases?", r"steps?", r"events?", r"types?",
-    ),
-    "overview": (
-        r"^what (?:is|are)\b", r"overview", r"summar(?:y|ise|ize)", r"explain", r"describe",
-        r"in a nutshell", r"basics", r"introduction", r"tell me about", r"main idea",
-    ),
-}
-_KIND_RES = {kind: re.compile("|".join(f"(?:{c})" for c in cues)) for kind, cues in KIND_CUES.items()}
-#: When several kinds match, the more specific wins (a "who" beats "what is").
-KIND_PRIORITY = ("limitation", "strength", "researcher", "implication", "concept", "overview")
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A graph node named in the question."""
-
-    kind: str  # "entry", "person" or "item"
-    entry: str | None  # entry slug (for entries and items)
-    slug: str  # entry, person or item slug
-    label: str
-    item_kind: str | None = None
+from ltgraph.retrieval.intent import Intent, rule_intent
+from ltgraph.retrieval.lexicon import Lexicon, Mention
 
 
 @dataclass
@@ -71,6 +21,10 @@ class Analysis:
 
     kinds: list[str]
     mentions: list[Mention] = field(default_factory=list)
+    #: The question type (`intent.TYPES`).
+    type: str = "factoid"
+    #: Whether the first kind is clear (else an entry's places show a variety of kinds).
+    sure: bool = True
 
     @property
     def entries(self) -> set[str]:
@@ -85,120 +39,20 @@ class Analysis:
         return {(m.entry, m.slug) for m in self.mentions if m.kind == "item"}
 
 
-def detect_kinds(question: str) -> list[str]:
-    """The kinds of passage a question asks for, most specific first."""
-    text = question.lower()
-    found = [kind for kind in KIND_PRIORITY if _KIND_RES[kind].search(text)]
-    # "what is X" only signals an overview when nothing more specific was asked.
-    if len(found) > 1 and "overview" in found:
-        found.remove("overview")
-    return found
-
-
-#: How alike (rapidfuzz ratio, 0-100) an unknown word must be to a word of a name to be
-#: corrected to it: 85 keeps "siemnes" -> "siemens" (86) and leaves "downsides" (80 to
-#: "downes") alone.
-SPELLING_CUTOFF = 85
-
-
-class Lexicon:
-    """Labels of graph nodes, matched against questions as whole words."""
-
-    def __init__(self, entries: Iterable[Entry]) -> None:
-        entries = list(entries)
-        surface: dict[str, list[Mention]] = {}
-
-        def add(text: str, mention: Mention) -> None:
-            key = _norm(text)
-            if len(key) >= 3 and mention not in surface.setdefault(key, []):
-                surface[key].append(mention)
-
-        last_names: dict[str, set[str]] = {}
-        for entry in entries:
-            m = Mention("entry", entry.slug, entry.slug, entry.name)
-            add(entry.name, m)
-            add(entry.slug.replace("-", " "), m)
-            for alias in entry.aliases:
-                add(alias, m)
-            # "Bloom's taxonomy" is also asked as "Bloom taxonomy" or "blooms taxonomy".
-            add(entry.name.replace("'s", "").replace("’s", ""), m)
-            add(entry.name.replace("'", "").replace("’", ""), m)
-            for person in entry.researchers:
-                pm = Mention("person", None, person.slug, person.name)
-                add(person.name, pm)
-                last = person.name.split()[-1]
-                last_names.setdefault(_norm(last), set()).add(person.slug)
-                # keep the mention to resolve unique last names below
-                surface.setdefault("\0" + person.slug, [pm])
-            for item in entry.items:
-                # Single generic words ("Attention", "Relevance") name too many things to
-                # anchor a question on; multi-word titles ("Zone of proximal development") do.
-                if item.kind in ("concept", "network") and len(item.title.split()) >= 2:
-                    add(item.title, Mention("item", entry.slug, item.slug, item.title, item.kind))
-        for last, slugs in last_names.items():
-            if len(slugs) == 1 and len(last) >= 4:
-                (slug,) = slugs
-                pm = surface["\0" + slug][0]
-                add(last, pm)
-                add(last + "s", pm)  # "Gagnés", "Blooms"
-        self._surface = {k: v for k, v in surface.items() if not k.startswith("\0")}
-        # Words of names (for spelling correction) and every word of the corpus (never corrected).
-        self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
-        self._known_words = set(self._name_words)
-        for entry in entries:
-            self._known_words.update(_norm(entry.name).split())
-            for text in (*entry.overview, *(item.text for item in entry.items)):
-                self._known_words.update(_norm(text).split())
-        # Labels are matched as word n-grams (a dict lookup per n-gram), not as one regex
-        # alternation: compiling that took 0.5 s on a 280-entry corpus, on every reload.
-        self._longest = max((k.count(" ") + 1 for k in self._surface), default=0)
-
-    def correct(self, question: str) -> str | None:
-        """The question with misspelled names corrected ("conectivism" -> "connectivism"), or
-        None. Only words the corpus never uses are considered, and a correction is kept only
-        when it makes the question name something it did not name before."""
-        from rapidfuzz import fuzz, process
-
-        before = self.find(question)
-        corrected = question
-        for word in set(re.findall(r"[^\W\d_]{5,}", question)):
-            norm = _norm(word)
-            if not norm or norm in self._known_words:  # "Łȴȴȴȴ" folds to nothing
-                continue
-            # Typos seldom change the first letter; "layers" is not a misspelled "Mayers".
-            names = [w for w in self._name_words if w[0] == norm[0]]
-            match = process.extractOne(norm, names, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
-            if match is None:
-                continue
-            candidate = re.sub(rf"\b{re.escape(word)}\b", match[0], corrected)
-            if any(m not in before for m in self.find(candidate)):
-                corrected = candidate
-        return corrected if corrected != question else None
-
-    def find(self, question: str) -> list[Mention]:
-        """Mentions in the question, left to right; at each word the longest label wins, and
-        the words inside it are not matched again."""
-        words = _norm(question).split()
-        found: list[Mention] = []
-        i = 0
-        while i < len(words):
-            for n in range(min(self._longest, len(words) - i), 0, -1):
-                mentions = self._surface.get(" ".join(words[i:i + n]))
-                if mentions:
-                    found.extend(m for m in mentions if m not in found)
-                    i += n
-                    break
-            else:
-                i += 1
-        return found
-
-
-def _norm(text: str) -> str:
-    return " ".join(slugify(text).split("-"))
-
-
-def analyse(question: str, lexicon: Lexicon) -> Analysis:
-    return Analysis(kinds=detect_kinds(question), mentions=lexicon.find(question))
+def analyse(question: str, lexicon: Lexicon,
+            intent: Callable[[int, int], Intent] | None = None) -> Analysis:
+    """The names in the question and what it asks for; `intent(entries_named,
+    people_named)` decides the type and kinds (word cues when not given)."""
+    mentions = lexicon.find(question)
+    entries = len({m.entry for m in mentions if m.kind == "entry"})
+    people = len({m.slug for m in mentions if m.kind == "person"})
+    found = intent(entries, people) if intent else rule_intent(question, entries, people)
+    kinds, sure = list(found.kinds), found.sure
+    if found.type == "comparison":
+        mentions = lexicon.entries_of_people(mentions)
+    elif found.type == "description":  # "which theory says …": the entry's overview answers
+        kinds, sure = ["overview", *(k for k in kinds if k != "overview")], False
+    return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure)
 
 
 # --------------------------------------------------------------------------- fusion
@@ -265,9 +119,10 @@ def boost(fused: dict[int, float], records: Sequence[Any], analysis: Analysis,
             score += ITEM_BOOST
         ranked.append(Scored(row, score))
     ranked.sort(key=lambda s: (-s.score, records[s.row].key))  # ties: same order in any layout
-    ranked = prefer_kind(ranked, records, analysis.kinds[:1])
+    ranked = prefer_kind(ranked, records, analysis.kinds[:PREFERRED_KINDS], analysis.sure)
     if not entries and not people and not items:
-        ranked = spread(ranked, records, analysis.kinds[:1])
+        # Passages of a clearly asked-for kind may all come from one entry; of a guess, not.
+        ranked = spread(ranked, records, analysis.kinds[:1] if analysis.sure else [])
     return ranked
 
 
@@ -303,8 +158,17 @@ def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = 
     return [Scored(moved.row, slot.score) for moved, slot in zip(order, ranked, strict=True)]
 
 
-def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str]) -> list[Scored]:
-    """Within each entry's slots of the ranking, put passages of the wanted kind first.
+#: How many of the kinds asked for (most likely first) take an entry's first places.
+PREFERRED_KINDS = 2
+
+
+def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str],
+                sure: bool = True) -> list[Scored]:
+    """Within each entry's slots of the ranking, put passages of the wanted kinds first: the
+    best of the first kind, then the best of the second, then the rest of both in score
+    order, then the others. Two kinds hedge a question that can be read either way ("why is
+    X good at …": a strength, or an implication). When the first kind is not `sure`, the
+    leaders are followed by the best passage of each other kind before any second passage.
 
     Slots keep their scores, so scores stay in descending order down the list.
     """
@@ -313,8 +177,88 @@ def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[st
     by_entry: dict[str, list[Scored]] = {}
     for scored in ranked:
         by_entry.setdefault(records[scored.row].entry, []).append(scored)
-    queues = {
-        entry: sorted(group, key=lambda s: records[s.row].kind not in kinds)  # stable
-        for entry, group in by_entry.items()
-    }
+    queues = {}
+    for entry, group in by_entry.items():
+        leaders = []
+        for kind in kinds:
+            best = next((s for s in group if records[s.row].kind == kind), None)
+            if best is not None:
+                leaders.append(best)
+        rest = [s for s in group if s not in leaders]
+        if not sure:
+            shown = {records[s.row].kind for s in leaders}
+            for s in list(rest):
+                if records[s.row].kind not in shown:
+                    shown.add(records[s.row].kind)
+                    leaders.append(s)
+            rest = [s for s in rest if s not in leaders]
+        wanted = [s for s in rest if records[s.row].kind in kinds]
+        queues[entry] = leaders + wanted + [s for s in rest if records[s.row].kind not in kinds]
     return [Scored(queues[records[slot.row].entry].pop(0).row, slot.score) for slot in ranked]
+
+
+#: An entry the question does not name may take at most this many of the first places.
+UNNAMED_CAP = 3
+
+
+def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
+            window: int = SPREAD_WINDOW) -> list[Scored]:
+    """The first places made worth reading; slots keep their scores (descending).
+
+    - A comparison shows every entry it names in the first `window` places, taking turns
+      in the order of each entry's best passage.
+    - An entry the question does not name takes at most `UNNAMED_CAP` of them.
+    - No entry's overview passages follow each other there.
+    """
+    named = [m.entry for m in analysis.mentions if m.kind == "entry" and m.entry]
+    named = list(dict.fromkeys(named))
+    order = list(ranked)
+    if analysis.type == "comparison" and len(named) >= 2:
+        queues: dict[str, list[Scored]] = {e: [] for e in named}
+        for scored in order:
+            entry = records[scored.row].entry
+            if entry in queues:
+                queues[entry].append(scored)
+        turns = sorted((e for e in named if queues[e]), key=lambda e: order.index(queues[e][0]))
+        first: list[Scored] = []
+        while len(first) < window and any(queues[e] for e in turns):
+            for entry in turns:
+                if queues[entry] and len(first) < window:
+                    first.append(queues[entry].pop(0))
+        chosen = {s.row for s in first}
+        order = first + [s for s in order if s.row not in chosen]
+    first, held = [], []
+    counts: dict[str, int] = {}
+    # Entries tied to anything the question names (an entry, an item, a person's entries)
+    # are exempt, as are passages of the kind asked for ("weaknesses of …" may list many).
+    exempt = set(named) | {m.entry for m in analysis.mentions if m.entry}
+    people = analysis.people
+    exempt |= {records[s.row].entry for s in order
+               if records[s.row].kind == "researcher" and records[s.row].item in people}
+    for scored in order:
+        entry = records[scored.row].entry
+        capped = entry not in exempt and not (analysis.sure and records[scored.row].kind in analysis.kinds[:1])
+        if len(first) < window and capped and counts.get(entry, 0) >= UNNAMED_CAP:
+            held.append(scored)
+            continue
+        if len(first) < window:
+            counts[entry] = counts.get(entry, 0) + 1
+            first.append(scored)
+        else:
+            held.append(scored)
+    order = _no_overview_runs(first + held, records, window)
+    return [Scored(moved.row, slot.score) for moved, slot in zip(order, ranked, strict=True)]
+
+
+def _no_overview_runs(order: list[Scored], records: Sequence[Any], window: int) -> list[Scored]:
+    """Move a passage that would repeat the previous one's entry overview later on."""
+    order = list(order)
+    for i in range(1, min(window, len(order))):
+        prev, here = records[order[i - 1].row], records[order[i].row]
+        if here.kind == prev.kind == "overview" and here.entry == prev.entry:
+            swap = next((j for j in range(i + 1, len(order))
+                         if not (records[order[j].row].kind == "overview"
+                                 and records[order[j].row].entry == prev.entry)), None)
+            if swap is not None:
+                order.insert(i, order.pop(swap))
+    return order

@@ -18,7 +18,9 @@ from ltgraph.rdf.graph import run_query
 from ltgraph.rdf.iris import Iris
 from ltgraph.retrieval.encoders import Encoder, QueryCache
 from ltgraph.retrieval.index import TIE_MARGIN, PassageStore
-from ltgraph.retrieval.ranking import Analysis, Lexicon, Mention, analyse, boost, reciprocal_rank_fusion
+from ltgraph.retrieval.intent import IntentReader
+from ltgraph.retrieval.lexicon import Lexicon, Mention
+from ltgraph.retrieval.ranking import Analysis, analyse, arrange, boost, reciprocal_rank_fusion
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 100
@@ -65,6 +67,7 @@ class Searcher:
         self.encoder = encoder
         self.iris = iris
         self.query_vector = QueryCache(encoder)
+        self.intent = IntentReader(encoder.name, encoder.dim)
 
     def search(self, view: SearchView, question: str, k: int = 10, theory: str | None = None,
                kind: str | None = None, type_: str | None = None,
@@ -75,7 +78,9 @@ class Searcher:
         # A misspelled name ("conectivism") is searched as corrected, and the response says so.
         corrected = view.lexicon.correct(question)
         asked = corrected or question
-        analysis = analyse(asked, view.lexicon)
+        vector = self.query_vector(asked)
+        analysis = analyse(asked, view.lexicon,
+                           lambda entries, people: self.intent(vector, asked, entries, people))
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
         match = match_level(self.closeness(view, asked), bool(analysis.mentions))
@@ -91,9 +96,9 @@ class Searcher:
             "match": match,
             "results": results,
             "entities": entity_cards(select, analysis.mentions, self.mention_iri),
-            "answer": (compose_answer(select, asked, analysis, self.mention_iri)
+            "answer": (compose_answer(select, asked, analysis, self.mention_iri, results)
                        if match != "none" else None),
-            "analysis": {"kinds": analysis.kinds},
+            "intent": {"type": analysis.type, "kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
@@ -136,7 +141,8 @@ class Searcher:
             return keyword
         fused = reciprocal_rank_fusion(dense[:CANDIDATES], keyword[:CANDIDATES])
         entry_ranking = view.index.entry_ranking(question, 10)
-        return [(s.row, s.score) for s in boost(fused, records, analysis, entry_ranking)]
+        ranked = arrange(boost(fused, records, analysis, entry_ranking), records, analysis)
+        return [(s.row, s.score) for s in ranked]
 
     def _hit(self, view: SearchView, row: int, score: float) -> dict[str, Any]:
         r = view.index.records[row]

@@ -20,7 +20,7 @@ from ltgraph.corpus import Entry, entry_files, load_corpus
 from ltgraph.errors import NotFoundError
 from ltgraph.rdf.graph import count_triples, new_graph
 from ltgraph.retrieval.index import PassageIndex
-from ltgraph.retrieval.ranking import Lexicon
+from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.datadir import DataDir, Lease
 from ltgraph.store.layers import BaseIndex, DeltaCache, Generation, load_index, served_store
 from ltgraph.store.manifest import Manifest

@@ -8,6 +8,7 @@ from ltgraph import __version__
 from ltgraph.config import Settings
 from ltgraph.corpus import ENTRY_TYPES
 from ltgraph.corpus import KINDS as _KINDS
+from ltgraph.retrieval.intent import TYPES
 from ltgraph.retrieval.search import MAX_K, MAX_QUESTION_CHARS
 from ltgraph.sparql.results import GRAPH_TYPES, SELECT_TYPES
 
@@ -159,12 +160,24 @@ SCHEMAS: dict[str, Any] = {
                            "kind": {"type": "string", "enum": KINDS}, "item_iri": _IRI,
                            "passage_iri": _IRI, "label": {"type": "string"},
                            "text": {"type": "string"}, "score": {"type": "number"}}},
-    "Answer": {"type": "object", "required": ["text", "facts", "sources"],
-               "properties": {"text": {"type": "string"}, "subject": _IRI,
+    "Answer": {"type": "object", "required": ["kind", "text", "subject", "facts", "links", "evidence",
+                                              "sources"],
+               "properties": {"kind": {"type": "string",
+                                       "enum": ["fact", "comparison", "description", "situation"]},
+                              "text": {"type": "string", "description": "Plain sentences"},
+                              "subject": _IRI,
                               "facts": {"type": "array", "items": {"type": "object"}},
-                              "sources": {"type": "array", "items": {"type": "string"}}}},
+                              "links": {"type": "array", "description": "Names in the text, with IRIs",
+                                        "items": {"type": "object", "properties": {
+                                            "text": {"type": "string"}, "iri": _IRI}}},
+                              "evidence": {"type": "array", "items": {"type": "object", "properties": {
+                                  "iri": _IRI, "title": {"type": "string"}}}},
+                              "sources": {"type": "array", "items": {"type": "string"}},
+                              "entries": {"type": "array", "items": _IRI},
+                              "compare_url": {"type": "string",
+                                              "description": "Comparisons: the compare page"}}},
     "SearchResponse": {"type": "object", "required": ["query", "did_you_mean", "match", "results",
-                                                      "entities", "answer", "took_ms"],
+                                                      "entities", "answer", "intent", "took_ms"],
                        "properties": {"query": {"type": "string"},
                                       "did_you_mean": {"type": ["string", "null"],
                                                        "description": "The question as searched, "
@@ -176,7 +189,10 @@ SCHEMAS: dict[str, Any] = {
                                       "entities": {"type": "array", "items": {"type": "object"}},
                                       "answer": {"oneOf": [{"$ref": "#/components/schemas/Answer"},
                                                            {"type": "null"}]},
-                                      "analysis": {"type": "object"},
+                                      "intent": {"type": "object", "properties": {
+                                          "type": {"type": "string", "enum": list(TYPES)},
+                                          "kinds": {"type": "array",
+                                                    "items": {"type": "string", "enum": KINDS}}}},
                                       "took_ms": {"type": "number"}}},
     "EntrySummary": {"type": "object", "required": ["id", "iri", "name", "type", "year", "researchers"],
                      "properties": {"id": {"type": "string"}, "iri": _IRI, "name": {"type": "string"},

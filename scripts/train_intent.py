@@ -1,0 +1,148 @@
+"""Train the question-intent model shipped as `src/ltgraph/retrieval/intent_model.npz`.
+
+    .venv/bin/python scripts/train_intent.py            # cross-validate, then train and write
+    .venv/bin/python scripts/train_intent.py --check    # exit 1 if the shipped file differs
+
+Input: `training/intent.jsonl` ({"q", "type", "kinds"}), written for this purpose and kept
+apart from the evaluation sets in `eval/` (no question of those sets is in it). Features
+(`ltgraph.retrieval.intent.features`): the question's embedding by the configured model
+(`LTGRAPH_MODEL`; the shipped file is for the default all-MiniLM-L6-v2), a hashed bag of words
+and word pairs, and how many entries and people of the bundled corpus it names. Models:
+scikit-learn's LogisticRegression, multinomial for the type and one per kind; lbfgs with a
+fixed seed, so the result is the same from run to run on one machine (another CPU may move the
+embeddings, and so the weights, in the last decimals; `--check` compares predictions).
+scikit-learn is needed here only, not at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "training" / "intent.jsonl"
+C = 4.0
+
+
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def featurise(records: list[dict]):
+    from ltgraph.config import Settings, bundled_corpus_dir
+    from ltgraph.corpus import entry_files, load_corpus
+    from ltgraph.retrieval.encoders import make_encoder
+    from ltgraph.retrieval.intent import features
+    from ltgraph.retrieval.lexicon import Lexicon
+
+    settings = Settings.from_env()
+    encoder = make_encoder(settings.model, settings.backend, settings.data_dir / "models")
+    lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
+    questions = [r["q"] for r in records]
+    vectors = encoder.encode(questions)
+    rows = []
+    for question, vector in zip(questions, vectors, strict=True):
+        mentions = lexicon.find(question)
+        entries = len({m.entry for m in mentions if m.kind == "entry"})
+        people = len({m.slug for m in mentions if m.kind == "person"})
+        rows.append(features(vector, question, entries, people))
+    return encoder.name, np.vstack(rows)
+
+
+def fit(X: np.ndarray, records: list[dict]):
+    from sklearn.linear_model import LogisticRegression
+
+    from ltgraph.corpus import KINDS
+    from ltgraph.retrieval.intent import TYPES
+
+    y_type = np.array([TYPES.index(r["type"]) for r in records])
+    type_model = LogisticRegression(C=C, max_iter=5000, random_state=0).fit(X, y_type)
+    kind_w, kind_b = [], []
+    for kind in KINDS:
+        y = np.array([kind in r["kinds"] for r in records], dtype=int)
+        if y.sum() == 0:  # never asked for in training: never predicted
+            kind_w.append(np.zeros(X.shape[1]))
+            kind_b.append(-10.0)
+            continue
+        model = LogisticRegression(C=C, max_iter=5000, random_state=0).fit(X, y)
+        kind_w.append(model.coef_[0])
+        kind_b.append(model.intercept_[0])
+    # scikit-learn orders classes by label value: TYPES order, as indexed above.
+    return (type_model.coef_, type_model.intercept_, np.vstack(kind_w), np.array(kind_b))
+
+
+def predict_all(weights, name: str, X: np.ndarray, records: list[dict]) -> list[tuple[str, tuple[str, ...]]]:
+    from ltgraph.corpus import KINDS
+    from ltgraph.retrieval.intent import TYPES, IntentModel
+
+    model = IntentModel(name, *weights, TYPES, tuple(KINDS))
+    out = []
+    for x in X:
+        type_p, kind_p = model.probabilities(x)
+        out.append((TYPES[int(np.argmax(type_p))],
+                    tuple(sorted(KINDS[i] for i in range(len(KINDS)) if kind_p[i] >= 0.5))))
+    return out
+
+
+def cross_validate(X: np.ndarray, records: list[dict], name: str, folds: int = 5) -> dict:
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(records))
+    type_ok = first_kind_ok = kind_total = 0
+    for f in range(folds):
+        test = order[f::folds]
+        train = np.setdiff1d(order, test)
+        weights = fit(X[train], [records[i] for i in train])
+        from ltgraph.corpus import KINDS
+        from ltgraph.retrieval.intent import TYPES, IntentModel
+
+        model = IntentModel(name, *weights, TYPES, tuple(KINDS))
+        for i in test:
+            type_p, kind_p = model.probabilities(X[i])
+            type_ok += TYPES[int(np.argmax(type_p))] == records[i]["type"]
+            if records[i]["kinds"]:
+                kind_total += 1
+                first_kind_ok += KINDS[int(np.argmax(kind_p))] in records[i]["kinds"]
+    return {"type_accuracy": round(type_ok / len(records), 3),
+            "top_kind_accuracy": round(first_kind_ok / max(kind_total, 1), 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare with the shipped model")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO / "src"))
+    from ltgraph.corpus import KINDS
+    from ltgraph.retrieval.intent import MODEL_FILE, TYPES, IntentModel
+
+    records = load(DATA)
+    name, X = featurise(records)
+    weights = fit(X, records)
+    model = IntentModel(name, *weights, TYPES, tuple(KINDS))
+    if args.check:
+        shipped = IntentModel.load(MODEL_FILE)
+        if shipped is None:
+            print(f"no model at {MODEL_FILE}")
+            return 1
+        same = predict_all(weights, name, X, records) == predict_all(
+            (shipped.type_w, shipped.type_b, shipped.kind_w, shipped.kind_b), name, X, records)
+        print("shipped model matches a fresh training" if same else "shipped model differs")
+        return 0 if same else 1
+    cv = cross_validate(X, records, name)
+    digest = hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]
+    target = args.output or MODEL_FILE
+    model.save(target, {"training": DATA.name, "training_sha256": digest, "questions": len(records),
+                        "C": C, "cross_validation": cv})
+    print(f"{len(records)} questions, model {name}; 5-fold cross-validation: {cv}")
+    print(f"wrote {target} ({target.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
