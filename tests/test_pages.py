@@ -108,3 +108,13 @@ def test_compare_from_an_entry_page_opens_the_form_with_it_chosen(service) -> No
     assert b'<option value="alpha-theory" selected' in page.data
     missing = client.get("/theories/no-such-entry", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and b"ltgraph list" not in missing.data
+
+
+def test_search_page_links_the_answers_names_evidence_and_comparison(client) -> None:
+    html = page(client, "/search?q=Alpha+Theory+vs+Beta+Model")
+    assert '<a href="/compare?theories=alpha-theory,beta-model">Compare them side by side</a>' in html
+    assert '<a href="/id/theory/alpha-theory">Alpha Theory</a>' in html  # a name in the answer
+    assert "Evidence:" in html and '<a href="/id/person/' in html     # titled evidence links
+    data = client.get("/api/search?q=Alpha+Theory+vs+Beta+Model").get_json()
+    assert data["intent"]["type"] == "comparison"
+    assert data["answer"]["kind"] == "comparison"

@@ -125,3 +125,75 @@ def test_spelling_correction_never_fails(question: str) -> None:
     corrected = _LEXICON[0].correct(question)
     assert corrected is None or corrected != question
     assert _LEXICON[0].correct("Łȴȴȴȴ Łȴȴȴȴ") is None
+
+
+def _ranked(records):
+    return [Scored(i, float(len(records) - i)) for i in range(len(records))]
+
+
+def test_a_comparison_shows_every_named_entry_in_the_first_five() -> None:
+    from ltgraph.retrieval.lexicon import Mention
+    from ltgraph.retrieval.ranking import arrange
+
+    records = [R("a", "overview", "1"), R("a", "concept", "2"), R("a", "limitation", "3"),
+               R("a", "strength", "4"), R("a", "implication", "5"), R("b", "overview", "6"),
+               R("c", "concept", "7")]
+    analysis = Analysis(kinds=[], type="comparison",
+                        mentions=[Mention("entry", "a", "a", "A"), Mention("entry", "b", "b", "B")])
+    out = arrange(_ranked(records), records, analysis)
+    assert [records[s.row].entry for s in out][:2] == ["a", "b"]
+    assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
+    assert sorted(s.row for s in out) == list(range(len(records)))
+
+
+def test_an_unnamed_entry_takes_at_most_three_of_the_first_five() -> None:
+    from ltgraph.retrieval.ranking import UNNAMED_CAP, arrange
+
+    records = [R("a", kind, str(i)) for i, kind in
+               enumerate(["overview", "concept", "limitation", "strength", "implication"])]
+    records += [R("b", "concept", "x"), R("c", "concept", "y")]
+    out = arrange(_ranked(records), records, Analysis(kinds=[]))
+    first = [records[s.row].entry for s in out][:5]
+    assert first.count("a") == UNNAMED_CAP and {"b", "c"} <= set(first)
+
+
+def test_no_two_overviews_of_one_entry_follow_each_other() -> None:
+    from ltgraph.retrieval.ranking import arrange
+
+    records = [R("a", "overview", "1"), R("a", "overview", "2"), R("a", "concept", "3"),
+               R("b", "overview", "4")]
+    out = arrange(_ranked(records), records, Analysis(kinds=[]))
+    kinds = [(records[s.row].entry, records[s.row].kind) for s in out]
+    assert all(not (x == y == ("a", "overview")) for x, y in zip(kinds, kinds[1:], strict=False))
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from(
+    ["overview", "concept", "limitation", "strength", "implication", "researcher"])),
+    min_size=1, max_size=25),
+    st.sampled_from(["factoid", "comparison", "keyword", "description"]),
+    st.lists(st.sampled_from("abcd"), max_size=3, unique=True),
+    st.lists(st.sampled_from(["overview", "concept", "limitation"]), max_size=2, unique=True),
+    st.booleans())
+def test_arrange_is_a_permutation_that_keeps_scores(rows, type_, named, kinds, sure) -> None:
+    """For any list: the same passages, scores still descending, the rules held."""
+    from ltgraph.retrieval.lexicon import Mention
+    from ltgraph.retrieval.ranking import UNNAMED_CAP, arrange
+
+    records = [R(entry, kind, str(i)) for i, (entry, kind) in enumerate(rows)]
+    analysis = Analysis(kinds=kinds, type=type_, sure=sure,
+                        mentions=[Mention("entry", e, e, e.upper()) for e in named])
+    ranked = _ranked(records)
+    out = prefer_kind(ranked, records, kinds, sure)
+    out = arrange(out, records, analysis)
+    assert sorted(s.row for s in out) == list(range(len(records)))
+    assert [s.score for s in out] == [s.score for s in ranked]
+    first = [records[s.row] for s in out[:5]]
+    for entry in set(r.entry for r in first) - set(named):
+        capped = [r for r in first if r.entry == entry and not (sure and r.kind in kinds[:1])]
+        available = [r for r in records if r.entry not in (entry,)]
+        if len(available) >= 5:
+            assert len(capped) <= UNNAMED_CAP
+    if type_ == "comparison" and len(named) >= 2:
+        present = {r.entry for r in records}
+        assert {e for e in named if e in present} <= {r.entry for r in first} or len(named) > 5

@@ -98,3 +98,94 @@ def test_misspelled_names_are_corrected(bundled_service) -> None:
     assert response["did_you_mean"] == "connectivism critics"
     assert all(h["theory"] == "connectivism" for h in response["results"][:3])
     assert bundled_service.search("downsides of constructivism")["did_you_mean"] is None
+
+
+def test_comparisons_get_both_entries_and_a_comparison_answer(bundled_service) -> None:
+    for question, slugs in [("difference between ADDIE and SAM", {"addie", "sam"}),
+                            ("what's the difference between behaviorism and constructivism",
+                             {"behaviorism", "constructivism"}),
+                            ("kolb vs mezirow vs knowles, how do their ideas differ",
+                             {"experiential-learning", "transformative-learning", "andragogy"})]:
+        response = bundled_service.search(question)
+        assert response["intent"]["type"] == "comparison", question
+        top5 = {h["theory"] for h in response["results"][:5]}
+        assert slugs <= top5, (question, top5)
+        answer = response["answer"]
+        assert answer["kind"] == "comparison"
+        assert {iri.rsplit("/", 1)[-1] for iri in answer["entries"]} == slugs
+        assert answer["compare_url"].startswith("/compare?theories=")
+        assert set(answer["compare_url"].split("=", 1)[1].split(",")) == slugs
+    addie_sam = bundled_service.search("difference between ADDIE and SAM")["answer"]["text"]
+    assert "contrasts with" in addie_sam and "1975" in addie_sam and "2012" in addie_sam
+
+
+def test_description_and_situation_answers(bundled_service) -> None:
+    described = bundled_service.search("which theory says knowledge lives in networks")
+    assert described["intent"]["type"] == "description"
+    assert described["answer"]["kind"] == "description"
+    assert described["answer"]["entries"] == ["https://w3id.org/ltgraph/id/theory/connectivism"]
+    assert described["results"][0]["theory"] == "connectivism"
+    situation = bundled_service.search("I teach adult nurses who hate lectures, what approach fits?")
+    assert situation["intent"]["type"] == "situation"
+    assert situation["answer"]["kind"] == "situation"
+    assert situation["results"][0]["kind"] == "implication"
+    assert "andragogy" in {h["theory"] for h in situation["results"][:3]}
+
+
+def test_answers_are_sentences_with_linked_names_and_titled_evidence(bundled_service) -> None:
+    answer = bundled_service.search("who developed connectivism")["answer"]
+    assert answer["text"] == "Connectivism was developed by George Siemens and Stephen Downes."
+    links = {link["text"]: link["iri"] for link in answer["links"]}
+    assert links["George Siemens"] == "https://w3id.org/ltgraph/id/person/george-siemens"
+    assert {e["title"] for e in answer["evidence"]} >= {"Connectivism", "George Siemens", "Stephen Downes"}
+    year = bundled_service.search("when was connectivism proposed")["answer"]["text"]
+    assert year.startswith("Connectivism was first proposed in 2005. Seminal works: ")
+    assert ".;" not in year and ".." not in year
+
+
+def test_result_lists_are_worth_reading_for_every_evaluation_question(bundled_service) -> None:
+    """Over every question of the four sets: an entry the question does not name holds at most
+    three of the first five places, and no entry's overviews follow each other there."""
+    from ltgraph.retrieval.ranking import UNNAMED_CAP
+
+    for name in ("questions", "heldout", "test", "everyday"):
+        for question in load_questions(REPO / "eval" / f"{name}.jsonl"):
+            response = bundled_service.search(question.q, k=10)
+            first = response["results"][:5]
+            # "names" an entry: by its name, one of its concepts, or one of its people
+            named = set()
+            for card in response["entities"]:
+                iris = ([card["iri"]] if card.get("kind") == "entry" else
+                        [card["entry"]["iri"]] if card.get("kind") == "item" else
+                        [e["iri"] for e in card.get("entries", [])])
+                named |= {iri.rsplit("/", 1)[-1] for iri in iris}
+            kinds = response["intent"]["kinds"][:1]
+            for slug in {h["theory"] for h in first} - named:
+                count = sum(h["theory"] == slug and h["kind"] not in kinds for h in first)
+                assert count <= UNNAMED_CAP, (question.q, slug)
+            pairs = zip(first, first[1:], strict=False)
+            assert not any(a["theory"] == b["theory"] and a["kind"] == b["kind"] == "overview"
+                           for a, b in pairs), question.q
+
+
+def test_quality_on_the_everyday_questions(bundled_service) -> None:
+    """The fourth set, written without seeing the code or the other sets (eval/everyday.jsonl)."""
+    from ltgraph.evaluation import evaluate_by_category
+
+    questions = load_questions(REPO / "eval" / "everyday.jsonl")
+    search = lambda q, mode: bundled_service.search(q, k=10, mode=mode)["results"]  # noqa: E731
+    hybrid = evaluate(questions, search, "hybrid")
+    assert hybrid["hit@5"] >= 0.98 and hybrid["mrr@10"] >= 0.95 and hybrid["kind_match@5"] >= 0.90
+    by_category = evaluate_by_category(questions, search, "hybrid")
+    assert by_category["comparison"]["all@5"] >= 0.95
+    assert by_category["misspelling"]["hit@1"] >= 0.95
+
+
+def test_intent_model_is_what_the_script_trains() -> None:
+    """scripts/train_intent.py --check: a fresh training predicts as the shipped file does."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "train_intent.py"), "--check"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr

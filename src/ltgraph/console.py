@@ -19,8 +19,13 @@ def search_text(response: dict[str, Any], bold: Callable[[str], str] = str) -> s
         lines.append(bold("No good match: ") + "this corpus of learning theories does not seem "
                      "to answer that question."
                      + (f" Nearest entries: {'; '.join(nearest)}." if nearest else "") + "\n")
-    if response["answer"]:
-        lines.append(bold("Answer: ") + response["answer"]["text"] + "\n")
+    answer = response["answer"]
+    if answer:
+        lines.append(bold("Answer: ") + answer["text"])
+        if answer.get("compare_url"):
+            lines.append(f"Compare side by side: {answer['compare_url']}")
+        titles = [item["title"] for item in answer.get("evidence", [])]
+        lines.append(("Evidence: " + "; ".join(titles) if titles else "") + "\n")
     for rank, hit in enumerate(response["results"], 1):
         text = hit["text"]
         snippet = text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"

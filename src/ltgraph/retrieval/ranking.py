@@ -172,7 +172,7 @@ def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[st
 
     Slots keep their scores, so scores stay in descending order down the list.
     """
-    if not kinds:
+    if not kinds and sure:
         return ranked
     by_entry: dict[str, list[Scored]] = {}
     for scored in ranked:

@@ -18,6 +18,7 @@ from ltgraph.web.presentation import (
     EXAMPLE_QUESTIONS,
     comparison,
     highlight,
+    linked_segments,
     neighbourhood,
     whole_graph,
 )
@@ -59,7 +60,13 @@ def blueprint() -> Blueprint:
         nearest = list(dict.fromkeys((h["theory"], h["theory_label"]) for h in hits))[:3]
         if match == "none":
             hits = []  # nothing here answers it: the nearest entries and examples instead
+        answer = (response or {}).get("answer")
+        compare_url = (answer or {}).get("compare_url")
+        if not (isinstance(compare_url, str) and compare_url.startswith("/compare?theories=")):
+            compare_url = None
+        pieces = linked_segments(answer["text"], answer["links"]) if answer else []
         page = render_template("search.html", q=q, kind=kind, type=type_, hits=hits, error=error,
+                               answer_pieces=pieces, compare_url=compare_url,
                                match=match, nearest=nearest, examples=EXAMPLE_QUESTIONS[:4],
                                did_you_mean=(response or {}).get("did_you_mean"),
                                answer=(response or {}).get("answer"), kinds=KIND_LABELS,

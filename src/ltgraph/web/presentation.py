@@ -225,3 +225,23 @@ def comparison(entries: list[Entry]) -> list[tuple[str, list[list[str]]]]:
                 cells.append([item.title for item in entry.items_of(key)])
         rows.append((title, cells))
     return rows
+
+
+def linked_segments(text: str, links: list[dict[str, str]]) -> list[tuple[str, str | None]]:
+    """An answer's text cut into (text, IRI or None) pieces, so a page can link the names
+    in it (longest names first; each occurrence of a name is linked)."""
+    names = sorted({link["text"] for link in links if link.get("text")}, key=len, reverse=True)
+    iri_of = {link["text"]: link["iri"] for link in links}
+    if not names:
+        return [(text, None)]
+    pattern = re.compile("|".join(re.escape(n) for n in names))
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for match in pattern.finditer(text):
+        if match.start() > at:
+            pieces.append((text[at:match.start()], None))
+        pieces.append((match.group(0), iri_of[match.group(0)]))
+        at = match.end()
+    if at < len(text):
+        pieces.append((text[at:], None))
+    return pieces

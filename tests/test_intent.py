@@ -1,0 +1,83 @@
+"""The intent of a question: word-cue rules, the learned model's file and features."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from ltgraph.corpus import KINDS
+from ltgraph.retrieval.intent import (
+    CUE_FEATURES,
+    HASH_BUCKETS,
+    MODEL_FILE,
+    TYPES,
+    IntentModel,
+    IntentReader,
+    features,
+    rule_intent,
+)
+
+
+def test_rules_read_the_question_types() -> None:
+    assert rule_intent("ADDIE vs SAM", 2, 0).type == "comparison"
+    assert rule_intent("what's the difference between behaviorism and constructivism", 2, 0).type \
+        == "comparison"
+    assert rule_intent("which theories did Jerome Bruner develop", 0, 1).type == "person"
+    assert rule_intent("I teach adult nurses who hate lectures, what approach fits?", 0, 0).type \
+        == "situation"
+    assert rule_intent("which theory says knowledge lives in networks", 0, 0).type == "description"
+    assert rule_intent("zpd scaffolding", 0, 0).type == "keyword"
+    factoid = rule_intent("what are the drawbacks of connectivism?", 1, 0)
+    assert factoid.type == "factoid" and factoid.kinds[0] == "limitation"
+
+
+def test_features_have_the_models_width() -> None:
+    x = features(np.ones(384, dtype=np.float32) / np.sqrt(384), "who developed ADDIE?", 1, 0)
+    assert x.shape == (384 + HASH_BUCKETS + 5 + CUE_FEATURES,)
+    assert np.isfinite(x).all()
+
+
+def test_shipped_model_loads_and_belongs_to_the_default_encoder() -> None:
+    model = IntentModel.load(MODEL_FILE)
+    assert model is not None
+    assert model.model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert model.types == TYPES and model.kinds == tuple(KINDS)
+    assert model.dim() == 384 + HASH_BUCKETS + 5 + CUE_FEATURES
+    assert IntentReader(model.model, 384).model is not None
+
+
+def test_another_encoder_falls_back_to_rules() -> None:
+    reader = IntentReader("fake-hash-encoder", 128)
+    assert reader.model is None
+    intent = reader(np.zeros(128), "ADDIE vs SAM", 2, 0)
+    assert intent.type == "comparison" and intent.source == "rules"
+
+
+def test_model_round_trips_through_its_file(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    dim = 16
+    model = IntentModel("m", rng.normal(size=(len(TYPES), dim)), rng.normal(size=len(TYPES)),
+                        rng.normal(size=(len(KINDS), dim)), rng.normal(size=len(KINDS)), TYPES,
+                        tuple(KINDS))
+    model.save(tmp_path / "m.npz", {"note": "test"})
+    again = IntentModel.load(tmp_path / "m.npz")
+    assert again is not None and again.model == "m"
+    x = rng.normal(size=dim).astype(np.float32)
+    for a, b in zip(model.probabilities(x), again.probabilities(x), strict=True):
+        assert np.allclose(a, b, atol=1e-6)
+    assert IntentModel.load(tmp_path / "missing.npz") is None
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.text(max_size=120), st.integers(0, 4), st.integers(0, 3))
+def test_any_question_gets_a_valid_intent(question: str, entries: int, people: int) -> None:
+    model = IntentModel.load(MODEL_FILE)
+    assert model is not None
+    vector = np.random.default_rng(len(question)).normal(size=384).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    for intent in (model.predict(vector, question, entries, people),
+                   rule_intent(question, entries, people)):
+        assert intent.type in TYPES
+        assert set(intent.kinds) <= set(KINDS) and len(set(intent.kinds)) == len(intent.kinds)
