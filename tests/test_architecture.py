@@ -169,3 +169,16 @@ def test_architecture_document_names_only_what_exists() -> None:
     for name in MODULES:  # and every package of the layout is described
         if name.count(".") == 1 and (SRC / name.split(".")[1]).is_dir():
             assert f"`{name.split('.')[1]}/`" in text, f"docs/architecture.md does not describe {name}"
+
+
+def test_a_service_loads_no_model_until_it_searches(tmp_path) -> None:
+    """Making a Service (what every CLI command does) must not load the model stack; `list`
+    and `show` read entry files only, and even `search` loads no torch or transformers."""
+    code = ("import sys\n"
+            "from pathlib import Path\nfrom ltgraph.config import Settings\n"
+            "from ltgraph.service import Service\n"
+            f"Service(Settings(data_dir=Path({str(tmp_path)!r})))\n"
+            "print(','.join(m for m in ['torch', 'transformers', 'onnxruntime', 'tokenizers', "
+            "'sentence_transformers'] if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

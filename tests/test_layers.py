@@ -10,7 +10,8 @@ import ltgraph.store.layers
 from ltgraph.retrieval.vectors import LayeredVectors, VectorIndex
 from ltgraph.retrieval.index import PassageIndex
 from ltgraph.service import Service
-from ltgraph.store.layers import DELTA_DIR, Generation
+from ltgraph.store.layers import DELTA_DIR
+from ltgraph.store.generation import Generation
 
 from .conftest import TINY_CORPUS, FakeEncoder
 from .test_curation import GAMMA, snapshot

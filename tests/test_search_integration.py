@@ -189,3 +189,18 @@ def test_intent_model_is_what_the_script_trains() -> None:
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "train_intent.py"), "--check"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_search_from_the_shell_loads_neither_torch_nor_transformers(bundled_service) -> None:
+    """The ONNX path tokenizes with `tokenizers` directly: a CLI search starts in about a second."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom pathlib import Path\nfrom ltgraph.config import Settings\n"
+            "from ltgraph.service import Service\n"
+            f"s = Service(Settings(data_dir=Path({str(bundled_service.settings.data_dir)!r})))\n"
+            "assert s.search('who developed connectivism')['results']\n"
+            "print(','.join(m for m in ['torch', 'transformers', 'sentence_transformers'] if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ""

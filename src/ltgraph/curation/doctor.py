@@ -17,7 +17,8 @@ from ltgraph.errors import DataDirError, ValidationError
 from ltgraph.rdf.iris import Iris
 from ltgraph.rdf.ontology import LTG
 from ltgraph.store.datadir import DataDir
-from ltgraph.store.layers import Generation, load_index, served_store
+from ltgraph.store.generation import Generation
+from ltgraph.store.layers import load_index, served_store
 
 Row = tuple[str, bool, str]
 REPAIR = "run `ltgraph build` to repair"

@@ -16,7 +16,7 @@ from ltgraph.corpus import entry_files
 from ltgraph.errors import DataDirError
 from ltgraph.store.curated import Curated, CuratedStore
 from ltgraph.store.datadir import DataDir
-from ltgraph.store.layers import Generation
+from ltgraph.store.generation import Generation
 
 
 class Sources:

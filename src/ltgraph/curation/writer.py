@@ -46,14 +46,8 @@ from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from ltgraph.store.curated import Curated
 from ltgraph.store.datadir import DELTA as DELTA_KIND
 from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire
-from ltgraph.store.layers import (
-    DELTA_DIR,
-    Generation,
-    entry_passages,
-    link_delta_entry,
-    load_vectors,
-    write_delta_entry,
-)
+from ltgraph.store.generation import Generation
+from ltgraph.store.layers import DELTA_DIR, entry_passages, link_delta_entry, load_vectors, write_delta_entry
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import numpy as np
 
 from ltgraph.corpus import Entry, passages
 from ltgraph.errors import DataDirError
+from ltgraph.retrieval.info import IndexInfo
 from ltgraph.retrieval.keyword import KeywordIndex, Tokens, row_tokens, save_tokens
 from ltgraph.retrieval.text import keyword_document, passage_document
 from ltgraph.retrieval.vectors import HNSW_THRESHOLD, LayeredVectors, VectorIndex
@@ -65,16 +66,6 @@ def corpus_passages(entries: Iterable[Entry]) -> list[tuple[IndexedPassage, str,
 
 
 # --------------------------------------------------------------------------- the pair
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    """What the manifest records about an index, checked when it is loaded."""
-
-    model: str
-    dim: int
-    passages: int
-    hnsw: bool
 
 
 class VectorSearch(Protocol):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,16 +222,41 @@ def rule_intent(question: str, entries_named: int, people_named: int) -> Intent:
 
 
 class IntentReader:
-    """The learned model when it fits the encoder, else the rules."""
+    """The learned model when it fits the encoder, else the rules.
 
-    def __init__(self, encoder_name: str, encoder_dim: int, path: Path = MODEL_FILE) -> None:
-        model = IntentModel.load(path)
-        expected = encoder_dim + HASH_BUCKETS + 5 + CUE_FEATURES
-        self.model = model if model is not None and model.model == encoder_name \
-            and model.dim() == expected else None
+    `encoder_dim`: the encoder's dimension, or a callable giving it — asked only at the first
+    question, so that creating a reader never loads the encoder (CLI commands that do not
+    search stay fast).
+    """
+
+    def __init__(self, encoder_name: str, encoder_dim: int | Callable[[], int],
+                 path: Path = MODEL_FILE) -> None:
+        self.encoder_name = encoder_name
+        self._dim = encoder_dim
+        self._path = path
+        self._model: IntentModel | None = None
+        self._loaded = False
+
+    @property
+    def model(self) -> IntentModel | None:
+        if not self._loaded:
+            model = IntentModel.load(self._path)
+            if model is not None and model.model == self.encoder_name:
+                dim = self._dim() if callable(self._dim) else self._dim
+                if model.dim() != dim + HASH_BUCKETS + 5 + CUE_FEATURES:
+                    model = None
+            else:
+                model = None
+            self._model, self._loaded = model, True
+        return self._model
+
+    @model.setter
+    def model(self, value: IntentModel | None) -> None:  # tests and evaluations swap it
+        self._model, self._loaded = value, True
 
     def __call__(self, vector: np.ndarray | None, question: str, entries_named: int,
                  people_named: int) -> Intent:
-        if self.model is not None and vector is not None:
-            return self.model.predict(vector, question, entries_named, people_named)
+        model = self.model
+        if model is not None and vector is not None:
+            return model.predict(vector, question, entries_named, people_named)
         return rule_intent(question, entries_named, people_named)

@@ -67,7 +67,7 @@ class Searcher:
         self.encoder = encoder
         self.iris = iris
         self.query_vector = QueryCache(encoder)
-        self.intent = IntentReader(encoder.name, encoder.dim)
+        self.intent = IntentReader(encoder.name, lambda: encoder.dim)
 
     def search(self, view: SearchView, question: str, k: int = 10, theory: str | None = None,
                kind: str | None = None, type_: str | None = None,

@@ -26,68 +26,15 @@ import pyoxigraph as ox
 
 from ltgraph.corpus import Entry, read_entry
 from ltgraph.errors import DataDirError
-from ltgraph.retrieval.index import IndexedPassage, IndexInfo, PassageIndex
+from ltgraph.retrieval.index import IndexedPassage, PassageIndex
+from ltgraph.retrieval.info import IndexInfo
 from ltgraph.retrieval.keyword import Tokens
 from ltgraph.retrieval.vectors import LayeredVectors, VectorIndex
-from ltgraph.store.catalog import CATALOG, DELTA, Catalog, CatalogEntry
-from ltgraph.store.datadir import FULL, MANIFEST, Manifest, link_or_copy
+from ltgraph.store.catalog import DELTA, Catalog, CatalogEntry
+from ltgraph.store.datadir import link_or_copy
+from ltgraph.store.generation import Generation
 from ltgraph.store.served import DELTA_DIR as DELTA_DIR
 from ltgraph.store.served import load_served
-
-
-@dataclass(frozen=True)
-class Generation:
-    """One generation directory with its manifest, and its base when it is a delta."""
-
-    path: Path
-    manifest: Manifest
-
-    @classmethod
-    def open(cls, path: Path, older: bool = False) -> Generation:
-        """`older`: also open a generation of an earlier data format (always a full one)."""
-        return cls(path, Manifest.read(path / MANIFEST, older))
-
-    @property
-    def is_full(self) -> bool:
-        return self.manifest.kind == FULL
-
-    @property
-    def base(self) -> Path:
-        """The full generation holding the bulk files (itself when it is full)."""
-        if self.is_full:
-            return self.path
-        base = self.path.parent / str(self.manifest.base)
-        if not (base / MANIFEST).is_file():
-            raise DataDirError(f"generation {self.path.name} is a delta of {self.manifest.base}, "
-                               "which is missing; run `ltgraph build` to repair")
-        return base
-
-    @property
-    def deleted(self) -> set[str]:
-        return set(self.manifest.deleted)
-
-    def catalog(self) -> Catalog:
-        return Catalog.load(self.path / CATALOG)
-
-    def delta_slugs(self) -> list[str]:
-        if self.is_full:
-            return []
-        return sorted(p.stem for p in (self.path / DELTA_DIR).glob("*.md"))
-
-    def entry_files(self) -> list[Path]:
-        """The effective corpus files, sorted by name."""
-        from ltgraph.corpus import entry_files
-
-        files = {p.stem: p for p in entry_files(self.base / "corpus") if p.stem not in self.deleted}
-        for slug in self.delta_slugs():
-            files[slug] = self.path / DELTA_DIR / f"{slug}.md"
-        return [files[s] for s in sorted(files)]
-
-    def entry_file(self, slug: str) -> Path:
-        """The file of one entry (which must exist in this generation)."""
-        delta = self.path / DELTA_DIR / f"{slug}.md"
-        return delta if not self.is_full and delta.is_file() else self.base / "corpus" / f"{slug}.md"
-
 
 # --------------------------------------------------------------------------- delta files
 

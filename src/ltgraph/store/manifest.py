@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ltgraph.errors import DataDirError
-from ltgraph.retrieval.index import IndexInfo
+from ltgraph.retrieval.info import IndexInfo
 
 #: 2: delta generations, catalog.json, row-aligned tokens.jsonl.
 FORMAT_VERSION = 2

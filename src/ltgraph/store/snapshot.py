@@ -22,7 +22,8 @@ from ltgraph.rdf.graph import count_triples, new_graph
 from ltgraph.retrieval.index import PassageIndex
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.datadir import DataDir, Lease
-from ltgraph.store.layers import BaseIndex, DeltaCache, Generation, load_index, served_store
+from ltgraph.store.generation import Generation
+from ltgraph.store.layers import BaseIndex, DeltaCache, load_index, served_store
 from ltgraph.store.manifest import Manifest
 
 
