@@ -19,7 +19,7 @@ SRC = REPO / "src" / "ltgraph"
 
 #: Layers from the bottom: a module may import its own layer and the ones below, never above.
 LAYERS = [
-    ("ltgraph", "ltgraph.errors", "ltgraph.config"),
+    ("ltgraph", "ltgraph.errors", "ltgraph.config", "ltgraph.words"),
     ("ltgraph.corpus",),
     ("ltgraph.rdf",),
     ("ltgraph.retrieval",),

@@ -187,3 +187,47 @@ def test_sparql_formats_must_fit_the_result_and_update_is_explained(service) -> 
     assert as_json.exit_code == 0 and as_json.output.endswith("}\n")
     update = run("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     assert update.exit_code == 1 and "SPARQL Update is not supported" in update.output
+
+
+def test_validate_file_judges_by_the_declared_id_and_checks_files_as_one_change(built, tmp_path) -> None:
+    """A replacing file and a new file that links to it are validated together."""
+    from .conftest import TINY_CORPUS
+
+    replacing = tmp_path / "alpha-theory.md"
+    replacing.write_text((TINY_CORPUS / "alpha-theory.md").read_text("utf-8"), "utf-8")
+    result = built("validate-file", str(replacing), str(tmp_path / "missing.md"))
+    assert result.exit_code == 2  # click: the second file does not exist
+    result = built("validate-file", str(replacing))
+    assert result.exit_code == 0, result.output
+    assert "replacing: alpha-theory" in result.output
+
+
+def test_validate_file_json_lists_every_problem_with_file_and_line(built, tmp_path) -> None:
+    built("new", "Test Theory", "-o", str(tmp_path / "test-theory.md"))
+    result = built("validate-file", "--format", "json", str(tmp_path / "test-theory.md"))
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["valid"] is False and len(data["problems"]) >= 8
+    lines = [p["line"] for p in data["problems"]]
+    assert lines == sorted(lines) and all(p["file"].endswith("test-theory.md") for p in data["problems"])
+    renamed = tmp_path / "draft.md"
+    renamed.write_text(entry_text().replace("id: alpha-theory", "id: alpha-theory"), "utf-8")
+    result = built("validate-file", str(renamed))
+    assert result.exit_code == 1
+    assert "rename the file to alpha-theory.md" in result.output
+
+
+def test_every_command_has_a_whole_summary_and_an_example(runner) -> None:
+    commands = runner.invoke(cli, ["--help"]).output.split("Commands:")[1]
+    assert "…" not in commands and "..." not in commands
+    for name, command in cli.commands.items():
+        assert command.short_help, name
+        text = runner.invoke(cli, [name, "--help"]).output
+        assert "Example:" in text and f"ltgraph {name}" in text, name
+
+
+def test_counts_read_as_plain_english() -> None:
+    from ltgraph.words import counted
+
+    assert counted(1, "problem") == "1 problem" and counted(2, "problem") == "2 problems"
+    assert counted(1, "entry") == "1 entry" and counted(3, "entry") == "3 entries"

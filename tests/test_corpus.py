@@ -119,9 +119,12 @@ def test_malformed_entries_are_rejected_with_file_and_line(name, transform, mark
         parse(text)
     error = str(info.value)
     assert error.startswith("alpha-theory.md:"), error
-    assert message in error
+    # every problem of the file is reported; the expected one at its own line
+    problems = getattr(info.value, "problems", [info.value])
+    found = [p for p in problems if message in str(p)]
+    assert found, [str(p) for p in problems]
     if marker is not None:
-        assert info.value.line == text.split("\n").index(marker) + 1, error
+        assert found[0].line == text.split("\n").index(marker) + 1, str(found[0])
 
 
 def test_binary_non_utf8_and_oversized_files_are_refused(tmp_path: Path) -> None:
@@ -153,3 +156,39 @@ def test_load_corpus_collects_every_problem(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         load_corpus(entry_files(tmp_path))
     assert len(info.value.problems) >= 2
+
+
+
+def test_every_problem_of_a_file_is_reported_at_once_in_line_order() -> None:
+    from ltgraph.corpus.parse import problems_of
+
+    text = entry_text()
+    broken = (text.replace("### Fading needed", "### TODO Fading needed")
+              .replace("## Strengths", "## Strenghts")
+              .replace("### Ada Example", "#### Ada Example"))
+    with pytest.raises(CorpusError) as info:
+        parse(broken)
+    problems = problems_of(info.value)
+    assert len(problems) >= 3, problems
+    lines = [int(p.split(":")[1]) for p in problems]
+    assert lines == sorted(lines)
+    joined = "\n".join(problems)
+    assert "unknown section '## Strenghts'" in joined
+    assert "placeholder" in joined and "only '## ' sections" in joined
+
+
+def test_the_template_refuses_every_placeholder(tmp_path: Path) -> None:
+    from ltgraph.corpus import template
+    from ltgraph.corpus.parse import problems_of
+
+    text = template("Test Theory", "theory")
+    with pytest.raises(CorpusError) as info:
+        parse_entry(text, "test-theory.md")
+    problems = problems_of(info.value)
+    for field in ("'year'", "'researchers'", "'seminal_works'", "'## Overview'", "TODO Concept",
+                  "TODO Implication", "TODO Strength", "TODO Limitation"):
+        assert any(field in p for p in problems), (field, problems)
+    # the front matter's TODO values are refused even once the body is written
+    body_done = text.replace("TODO: write the overview.", "An overview.")
+    with pytest.raises(CorpusError, match="'year' still holds a template placeholder"):
+        parse_entry(body_done, "test-theory.md")

@@ -348,3 +348,23 @@ def test_a_build_over_an_older_data_format_keeps_the_users_entries(service: Serv
     assert report.embedded == 0  # the old generation's vectors are reused
     assert {e.slug for e in fresh.entries()} == {"alpha-theory", "gamma-theory"}
     assert all(ok for _, ok, _ in fresh.doctor())
+
+
+def test_a_writer_says_it_is_waiting_for_the_lock(service: Service, gamma: Path) -> None:
+    """Another writer holds the lock: the change says so at once, then goes ahead."""
+    import threading
+
+    heard: list[str] = []
+    released = threading.Event()
+    lock = service.datadir.lock()
+    lock.acquire()
+
+    def on_wait(message: str) -> None:
+        heard.append(message)
+        lock.release()  # the other writer finishes
+        released.set()
+
+    service.writer.on_wait = on_wait
+    report = service.add([gamma])
+    assert released.is_set() and report.added == ["gamma-theory"]
+    assert "another ltgraph process is writing" in heard[0] and "LTGRAPH_LOCK_TIMEOUT" in heard[0]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ltgraph.corpus import Entry
+from ltgraph.words import counted
 
 
 def search_text(response: dict[str, Any], bold: Callable[[str], str] = str) -> str:
@@ -79,7 +80,7 @@ def change_summary(report: Any, verb: str) -> str:
     suffix = ""
     if not report.dry_run:
         if report.added or report.replaced:
-            suffix = f"; embedded {report.embedded} passage(s)"
+            suffix = f"; embedded {counted(report.embedded, 'passage')}"
         suffix += f" in {report.seconds:.1f} s -> {report.generation}"
     return (f"{prefix}{'; '.join(what) or verb}: now {report.entries} entries, "
             f"{report.passages} passages{suffix}")

@@ -77,9 +77,10 @@ class Service:
         """
         return self.writer.build(progress)
 
-    def add(self, paths: list[Path], replace: bool = False, dry_run: bool = False,
+    def add(self, paths: list[Path], replace: bool | None = False, dry_run: bool = False,
             strict: bool = False) -> Report:
-        """Add (or replace) entries from files in one all-or-nothing change."""
+        """Add (or replace) entries from files in one all-or-nothing change (`replace=None`:
+        each as new or replacing, by its id)."""
         return self.writer.add(paths, replace_existing=replace, dry_run=dry_run, strict=strict)
 
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:

@@ -53,6 +53,7 @@ def _service(ctx: click.Context) -> Any:
     obj = ctx.find_root().obj
     if "service" not in obj:
         obj["service"] = Service(obj["settings"])
+        obj["service"].writer.on_wait = lambda message: click.echo(message, err=True)
     return obj["service"]
 
 

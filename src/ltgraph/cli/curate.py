@@ -3,6 +3,7 @@ remove, validate-file, validate, doctor, export-entries."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,11 @@ from typing import Any
 import click
 
 from ltgraph.cli.base import _fail_cleanly, _service, cli
-from ltgraph.errors import ValidationError
+from ltgraph.errors import LtgraphError, ValidationError
+from ltgraph.words import counted
 
 
-@cli.command()
+@cli.command(short_help='Build graph and indexes from the corpus.')
 @click.option("--if-stale", is_flag=True,
               help="Only build when the data directory is missing or older than the corpus.")
 @click.pass_context
@@ -22,6 +24,10 @@ def build(ctx: click.Context, if_stale: bool) -> None:
     """Build the graph (and indexes) from the corpus into the data directory.
 
     Always repairs: the result is a complete, consistent generation, switched in atomically.
+
+    \b
+    Example:
+      ltgraph build --if-stale
     """
     service = _service(ctx)
     if if_stale and not service.is_stale():
@@ -61,7 +67,7 @@ def _report_change(report: Any, verb: str) -> None:
     click.echo(change_summary(report, verb))
 
 
-@cli.command()
+@cli.command(short_help='Write a template for a new entry.')
 @click.argument("name")
 @click.option("--type", "type_", type=click.Choice(["theory", "model"]), default="theory",
               show_default=True)
@@ -69,7 +75,12 @@ def _report_change(report: Any, verb: str) -> None:
               help="File to write [default: ./{slug}.md]. Never overwrites.")
 @_fail_cleanly
 def new(name: str, type_: str, output: Path | None) -> None:
-    """Write a template for a new entry, with guidance comments, ready to edit."""
+    """Write a template for a new entry, with guidance comments, ready to edit.
+
+    \b
+    Example:
+      ltgraph new "Gamification" --type model
+    """
     from ltgraph.corpus import slugify, template
 
     text = template(name, type_)
@@ -83,7 +94,7 @@ def new(name: str, type_: str, output: Path | None) -> None:
                f"`ltgraph add {target}`")
 
 
-@cli.command()
+@cli.command(short_help='Add entries from files (one change).')
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace entries that already exist.")
@@ -94,12 +105,17 @@ def new(name: str, type_: str, output: Path | None) -> None:
 @_fail_cleanly
 def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: bool,
         strict: bool) -> None:
-    """Add entries from FILES in one transaction (all or nothing), live at once."""
+    """Add entries from FILES in one transaction (all or nothing), live at once.
+
+    \b
+    Example:
+      ltgraph add gamification.md --dry-run
+    """
     report = _service(ctx).add(list(files), replace=replace, dry_run=dry_run, strict=strict)
     _report_change(report, "added")
 
 
-@cli.command()
+@cli.command(short_help='Replace entries from edited files.')
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
@@ -108,45 +124,91 @@ def add(ctx: click.Context, files: tuple[Path, ...], replace: bool, dry_run: boo
 @click.pass_context
 @_fail_cleanly
 def update(ctx: click.Context, files: tuple[Path, ...], dry_run: bool, strict: bool) -> None:
-    """Replace existing entries from FILES (same as `add --replace`)."""
+    """Replace existing entries from FILES (same as `add --replace`).
+
+    \b
+    Example:
+      ltgraph update gamification.md
+    """
     report = _service(ctx).add(list(files), replace=True, dry_run=dry_run, strict=strict)
     _report_change(report, "replaced")
 
 
-@cli.command()
+@cli.command(short_help='Remove an entry and what only it states.')
 @click.argument("slug")
 @click.option("--force", is_flag=True, help="Also remove other entries' links to this one.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 @click.pass_context
 @_fail_cleanly
 def remove(ctx: click.Context, slug: str, force: bool, dry_run: bool) -> None:
-    """Remove an entry with its items, passages, vectors and unreferenced people."""
+    """Remove an entry with its items, passages, vectors and unreferenced people.
+
+    \b
+    Example:
+      ltgraph remove gamification --dry-run
+    """
     report = _service(ctx).remove(slug, force=force, dry_run=dry_run)
     _report_change(report, "removed")
 
 
-@cli.command("validate-file")
+@cli.command("validate-file", short_help="Check entry files without writing anything.")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: {valid, problems: [{file, line, message}], …} "
+              "for editors and CI.")
 @click.pass_context
 @_fail_cleanly
-def validate_file(ctx: click.Context, files: tuple[Path, ...]) -> None:
-    """Check entry files against the format, the live corpus and the shapes (writes nothing)."""
+def validate_file(ctx: click.Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Check entry FILES as one change — format, references, people, SHACL — against the
+    live corpus, writing nothing. Each file counts as new or as replacing an entry by the id
+    it declares. Every problem is listed, in file and line order.
+
+    \b
+    Example:
+      ltgraph validate-file gamification.md flipped-classroom.md
+    """
     service = _service(ctx)
-    existing = {e.slug for e in service.entries()}
-    new = [f for f in files if f.stem not in existing]
-    replacing = [f for f in files if f.stem in existing]
-    for group, replace in ((new, False), (replacing, True)):
-        if group:
-            service.add(group, replace=replace, dry_run=True)
-    click.echo("valid")
+    try:
+        report = service.add(list(files), replace=None, dry_run=True)
+    except (ValidationError, LtgraphError) as exc:
+        if fmt != "json":
+            raise
+        problems = getattr(exc, "problems", None) or [str(exc)]
+        click.echo(json.dumps({"valid": False, "problems": [_located(p) for p in problems]},
+                              indent=2, ensure_ascii=False))
+        ctx.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps({"valid": True, "new": report.added, "replacing": report.replaced,
+                               "warnings": report.warnings}, indent=2, ensure_ascii=False))
+        return
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    parts = [f"{label} {', '.join(slugs)}" for label, slugs in
+             (("new:", report.added), ("replacing:", report.replaced)) if slugs]
+    click.echo("valid" + (f" ({'; '.join(parts)})" if parts else ""))
 
 
-@cli.command()
+def _located(problem: str) -> dict[str, Any]:
+    """`file:line: message` as {file, line, message} (line None when there is none)."""
+    import re
+
+    match = re.match(r"^(.+?):(\d+): (.*)$", problem, re.S)
+    if match:
+        return {"file": match.group(1), "line": int(match.group(2)), "message": match.group(3)}
+    return {"file": None, "line": None, "message": problem}
+
+
+@cli.command(short_help='Check that corpus, graph and indexes agree.')
 @click.pass_context
 @_fail_cleanly
 def doctor(ctx: click.Context) -> None:
-    """Check that corpus, graph and indexes agree; say how to repair. Exit 1 on a problem."""
+    """Check that corpus, graph and indexes agree; say how to repair. Exit 1 on a problem.
+
+    \b
+    Example:
+      ltgraph doctor
+    """
     rows = _service(ctx).doctor()
     for check, ok, detail in rows:
         click.echo(f"{'ok  ' if ok else 'FAIL'}  {check:<15} {detail}")
@@ -154,18 +216,23 @@ def doctor(ctx: click.Context) -> None:
         raise click.ClickException("the data directory needs repair: run `ltgraph build`")
 
 
-@cli.command()
+@cli.command(short_help='Check the whole corpus (format, links, SHACL).')
 @click.pass_context
 @_fail_cleanly
 def validate(ctx: click.Context) -> None:
-    """Check the corpus: format, references and the SHACL shapes. Exit 1 when invalid."""
+    """Check the corpus: format, references and the SHACL shapes. Exit 1 when invalid.
+
+    \b
+    Example:
+      ltgraph validate
+    """
     problems = _service(ctx).validate()
     if problems:
-        raise ValidationError(f"invalid: {len(problems)} problem(s)", problems)
+        raise ValidationError(f"invalid: {counted(len(problems), 'problem')}", problems)
     click.echo("valid")
 
 
-@cli.command("export-entries")
+@cli.command("export-entries", short_help="Copy the curators' entry files out.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace files of the same name in DIRECTORY.")
 @click.pass_context

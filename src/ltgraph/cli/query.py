@@ -14,14 +14,19 @@ from ltgraph.errors import NotFoundError
 SPARQL_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
 
 
-@cli.command("list")
+@cli.command("list", short_help='List the entries.')
 @click.option("--type", "type_", type=click.Choice(["theory", "model"]), help="Only this type.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--markdown", is_flag=True, help="Print a Markdown table (as in the README).")
 @click.pass_context
 @_fail_cleanly
 def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) -> None:
-    """List the entries: slug, type, year, name, researchers."""
+    """List the entries: slug, type, year, name, researchers.
+
+    \b
+    Example:
+      ltgraph list --type model --json
+    """
     settings = ctx.find_root().obj["settings"]
     entries = [e for e in _live_entries(ctx) if type_ is None or e.type == type_]
     from ltgraph import console
@@ -38,13 +43,18 @@ def list_(ctx: click.Context, type_: str | None, as_json: bool, markdown: bool) 
     click.echo(console.listing(entries), nl=False)
 
 
-@cli.command()
+@cli.command(short_help='Show one entry.')
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole entry as JSON with IRIs.")
 @click.pass_context
 @_fail_cleanly
 def show(ctx: click.Context, slug: str, as_json: bool) -> None:
-    """Show one entry."""
+    """Show one entry.
+
+    \b
+    Example:
+      ltgraph show connectivism --json
+    """
     from ltgraph.rdf.iris import Iris
     from ltgraph.web.serializers import entry_json
 
@@ -61,7 +71,7 @@ def show(ctx: click.Context, slug: str, as_json: bool) -> None:
     click.echo(entry_text(entry, data), nl=False)
 
 
-@cli.command()
+@cli.command(short_help='Run a read-only SPARQL query.')
 @click.argument("query", required=False)
 @click.option("-f", "--file", "file_", type=click.File("r", encoding="utf-8"),
               help="Read the query from a file ('-' for stdin).")
@@ -70,7 +80,12 @@ def show(ctx: click.Context, slug: str, as_json: bool) -> None:
 @click.pass_context
 @_fail_cleanly
 def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
-    """Run a SPARQL query (standard prefixes such as ltg:, rdfs:, skos: are predeclared)."""
+    """Run a SPARQL query (standard prefixes such as ltg:, rdfs:, skos: are predeclared).
+
+    \b
+    Example:
+      ltgraph sparql 'SELECT ?e WHERE { ?e a ltg:LearningTheory }' --format csv
+    """
     from ltgraph.sparql import format_result
 
     if (query is None) == (file_ is None):
@@ -82,7 +97,7 @@ def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
     click.echo(format_result(result, fmt, PREFIXES), nl=False)
 
 
-@cli.command()
+@cli.command(short_help='Export the whole graph as RDF.')
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "jsonld", "xml"]), default="ttl",
               show_default=True, help="RDF serialisation.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -90,7 +105,12 @@ def sparql(ctx: click.Context, query: str | None, file_: Any, fmt: str) -> None:
 @click.pass_context
 @_fail_cleanly
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
-    """Export the whole graph (ontology and entries)."""
+    """Export the whole graph (ontology and entries).
+
+    \b
+    Example:
+      ltgraph export --format jsonld -o ltgraph.jsonld
+    """
     data = _service(ctx).export(fmt)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
@@ -99,7 +119,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
         click.echo(f"wrote {len(data)} bytes to {output}", err=True)
 
 
-@cli.command()
+@cli.command(short_help='Ask a question in plain language.')
 @click.argument("question")
 @click.option("-k", "--k", "k", default=10, show_default=True, type=int, help="Number of results (1-100).")
 @click.option("--theory", help="Only passages of this entry (slug).")
@@ -111,7 +131,12 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 @_fail_cleanly
 def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: str | None,
            type_: str | None, as_json: bool) -> None:
-    """Ask a question in plain language; prints ranked passages and a graph answer."""
+    """Ask a question in plain language; prints ranked passages and a graph answer.
+
+    \b
+    Example:
+      ltgraph search "who developed connectivism" -k 3
+    """
     response = _service(ctx).search(question, k=k, theory=theory, kind=kind, type_=type_)
     if as_json:
         click.echo(json.dumps(response, indent=2, ensure_ascii=False))
@@ -121,7 +146,7 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
     click.echo(search_text(response, bold=lambda s: click.style(s, bold=True)))
 
 
-@cli.command("eval")
+@cli.command("eval", short_help='Measure retrieval quality on a question set.')
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("eval/questions.jsonl"), show_default=True,
               help="JSONL file of {q, expected, kind, category} records.")
@@ -130,7 +155,12 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
 @_fail_cleanly
 def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
     """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only
-    (and, for a set with categories, hybrid per category)."""
+    (and, for a set with categories, hybrid per category).
+
+    \b
+    Example:
+      ltgraph eval --questions eval/heldout.jsonl
+    """
     from ltgraph.evaluation import evaluate, evaluate_by_category, load_questions
 
     service = _service(ctx)
@@ -148,7 +178,7 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
     click.echo(eval_table(report), nl=False)
 
 
-@cli.command()
+@cli.command(short_help='Serve the web pages, JSON API and SPARQL.')
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: two per core].")
@@ -157,7 +187,12 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
 @click.pass_context
 @_fail_cleanly
 def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int) -> None:
-    """Serve the HTTP API, SPARQL endpoint and web pages (waitress, N processes)."""
+    """Serve the HTTP API, SPARQL endpoint and web pages (waitress, N processes).
+
+    \b
+    Example:
+      ltgraph serve --port 8080 --workers 2
+    """
     from ltgraph.server import serve as run_server
 
     service = _service(ctx)

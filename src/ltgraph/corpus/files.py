@@ -10,9 +10,10 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from ltgraph.corpus.parse import parse_entry
+from ltgraph.corpus.parse import parse_entry, problems_of
 from ltgraph.corpus.records import Entry
 from ltgraph.errors import CorpusError, ValidationError
+from ltgraph.words import counted
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -78,7 +79,7 @@ def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024) -> list[Entr
         try:
             entry = read_entry(path, max_bytes)
         except CorpusError as exc:
-            problems.append(str(exc))
+            problems.extend(problems_of(exc))
             continue
         if entry.slug in entries:
             problems.append(f"{path}:2: duplicate id {entry.slug!r} (also in {entries[entry.slug].path})")
@@ -86,7 +87,7 @@ def load_corpus(files: Iterable[Path], max_bytes: int = 256 * 1024) -> list[Entr
         entries[entry.slug] = entry
     problems.extend(check_references(entries.values(), entries.keys()))
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s) in the corpus", problems)
+        raise ValidationError(f"{counted(len(problems), 'problem')} in the corpus", problems)
     return sorted(entries.values(), key=lambda e: e.slug)
 
 

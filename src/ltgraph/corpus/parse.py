@@ -8,16 +8,15 @@ from typing import Any, Sequence
 
 import yaml
 
+from ltgraph.corpus.body import parse_body
 from ltgraph.corpus.records import (
     ENTRY_TYPES,
     FRONT_MATTER_KEYS,
     KINDS,
-    NETWORK_TYPES,
     RELATIONS,
     REQUIRED_KEYS,
     REQUIRED_SECTIONS,
     RESERVED_IDS,
-    SECTIONS,
     SLUG_RE,
     Entry,
     Item,
@@ -54,33 +53,86 @@ def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> 
     front_lines = lines[1:end]
     meta = _load_yaml("\n".join(front_lines), path)
     where = _KeyLines(front_lines, path)
-    fm = _front_matter(meta, where, path if check_name else None)
-    sections = _parse_body(_strip_comments(lines, end + 1), end + 1, path)
+    # Every problem of the file is collected and reported at once, in line order; only a
+    # file whose front matter cannot be read at all stops at the first.
+    problems: list[CorpusError] = _placeholders(meta, where)
+    fm: dict[str, Any] | None = None
+    try:
+        fm = _front_matter(meta, where, path if check_name else None)
+    except CorpusError as exc:
+        if exc.line not in {p.line for p in problems}:  # not just the placeholder again
+            problems.append(exc)
+    sections = parse_body(_strip_comments(lines, end + 1), end + 1, path, problems)
 
     for heading in REQUIRED_SECTIONS:
         if heading not in sections:
-            raise CorpusError(f"missing required section '## {heading}'", path=path,
-                              line=len(lines))
-    overview_line, overview = sections.pop("Overview")
-    if overview[1]:
-        raise CorpusError("'## Overview' takes paragraphs only, not '###' items", path=path,
-                          line=overview[1][0].line)
-    if not overview[0]:
-        raise CorpusError("section '## Overview' is empty", path=path, line=overview_line)
+            problems.append(CorpusError(f"missing required section '## {heading}' — add it "
+                                        "with its text (see `ltgraph new`)", path=path,
+                                        line=len(lines)))
+    overview_line, overview = sections.pop("Overview", (0, ([], [])))
+    if overview_line and overview[1]:
+        problems.append(CorpusError("'## Overview' takes paragraphs only, not '###' items",
+                                    path=path, line=overview[1][0].line))
+    elif overview_line and not overview[0]:
+        problems.append(CorpusError("section '## Overview' is empty", path=path, line=overview_line))
     if any(p.startswith("TODO") for p in overview[0]):
-        raise CorpusError("'## Overview' still has template placeholder text (TODO)", path=path,
-                          line=overview_line)
+        problems.append(CorpusError("'## Overview' still has template placeholder text (TODO) — "
+                                    "replace it with the overview", path=path, line=overview_line))
     items: list[Item] = []
+    starts = sorted(line for line, _ in sections.values()) + [len(lines) + 1]
     for heading, (line, (loose, section_items)) in sections.items():
+        end_line = next(s for s in starts if s > line)
+        reported = any(line < (p.line or 0) < end_line for p in problems)  # e.g. a bad item
         if loose:
-            raise CorpusError(f"text in '## {heading}' must sit under a '### ' item", path=path,
-                              line=line + 1)
-        if not section_items and heading != "Personal Learning Network":
-            raise CorpusError(f"section '## {heading}' has no '### ' items", path=path, line=line)
+            problems.append(CorpusError(f"text in '## {heading}' must sit under a '### ' item",
+                                        path=path, line=line + 1))
+        if not section_items and not loose and not reported and heading != "Personal Learning Network":
+            problems.append(CorpusError(f"section '## {heading}' has no '### ' items — add at "
+                                        "least one", path=path, line=line))
         items.extend(section_items)
     items.sort(key=lambda i: KINDS.index(i.kind))
-    _check_researchers(fm["researchers"], [i for i in items if i.kind == "researcher"], where, path)
+    if fm is not None:
+        problems += _check_researchers(fm["researchers"], [i for i in items if i.kind == "researcher"],
+                                       where, path)
+    if problems or fm is None:
+        raise CorpusProblems(problems)
     return Entry(overview=tuple(overview[0]), items=tuple(items), path=path, **fm)
+
+
+class CorpusProblems(CorpusError):
+    """Several problems of one file, in line order (`problems`); the message is the first."""
+
+    def __init__(self, problems: list[CorpusError]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line or 0))
+        first = self.problems[0]
+        more = len(self.problems) - 1
+        super().__init__(first.reason + (f" (and {more} more problem{'s' if more > 1 else ''})"
+                                         if more else ""), path=first.path, line=first.line)
+
+
+def problems_of(exc: CorpusError) -> list[str]:
+    """Every problem an error stands for, one `file:line: what` string each."""
+    return [str(p) for p in exc.problems] if isinstance(exc, CorpusProblems) else [str(exc)]
+
+
+def _placeholders(meta: dict[str, Any], where: _KeyLines) -> list[CorpusError]:
+    """Front-matter values still holding the template's TODO placeholders."""
+    found = []
+
+    def walk(value: Any, key: str) -> bool:
+        if isinstance(value, str):
+            return value.strip().upper().startswith("TODO")
+        if isinstance(value, dict):
+            return any(walk(v, key) for v in value.values())
+        if isinstance(value, list):
+            return any(walk(v, key) for v in value)
+        return False
+
+    for key, value in meta.items():
+        if walk(value, str(key)):
+            found.append(where.error(str(key), f"'{key}' still holds a template placeholder "
+                                     "(TODO) — replace it with the real value"))
+    return found
 
 
 def _strip_comments(lines: list[str], start: int) -> list[str]:
@@ -146,7 +198,8 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
     if slug in RESERVED_IDS:
         raise where.error("id", f"id {slug!r} is reserved; choose another")
     if path is not None and Path(path).stem != slug:
-        raise where.error("id", f"id {slug!r} must equal the file name ({Path(path).name})")
+        raise where.error("id", f"id {slug!r} must equal the file name ({Path(path).name}) — "
+                          f"rename the file to {slug}.md, or change the id")
     entry_type = _text(meta["type"], "type", where)
     if entry_type not in ENTRY_TYPES:
         raise where.error("type", f"type {entry_type!r} is not one of {', '.join(ENTRY_TYPES)}")
@@ -240,125 +293,18 @@ def _list(value: Any, key: str, where: _KeyLines) -> list[Any]:
     return value
 
 
-_Section = tuple[list[str], list[Item]]
-
-
-def _parse_body(lines: list[str], start: int, path: str | None) -> dict[str, tuple[int, _Section]]:
-    """Split the Markdown body into sections -> (loose paragraphs, items), with line numbers."""
-    sections: dict[str, tuple[int, _Section]] = {}
-    heading: str | None = None
-    item: tuple[str, int] | None = None
-    buffer: list[str] = []
-    seen_items: dict[str, set[str]] = {}
-
-    def flush() -> None:
-        if heading is None:
-            if any(b.strip() for b in buffer):
-                raise CorpusError("text before the first '## ' section", path=path, line=start + 1)
-            return
-        paragraphs = _paragraphs(buffer)
-        loose, items = sections[heading][1]
-        if item is None:
-            loose.extend(paragraphs)
-        else:
-            items.append(_make_item(SECTIONS[heading], item[0], paragraphs, item[1], path))
-        buffer.clear()
-
-    for n in range(start, len(lines)):
-        raw = lines[n]
-        lineno = n + 1
-        if raw.startswith("## "):
-            flush()
-            title = raw[3:].strip()
-            if title not in SECTIONS:
-                raise CorpusError(f"unknown section '## {title}' (allowed: "
-                                  f"{', '.join(SECTIONS)})", path=path, line=lineno)
-            if title in sections:
-                raise CorpusError(f"section '## {title}' appears twice", path=path, line=lineno)
-            heading, item = title, None
-            sections[heading] = (lineno, ([], []))
-            seen_items[heading] = set()
-        elif raw.startswith("### "):
-            flush()
-            if heading is None:
-                raise CorpusError("'### ' item outside any '## ' section", path=path, line=lineno)
-            title = raw[4:].strip()
-            slug = slugify(title)
-            if not slug:
-                raise CorpusError("item title is empty", path=path, line=lineno)
-            if slug in seen_items[heading]:
-                raise CorpusError(f"duplicate item '{title}' in '## {heading}'", path=path,
-                                  line=lineno)
-            seen_items[heading].add(slug)
-            item = (title, lineno)
-        elif re.match(r"^#{1,6}(\s|$)", raw):
-            raise CorpusError("only '## ' sections and '### ' items are allowed as headings",
-                              path=path, line=lineno)
-        else:
-            buffer.append(raw)
-    flush()
-    return sections
-
-
-def _paragraphs(buffer: list[str]) -> list[str]:
-    text = "\n".join(buffer).strip()
-    if not text:
-        return []
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
-def _make_item(kind: str, title: str, paragraphs: list[str], line: int, path: str | None) -> Item:
-    tools: tuple[str, ...] = ()
-    resource_type: str | None = None
-    # Metadata lines end an item; they were joined into its last paragraph by _paragraphs only
-    # when not separated by a blank line, so look at the last paragraph's trailing clauses.
-    while paragraphs:
-        last = paragraphs[-1]
-        match = re.search(r"(?:^|\s)(Tools|Type):\s*([^:]*)$", last)
-        if not match:
-            break
-        key, value = match.group(1), match.group(2).strip()
-        rest = last[: match.start()].strip()
-        if key == "Tools":
-            if kind != "implication":
-                raise CorpusError("'Tools:' lines belong to implication items", path=path, line=line)
-            tools = tuple(t.strip() for t in value.split(",") if t.strip())
-            if not tools:
-                raise CorpusError("'Tools:' line names no tool", path=path, line=line)
-        else:
-            if kind != "network":
-                raise CorpusError("'Type:' lines belong to Personal Learning Network items",
-                                  path=path, line=line)
-            if value not in NETWORK_TYPES:
-                raise CorpusError(f"Type {value!r} is not one of {', '.join(NETWORK_TYPES)}",
-                                  path=path, line=line)
-            resource_type = value
-        if rest:
-            paragraphs[-1] = rest
-        else:
-            paragraphs.pop()
-    if not paragraphs:
-        raise CorpusError(f"item '{title}' has no text", path=path, line=line)
-    if any(p.startswith("TODO") for p in paragraphs) or title.startswith("TODO"):
-        raise CorpusError(f"item '{title}' still has template placeholder text (TODO)",
-                          path=path, line=line)
-    return Item(kind=kind, title=title, paragraphs=tuple(paragraphs), tools=tools,
-                resource_type=resource_type, line=line)
-
-
 def _check_researchers(people: Sequence[Person], items: Sequence[Item], where: _KeyLines,
-                       path: str | None) -> None:
+                       path: str | None) -> list[CorpusError]:
     listed = {p.name for p in people}
     described = {i.title for i in items}
-    for item in items:
-        if item.title not in listed:
-            raise CorpusError(f"researcher '{item.title}' is described under '## Key Researchers' "
-                              "but not listed in the front matter 'researchers'", path=path,
-                              line=item.line)
-    for person in people:
-        if person.name not in described:
-            raise where.error("researchers", f"researcher '{person.name}' has no '### "
-                              f"{person.name}' item under '## Key Researchers'")
+    found = [CorpusError(f"researcher '{item.title}' is described under '## Key Researchers' "
+                         "but not listed in the front matter 'researchers'", path=path,
+                         line=item.line) for item in items if item.title not in listed]
+    found += [where.error("researchers", f"researcher '{person.name}' has no '### "
+                          f"{person.name}' item under '## Key Researchers'")
+              for person in people if person.name not in described
+              and not person.name.upper().startswith("TODO")]  # reported as a placeholder
+    return found
 
 
 # --------------------------------------------------------------------------- files

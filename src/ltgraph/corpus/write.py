@@ -70,16 +70,16 @@ id: {slug}                 # the slug: lowercase letters, digits, hyphens
 name: {quoted}
 type: {entry_type}                 # theory | model
 aliases: []                  # other names people search by, e.g. [British spelling, acronym]
-year: 2000                   # TODO: year of the seminal publication
+year: TODO                   # the year of the seminal publication, e.g. 1978
 researchers:                 # each needs a '### Name' item under Key Researchers
   - name: TODO Researcher Name
 seminal_works:               # real publications only: authors, year, title, venue
   - authors: [TODO Researcher Name]
-    year: 2000
+    year: TODO
     title: "TODO: title of the seminal work"
     venue: "TODO: journal, volume(issue), pages — or publisher"
-related:                     # at least two; relation: buildsOn | contrastsWith | relatedTo | influencedBy
-  - {{id: constructivism, relation: relatedTo}}
+related: []                  # TODO at least two, e.g. [{{id: constructivism, relation: relatedTo}}]
+                             # relation: buildsOn | contrastsWith | relatedTo | influencedBy
 sources: []
 ---
 

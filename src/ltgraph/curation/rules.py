@@ -13,6 +13,7 @@ from rdflib import RDF
 
 from ltgraph.corpus import Entry, read_bytes, read_entry
 from ltgraph.corpus import check_references as corpus_check_references
+from ltgraph.corpus.parse import problems_of
 from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
 from ltgraph.errors import CorpusError, ValidationError
 from ltgraph.rdf.build import build_dataset
@@ -21,6 +22,7 @@ from ltgraph.rdf.iris import Iris
 from ltgraph.rdf.ontology import LTG
 from ltgraph.rdf.shacl import validate_graph
 from ltgraph.store.catalog import Catalog, CatalogEntry
+from ltgraph.words import counted
 
 
 def read_new(paths: list[Path], max_bytes: int) -> tuple[list[Entry], dict[str, bytes]]:
@@ -31,7 +33,7 @@ def read_new(paths: list[Path], max_bytes: int) -> tuple[list[Entry], dict[str, 
             data = read_bytes(path, max_bytes)
             entry = read_entry(path, max_bytes, data=data)
         except CorpusError as exc:
-            problems.append(str(exc))
+            problems.extend(problems_of(exc))
             continue
         if entry.slug in sources:
             problems.append(f"{path}:2: id {entry.slug!r} is also used by another file of "
@@ -40,7 +42,7 @@ def read_new(paths: list[Path], max_bytes: int) -> tuple[list[Entry], dict[str, 
         entries.append(entry)
         sources[entry.slug] = data
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+        raise ValidationError(f"{counted(len(problems), 'problem')}; nothing was changed", problems)
     return entries, sources
 
 def rule_problems(entries: list[Entry], known_people: dict[str, str],
@@ -64,7 +66,7 @@ def check_references(new: list[Entry], after: set[str]) -> None:
     """Every entry the new ones link to exists once the change is made (`after`)."""
     problems = corpus_check_references(new, after)
     if problems:
-        raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+        raise ValidationError(f"{counted(len(problems), 'problem')}; nothing was changed", problems)
 
 def check_shapes(new: list[Entry], after: set[str], iris: Iris) -> None:
     """SHACL on the new entries' own statements, plus the bare existence (typed
@@ -76,7 +78,7 @@ def check_shapes(new: list[Entry], after: set[str], iris: Iris) -> None:
         graph.add((iris.entry(slug), RDF.type, LTG.Entry))
     problems = validate_graph(graph, iris)
     if problems:
-        raise ValidationError(f"{len(problems)} SHACL violation(s); nothing was changed", problems)
+        raise ValidationError(f"{counted(len(problems), 'SHACL violation')}; nothing was changed", problems)
 
 
 def near_duplicate_warnings(new: list[Entry], catalog: Catalog,

@@ -17,6 +17,7 @@ from ltgraph.errors import DataDirError
 from ltgraph.store.curated import Curated, CuratedStore
 from ltgraph.store.datadir import DataDir
 from ltgraph.store.generation import Generation
+from ltgraph.words import counted
 
 
 class Sources:
@@ -105,7 +106,7 @@ class Sources:
         target.mkdir(parents=True, exist_ok=True)
         clashes = [p.name for p in sources.entries.values() if (target / p.name).exists()]
         if clashes and not overwrite:
-            raise DataDirError(f"{len(clashes)} file(s) already exist in {target} (e.g. "
+            raise DataDirError(f"{counted(len(clashes), 'file')} already {'exists' if len(clashes) == 1 else 'exist'} in {target} (e.g. "
                                f"{clashes[0]}); choose another directory or --overwrite")
         written = []
         for slug, path in sorted(sources.entries.items()):

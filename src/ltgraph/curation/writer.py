@@ -48,6 +48,7 @@ from ltgraph.store.datadir import DELTA as DELTA_KIND
 from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire
 from ltgraph.store.generation import Generation
 from ltgraph.store.layers import DELTA_DIR, entry_passages, link_delta_entry, load_vectors, write_delta_entry
+from ltgraph.words import counted
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Writer(Sources):
         super().__init__(settings, datadir)
         self.iris = iris
         self.encoder = encoder
+        #: Told when the writers' lock is held by another process (the CLI prints it).
+        self.on_wait: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ full build
 
@@ -76,19 +79,19 @@ class Writer(Sources):
     def build(self, progress: Progress | None = None) -> Report:
         """Rebuild everything from the sources; always leaves a consistent full generation."""
         started = time.perf_counter()
-        with acquire(self.datadir.lock(), "ltgraph build"):
+        with acquire(self.datadir.lock(), "ltgraph build", self.on_wait):
             curated = self._store()
             live = self.live()
             files = self.effective(curated)
             entries = load_corpus(files, self.settings.max_entry_bytes)
             problems = self.rule_problems(entries, {}, {})
             if problems:
-                raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+                raise ValidationError(f"{counted(len(problems), 'problem')}; nothing was changed", problems)
             progress_of(progress, "parsed", 1, 1)
             store = build_dataset(entries, self.iris, registry=self.registry)
             problems = validate_graph(union_graph(store), self.iris)
             if problems:
-                raise ValidationError(f"{len(problems)} SHACL violation(s)", problems)
+                raise ValidationError(f"{counted(len(problems), 'SHACL violation')}", problems)
             progress_of(progress, "validated", 1, 1)
             # Bytes, not links: the bundled files may be edited in place; a generation may not.
             corpus = {e.slug: Path(e.path or "").read_bytes() for e in entries}
@@ -162,24 +165,26 @@ class Writer(Sources):
     # ------------------------------------------------------------------ changes
 
     @storage_errors
-    def add(self, paths: list[Path], replace_existing: bool = False, dry_run: bool = False,
+    def add(self, paths: list[Path], replace_existing: bool | None = False, dry_run: bool = False,
             strict: bool = False) -> Report:
-        """Add (or with `replace_existing`, replace) entries from files, in one transaction.
+        """Add (or with `replace_existing`, replace) entries from files, in one transaction;
+        `replace_existing=None` takes each file as new or replacing by its id (what
+        `validate-file` checks).
 
         Names close to an existing entry's or person's are reported as warnings, or refused
         with `strict`.
         """
         started = time.perf_counter()
         new, sources = self._read_new(paths)
-        with acquire(self.datadir.lock(), "ltgraph add"):
+        with acquire(self.datadir.lock(), "ltgraph add", self.on_wait):
             live, catalog = self._require_live()
             existing = catalog.entries
             for entry in new:
-                if entry.slug in existing and not replace_existing:
+                if entry.slug in existing and replace_existing is False:
                     raise CorpusError(f"an entry with id {entry.slug!r} already exists; use "
                                       "`ltgraph update` (or `add --replace`) to replace it",
                                       path=entry.path, line=2)
-                if entry.slug not in existing and replace_existing:
+                if entry.slug not in existing and replace_existing is True:
                     raise CorpusError(f"there is no entry {entry.slug!r} to replace; use "
                                       "`ltgraph add` to add it", path=entry.path, line=2)
             after = set(existing) | {e.slug for e in new}
@@ -194,7 +199,7 @@ class Writer(Sources):
             if strict:
                 problems += warnings
             if problems:
-                raise ValidationError(f"{len(problems)} problem(s); nothing was changed", problems)
+                raise ValidationError(f"{counted(len(problems), 'problem')}; nothing was changed", problems)
             self._check_shapes(new, after)
             added = [e.slug for e in new if e.slug not in existing]
             replaced = [e.slug for e in new if e.slug in existing]
@@ -215,14 +220,15 @@ class Writer(Sources):
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry; refuse when others relate to it unless `force` drops those links."""
         started = time.perf_counter()
-        with acquire(self.datadir.lock(), "ltgraph remove"):
+        with acquire(self.datadir.lock(), "ltgraph remove", self.on_wait):
             live, catalog = self._require_live()
             if slug not in catalog.entries:
                 raise NotFoundError(f"no entry {slug!r}")
             referring = [s for s in catalog.referrers(slug) if s != slug]
             if referring and not force:
                 raise ValidationError(
-                    f"{', '.join(referring)} relate(s) to {slug!r}; remove those links first or "
+                    f"{', '.join(referring)} {'relates' if len(referring) == 1 else 'relate'} to {slug!r}; "
+                    "remove those links first or "
                     "use --force to remove them with the entry")
             rewritten, sources = [], {}
             for other in referring:

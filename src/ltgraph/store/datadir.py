@@ -36,6 +36,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -202,8 +203,16 @@ def _unleased(path: Path) -> bool:
         os.close(fd)
 
 
-def acquire(lock: FileLock, what: str) -> FileLock:
-    """Acquire the writers' lock or fail with a message saying who to wait for."""
+def acquire(lock: FileLock, what: str, waiting: Callable[[str], None] | None = None) -> FileLock:
+    """Acquire the writers' lock or fail with a message saying who to wait for; `waiting`
+    hears, once, that another writer holds it (the CLI says so instead of hanging silently)."""
+    try:
+        lock.acquire(timeout=0)
+        return lock
+    except Timeout:
+        if waiting is not None:
+            waiting(f"another ltgraph process is writing to the data directory; waiting up to "
+                    f"{lock.timeout:.0f} s for it to finish (LTGRAPH_LOCK_TIMEOUT) …")
     try:
         lock.acquire()
     except Timeout:
