@@ -231,3 +231,23 @@ def test_counts_read_as_plain_english() -> None:
 
     assert counted(1, "problem") == "1 problem" and counted(2, "problem") == "2 problems"
     assert counted(1, "entry") == "1 entry" and counted(3, "entry") == "3 entries"
+
+
+def test_eval_finds_the_shipped_sets_from_any_directory(built, tmp_path, monkeypatch) -> None:
+    """`ltgraph eval --questions heldout` works outside the repository (the sets ship in the
+    wheel as ltgraph/_eval)."""
+    import tomllib
+
+    from .conftest import REPO
+
+    monkeypatch.chdir(tmp_path)
+    result = built("eval", "--questions", "no-such-set")
+    assert result.exit_code == 1 and "no-such-set" in result.output
+    result = built("eval", "--questions", "heldout", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hybrid"]["questions"] == 56
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]["eval"] == "ltgraph/_eval"
+    from ltgraph.config import eval_dir
+
+    assert (eval_dir() / "heldout.jsonl").is_file()

@@ -28,6 +28,11 @@ def bundled_corpus_dir() -> Path:
     return _resource_dir("_corpus", "corpus")
 
 
+def eval_dir() -> Path:
+    """The evaluation question sets (`ltgraph eval`); shipped in the wheel too."""
+    return _resource_dir("_eval", "eval")
+
+
 def ontology_dir() -> Path:
     """The hand-written ontology and SHACL shapes."""
     return _resource_dir("_ontology", "ontology")

@@ -148,12 +148,12 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
 
 @cli.command("eval", short_help='Measure retrieval quality on a question set.')
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("eval/questions.jsonl"), show_default=True,
-              help="JSONL file of {q, expected, kind, category} records.")
+              help="JSONL file of {q, expected, kind, category} records, or the name of a "
+              "shipped set: questions (default), heldout, test, everyday.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @_fail_cleanly
-def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
+def eval_(ctx: click.Context, questions: Path | None, as_json: bool) -> None:
     """Measure retrieval quality: ltgraph's hybrid search beside keyword-only and dense-only
     (and, for a set with categories, hybrid per category).
 
@@ -161,8 +161,12 @@ def eval_(ctx: click.Context, questions: Path, as_json: bool) -> None:
     Example:
       ltgraph eval --questions eval/heldout.jsonl
     """
+    from ltgraph.config import eval_dir
     from ltgraph.evaluation import evaluate, evaluate_by_category, load_questions
 
+    if questions is None or (not questions.exists() and questions.suffix == ""
+                             and (eval_dir() / f"{questions}.jsonl").is_file()):
+        questions = eval_dir() / f"{questions or 'questions'}.jsonl"
     service = _service(ctx)
     qs = load_questions(questions)
     search = lambda q, mode: service.search(q, k=10, mode=mode)["results"]  # noqa: E731
