@@ -368,3 +368,18 @@ def test_a_writer_says_it_is_waiting_for_the_lock(service: Service, gamma: Path)
     report = service.add([gamma])
     assert released.is_set() and report.added == ["gamma-theory"]
     assert "another ltgraph process is writing" in heard[0] and "LTGRAPH_LOCK_TIMEOUT" in heard[0]
+
+
+def test_a_build_announces_the_one_time_model_preparation(settings, monkeypatch) -> None:
+    encoder = FakeEncoder()
+    encoder.needs_preparation = lambda: True  # as an ONNX encoder before its first export
+    stages: list[tuple[str, int, int]] = []
+    Service(settings, encoder=encoder).build(progress=lambda s, d, t: stages.append((s, d, t)))
+    names = [s for s, _, _ in stages]
+    assert any(s.startswith("preparing the model") for s in names)
+    assert names.index(next(s for s in names if s.startswith("preparing"))) < names.index("embedded")
+    embedded = [(d, t) for s, d, t in stages if s == "embedded"]
+    assert embedded and embedded[-1][0] == embedded[-1][1]
+    from ltgraph.curation.embedding import CHUNK
+
+    assert CHUNK <= 64  # the bar moves in steps of one encoder batch

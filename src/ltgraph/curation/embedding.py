@@ -13,8 +13,8 @@ import numpy as np
 from ltgraph.retrieval.encoders import Encoder
 from ltgraph.retrieval.index import IndexedPassage
 
-#: Texts per encoder call: large enough for length-sorted batching, small enough for progress.
-CHUNK = 256
+#: Texts per encoder call: the encoder's batch, so progress moves in small steps.
+CHUNK = 64
 
 
 def known_vectors(records: Sequence[IndexedPassage], vectors: np.ndarray) -> dict[str, np.ndarray]:
@@ -28,7 +28,9 @@ def reuse_or_embed(encoder: Encoder, items: Sequence[tuple[IndexedPassage, str, 
     """One row per item (`(record, text to embed, keyword document)`): the known vector of
     the record's digest, or a fresh one from `encoder`. Returns the matrix and how many
     passages were embedded; `progress(done, total)` follows the embedding."""
-    missing = [i for i, (record, _, _) in enumerate(items) if record.digest not in known]
+    # Shortest first: every chunk holds texts of similar length, so batches carry little padding.
+    missing = sorted((i for i, (record, _, _) in enumerate(items) if record.digest not in known),
+                     key=lambda i: len(items[i][1]))
     matrix = np.zeros((len(items), encoder.dim), dtype=np.float32)
     for i, (record, _, _) in enumerate(items):
         if record.digest in known:

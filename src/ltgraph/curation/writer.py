@@ -93,6 +93,8 @@ class Writer(Sources):
             if problems:
                 raise ValidationError(f"{counted(len(problems), 'SHACL violation')}", problems)
             progress_of(progress, "validated", 1, 1)
+            if getattr(self.encoder, "needs_preparation", lambda: False)():
+                progress_of(progress, "preparing the model (once on this machine, about a minute)", 0, 1)
             # Bytes, not links: the bundled files may be edited in place; a generation may not.
             corpus = {e.slug: Path(e.path or "").read_bytes() for e in entries}
             report = self._publish_full(entries, corpus, store, list(curated.entries),

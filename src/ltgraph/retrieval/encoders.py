@@ -179,14 +179,18 @@ class OnnxEncoder:
             self._sessions[kind] = session
         return session
 
-    def _export(self, path: Path) -> Path:
-        """Export the transformer to ONNX once per model version (atomic, under a lock)."""
+    def _target(self, path: Path) -> Path:
+        """Where the exported model of this model version lives."""
         weights = sorted(p for p in path.iterdir() if p.suffix in (".safetensors", ".bin"))
         digest = hashlib.sha256()
         for p in [path / "config.json", *weights]:
             stat = p.stat()
             digest.update(f"{p.name}:{stat.st_size}:{int(stat.st_mtime)}".encode())
-        target = self.cache_dir / f"{self.name.replace('/', '--')}-{digest.hexdigest()[:16]}.onnx"
+        return self.cache_dir / f"{self.name.replace('/', '--')}-{digest.hexdigest()[:16]}.onnx"
+
+    def _export(self, path: Path) -> Path:
+        """Export the transformer to ONNX once per model version (atomic, under a lock)."""
+        target = self._target(path)
         if target.is_file():
             return target
         from filelock import FileLock
@@ -201,6 +205,14 @@ class OnnxEncoder:
     def load(self) -> None:
         self._load()
         self._session("query")
+
+    def needs_preparation(self) -> bool:
+        """True before the first use on this machine: the model is exported to ONNX once
+        (about 45 s here), which a caller may want to announce."""
+        try:
+            return not self._target(Path(resolve_model_path(self.model_setting))).is_file()
+        except OSError:
+            return False
 
     @property
     def dim(self) -> int:
