@@ -30,8 +30,34 @@ from ltgraph.rdf.shacl import validate_graph
 from ltgraph.retrieval.encoders import Encoder, make_encoder
 from ltgraph.retrieval.search import Searcher, rows_of
 from ltgraph.sparql.executor import GuardedExecutor
+from ltgraph.sparql.guard import check_query
+from ltgraph.sparql.semantic import rewrite, uses_ltgs
 from ltgraph.store.datadir import DataDir
 from ltgraph.store.snapshot import Snapshot, SnapshotReader
+
+
+class SearchBackend:
+    """The `ltgs:` vocabulary answered from one snapshot (`sparql.semantic.Backend`)."""
+
+    def __init__(self, searcher: Searcher, snap: Snapshot) -> None:
+        self.searcher = searcher
+        self.snap = snap
+
+    def _rows(self, question: str, k: int, kind: str | None, mode: str) -> list[tuple[str, float]]:
+        hits = self.searcher.search(self.snap, question, k=k, kind=kind, mode=mode)["results"]
+        return [(h["passage_iri"], h["score"]) for h in hits]
+
+    def search(self, question: str, k: int, kind: str | None) -> list[tuple[str, float]]:
+        return self._rows(question, k, kind, "hybrid")
+
+    def keyword(self, words: str, k: int) -> list[tuple[str, float]]:
+        return self._rows(words, k, None, "keyword")
+
+    def similar_entries(self, entry_iri: str, k: int) -> list[tuple[str, float]]:
+        return self.searcher.similar_entries(self.snap, entry_iri, k)
+
+    def similarity_table(self, text: str) -> dict[str, float]:
+        return self.searcher.similarity_table(self.snap, text)
 
 
 class Service:
@@ -184,11 +210,15 @@ class Service:
         user's own machine (pyoxigraph result object)."""
         if len(query.encode("utf-8")) > self.settings.sparql_max_query_bytes:
             raise QueryError(f"query is over {self.settings.sparql_max_query_bytes} bytes")
+        snap = self.snapshot()
+        rewritten = rewrite(query, SearchBackend(self.searcher, snap)) if uses_ltgs(query) else None
         try:
-            return rdf_graph.run_query(self.graph, query, base_iri=self.settings.base_iri)
+            if rewritten is not None:
+                check_query(rewritten.query, len(rewritten.query.encode("utf-8")) + 1)
+                return rdf_graph.run_query(snap.graph, rewritten.query, base_iri=self.settings.base_iri,
+                                           similarity=rewritten.similarity)
+            return rdf_graph.run_query(snap.graph, query, base_iri=self.settings.base_iri)
         except QueryError:
-            from ltgraph.sparql import check_query
-
             try:
                 check_query(query, self.settings.sparql_max_query_bytes)
             except QueryError as refused:
@@ -199,11 +229,15 @@ class Service:
             raise
 
     def public_sparql(self, query: str, select_fmt: str = "json", graph_fmt: str = "turtle") -> Any:
-        """A query a request influences: guarded, sandboxed, limited in time, rows and bytes.
+        """A query a request influences: guarded, sandboxed, limited in time, rows and bytes;
+        the `ltgs:` search vocabulary answered from the same snapshot.
 
         Returns a `sparql.Rendered` (serialised body, media type, row count, truncation).
         """
-        return self.executor.run(query, str(self.snapshot().path), select_fmt, graph_fmt)
+        snap = self.snapshot()
+        backend = SearchBackend(self.searcher, snap)
+        return self.executor.run(query, str(snap.path), select_fmt, graph_fmt,
+                                 lambda text: rewrite(text, backend))
 
     # ------------------------------------------------------------------ life cycle
 

@@ -88,7 +88,8 @@ def count_triples(graph: Graph) -> int:
 
 
 def run_query(graph: Graph, query: str, bindings: dict[str, str] | None = None,
-              base_iri: str | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+              base_iri: str | None = None, similarity: dict[str, dict[str, float]] | None = None,
+              ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Execute SPARQL in Oxigraph with the standard prefixes predeclared.
 
     `bindings` binds variables to IRIs as terms (never as text). No guard here: it is for
@@ -98,8 +99,13 @@ def run_query(graph: Graph, query: str, bindings: dict[str, str] | None = None,
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(k): ox.NamedNode(v) for k, v in (bindings or {}).items()}
     try:
+        functions = None
+        if similarity:
+            from ltgraph.rdf.functions import SIMILARITY, similarity_function
+
+            functions = {ox.NamedNode(SIMILARITY): similarity_function(similarity)}
         return oxstore(graph).query(query, prefixes=PREFIXES, substitutions=substitutions,
-                                    base_iri=base_iri)
+                                    base_iri=base_iri, custom_functions=functions)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
 

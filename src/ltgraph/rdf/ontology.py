@@ -65,6 +65,7 @@ PREFIXES: dict[str, str] = {
     "dcterms": str(DCTERMS),
     "prov": str(PROV),
     "schema": str(SDO),
+    "ltgs": "https://w3id.org/ltgraph/search#",
 }
 
 #: Item kind -> (class, property linking the entry to the item).

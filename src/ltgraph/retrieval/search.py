@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+import numpy as np
 from rdflib import Graph
 
 from ltgraph.corpus import ENTRY_TYPES, KINDS, Entry
@@ -101,6 +102,33 @@ class Searcher:
             "intent": {"type": analysis.type, "kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+    def passage_iri(self, view: SearchView, row: int) -> str:
+        return f"{self.iris.base}id/theory/{view.index.records[row].key}"
+
+    def similarity_table(self, view: SearchView, text: str) -> dict[str, float]:
+        """The cosine of `text` with every passage, by passage IRI (`ltgs:similarity`)."""
+        vectors = np.asarray(view.index.vectors.vectors)
+        scores = vectors @ self.query_vector(text)
+        return {self.passage_iri(view, row): float(score) for row, score in enumerate(scores)}
+
+    def similar_entries(self, view: SearchView, entry_iri: str, k: int) -> list[tuple[str, float]]:
+        """The `k` entries nearest in meaning to an entry: cosine of the normalised means of
+        their passages' vectors (`ltgs:similarEntries`); none for an IRI that is no entry."""
+        slug = self.iris.slug_of(entry_iri)
+        if slug is None or str(self.iris.entry(slug)) != entry_iri or slug not in view.by_slug:
+            return []
+        vectors = np.asarray(view.index.vectors.vectors)
+        rows: dict[str, list[int]] = {}
+        for row, record in enumerate(view.index.records):
+            rows.setdefault(record.entry, []).append(row)
+        centroids = {e: vectors[r].mean(axis=0) for e, r in rows.items()}
+        for e, c in centroids.items():
+            centroids[e] = c / max(float(np.linalg.norm(c)), 1e-12)
+        target = centroids[slug]
+        scored = sorted(((float(c @ target), e) for e, c in centroids.items() if e != slug),
+                        key=lambda s: (-s[0], s[1]))
+        return [(str(self.iris.entry(e)), round(score, 6)) for score, e in scored[:k]]
 
     def closeness(self, view: SearchView, question: str) -> float:
         """The cosine between the question and the nearest passage of the whole corpus."""

@@ -10,12 +10,14 @@ and never text pasted together from a request.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from ltgraph.config import Settings
 from ltgraph.rdf.ontology import PREFIXES
 from ltgraph.sparql.guard import check_query
 from ltgraph.sparql.pool import Job, Limits, QueryPool
 from ltgraph.sparql.results import Rendered
+from ltgraph.sparql.semantic import Rewritten, uses_ltgs
 
 
 class GuardedExecutor:
@@ -46,18 +48,29 @@ class GuardedExecutor:
         self._get_pool().use(generation)
 
     def run(self, query: str, generation: str, select_fmt: str = "json",
-            graph_fmt: str = "turtle") -> Rendered:
-        """Guard, then run on the live generation's processes; raise on any limit."""
+            graph_fmt: str = "turtle", rewrite: Callable[[str], Rewritten] | None = None) -> Rendered:
+        """Guard, then run on the live generation's processes; raise on any limit.
+
+        `rewrite`: resolves the `ltgs:` search vocabulary (`semantic.rewrite` bound to the
+        request's snapshot); applied after the guard, and its result is guarded again.
+        """
         s = self.settings
         if s.sparql_guard != "off":
             check_query(query, s.sparql_max_query_bytes)
         elif not isinstance(query, str) or not query:
             check_query(query, s.sparql_max_query_bytes)
+        similarity: dict[str, dict[str, float]] = {}
+        if rewrite is not None and uses_ltgs(query):
+            rewritten = rewrite(query)
+            query, similarity = rewritten.query, rewritten.similarity
+            if s.sparql_guard != "off":
+                check_query(query, max(s.sparql_max_query_bytes, len(query.encode("utf-8"))))
         pool = self._get_pool()
         if generation != self._generation:
             self.use(generation)
         rendered: Rendered = pool.run(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
-                                          s.sparql_max_rows, s.sparql_max_response_bytes))
+                                          s.sparql_max_rows, s.sparql_max_response_bytes,
+                                          similarity))
         return rendered
 
     def status(self) -> dict[str, int] | None:

@@ -108,3 +108,19 @@ def check_query(query: object, max_bytes: int) -> str:
         deepest = max(deepest, depth)
         position = match.end()
     return query
+
+
+def tokens(query: str) -> list[tuple[str, str, int, int]]:
+    """The query's tokens as (kind, text, start, end), whitespace and comments left out;
+    the same lexer as `check_query` (call that first: this assumes a lexable query)."""
+    out = []
+    position, end = 0, len(query)
+    while position < end:
+        match = _TOKEN.match(query, position)
+        if match is None:
+            raise QueryError("the query cannot be read")
+        kind = match.lastgroup or ""
+        if kind not in ("ws", "comment"):
+            out.append((kind, match.group(), match.start(), match.end()))
+        position = match.end()
+    return out

@@ -53,6 +53,8 @@ class Job:
     graph_fmt: str
     max_rows: int
     max_bytes: int
+    #: `ltgs:similarity` tables: text -> {passage IRI: cosine} (see `semantic.py`).
+    similarity: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

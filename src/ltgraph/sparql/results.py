@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from ltgraph.errors import QueryError
+from ltgraph.rdf.functions import SIMILARITY, similarity_function
 from ltgraph.sparql.cut import serialize_select
 
 if TYPE_CHECKING:
@@ -58,10 +59,16 @@ class Rendered:
     truncated: str | None
 
 
-def evaluate(store: ox.Store, query: str, prefixes: dict[str, str], base_iri: str) -> Any:
-    """Run a query in Oxigraph; engine errors become `QueryError` with the engine's words."""
+def evaluate(store: ox.Store, query: str, prefixes: dict[str, str], base_iri: str,
+             similarity: dict[str, dict[str, float]] | None = None) -> Any:
+    """Run a query in Oxigraph; engine errors become `QueryError` with the engine's words.
+
+    `similarity`: the tables behind `ltgs:similarity` (text -> {passage IRI: cosine}); the
+    function is known only when the query uses it.
+    """
+    functions = {ox.NamedNode(SIMILARITY): similarity_function(similarity)} if similarity else None
     try:
-        return store.query(query, prefixes=prefixes, base_iri=base_iri)
+        return store.query(query, prefixes=prefixes, base_iri=base_iri, custom_functions=functions)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from None
     except (RuntimeError, ValueError, TypeError, OSError) as exc:
@@ -71,7 +78,7 @@ def evaluate(store: ox.Store, query: str, prefixes: dict[str, str], base_iri: st
 
 def execute(store: ox.Store, job: Job) -> Rendered:
     """Run a checked query; serialise at most `job.max_rows` rows and `job.max_bytes` bytes."""
-    result = evaluate(store, job.query, job.prefixes, job.base_iri)
+    result = evaluate(store, job.query, job.prefixes, job.base_iri, job.similarity)
     try:
         return _render(result, job)
     except (RuntimeError, OSError) as exc:  # raised while iterating lazily evaluated results

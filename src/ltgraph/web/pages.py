@@ -44,6 +44,9 @@ def blueprint() -> Blueprint:
 
     @bp.get("/search")
     def search() -> Response:
+        vocabulary = _search_vocabulary()  # the ltgs: namespace IRI's path, for RDF clients
+        if vocabulary is not None:
+            return vocabulary
         q = request.args.get("q", "")
         kind = request.args.get("kind") or None
         type_ = request.args.get("type") or None
@@ -191,3 +194,25 @@ def _slug(name: str) -> str:
     from ltgraph.corpus import slugify
 
     return slugify(name)
+
+
+def _search_vocabulary() -> Response | None:
+    """`https://w3id.org/ltgraph/search#` dereferenced: the `ltgs:` vocabulary as RDF when the
+    client asks for RDF (browsers get the search page)."""
+    import pyoxigraph as ox
+
+    from ltgraph.config import ontology_dir
+    from ltgraph.rdf.ontology import PREFIXES
+    from ltgraph.sparql import GRAPH_FORMATS
+    from ltgraph.web.sparql_protocol import RDF_TYPES
+
+    if request.args:
+        return None
+    best = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES], default="text/html")
+    if best == "text/html":
+        return None
+    triples = list(ox.parse(path=str(ontology_dir() / "search.ttl"), format=ox.RdfFormat.TURTLE))
+    body = ox.serialize(triples, format=GRAPH_FORMATS[RDF_TYPES[best]], prefixes=PREFIXES)
+    response = Response(body, mimetype=best)
+    response.headers["Vary"] = "Accept"
+    return response
