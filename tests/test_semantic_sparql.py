@@ -187,3 +187,13 @@ def test_the_vocabulary_is_published_at_its_namespace_path(client) -> None:
     for term in ("search", "keyword", "similarEntries", "similarity"):
         assert (URIRef("https://w3id.org/ltgraph/search#" + term), None, None) in graph
     assert client.get("/search", headers={"Accept": "text/html"}).mimetype == "text/html"
+
+
+def test_syntax_errors_say_where_and_an_unknown_prefix_is_named(client) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s foo:bar ?o }"})
+    assert response.status_code == 400
+    detail = response.get_json()["detail"]
+    assert detail.startswith("the prefix 'foo:' is not declared at line 1, column")
+    assert "PREFIX foo:" in detail and "ltgs" in detail and "\\u{" not in detail
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o "})
+    assert response.get_json()["detail"].startswith("SPARQL syntax error at line 1, column 27: ")

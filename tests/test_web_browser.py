@@ -159,3 +159,27 @@ def test_script_in_an_entry_name_renders_as_text(page, live_data_dir, tmp_path) 
         shot(page, "escaped-name")
     finally:
         subprocess.run([*cli, "remove", "xss-check"], check=True, capture_output=True, timeout=300)
+
+
+def test_the_yasgui_console_runs_a_search_example(page) -> None:
+    """YASGUI (vendored) loads from this server only, with the examples as tabs; running the
+    ltgs:search example shows a results table; no CSP violation, no outside request."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(page.base + "/sparql")
+    page.wait_for_selector(".yasgui .tabsList .tab")
+    tabs = page.locator(".yasgui .tabsList .tab").all_inner_texts()
+    assert any("Search: limitations" in t for t in tabs), tabs
+    assert not page.locator("form.console").is_visible()  # the plain form is the fallback
+    page.locator(".yasgui .tabsList .tab", has_text="Search: limitations").first.click()
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    page.wait_for_selector(".tabPanel.active .yasr table tbody tr", timeout=60_000)
+    assert page.locator(".tabPanel.active .yasr table tbody tr").count() >= 3
+    shot(page, "sparql-yasgui")
+    assert problems == []
+
+
+def test_the_vendored_console_is_what_the_script_pins() -> None:
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "vendor_yasgui.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -19,6 +19,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ltgraph.errors import NotFoundError, QueryError
 from ltgraph.rdf.ontology import PREFIXES
+from ltgraph.rdf.syntax import explain
 
 
 def new_graph(store: ox.Store | None = None) -> Graph:
@@ -107,7 +108,7 @@ def run_query(graph: Graph, query: str, bindings: dict[str, str] | None = None,
         return oxstore(graph).query(query, prefixes=PREFIXES, substitutions=substitutions,
                                     base_iri=base_iri, custom_functions=functions)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(explain(str(exc), query, PREFIXES)) from None
 
 
 #: Export formats -> (Oxigraph-backed rdflib serializer name, media type).

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from ltgraph.errors import QueryError
 from ltgraph.rdf.functions import SIMILARITY, similarity_function
+from ltgraph.rdf.syntax import explain
 from ltgraph.sparql.cut import serialize_select
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def evaluate(store: ox.Store, query: str, prefixes: dict[str, str], base_iri: st
     try:
         return store.query(query, prefixes=prefixes, base_iri=base_iri, custom_functions=functions)
     except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(explain(str(exc), query, prefixes)) from None
     except (RuntimeError, ValueError, TypeError, OSError) as exc:
         # Unknown functions, unsupported features, and SERVICE refused by the sandbox.
         raise QueryError(f"the query cannot be evaluated: {exc}") from None

@@ -18,6 +18,13 @@ from ltgraph.web.pages import person_page, sparql_console, theory_page
 from ltgraph.web.serializers import entry_json, entry_summary
 from ltgraph.web.sparql_protocol import RDF_TYPES
 
+#: The console's policy: the site's, plus inline style attributes (YASGUI's layout) and the one
+#: <style> element YASGUI 4.6.2 injects, by its hash (a new version fails the browser test).
+CONSOLE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+               "style-src-attr 'unsafe-inline'; style-src-elem 'self' "
+               "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='; "
+               "script-src 'self'; frame-ancestors 'none'; "
+               "base-uri 'none'; form-action 'self'")
 #: Most triples a linked-data description returns (it says when it was cut).
 MAX_DESCRIPTION_TRIPLES = 10_000
 
@@ -120,7 +127,10 @@ def _sparql() -> Response:
     requests `protocol.FastPath` leaves to Flask: browsers (console, HTML errors)."""
     action = protocol.read(request)
     if isinstance(action, protocol.Console):
-        return Response(sparql_console(action.query), mimetype="text/html")
+        response = Response(sparql_console(action.query), mimetype="text/html")
+        # YASGUI sets style attributes as it lays out its panes; scripts stay 'self' only.
+        response.headers["Content-Security-Policy"] = CONSOLE_CSP
+        return response
     svc = service()
     rendered = svc.public_sparql(action.query, action.select_fmt, action.graph_fmt)
     return protocol.respond(rendered, svc.settings)  # type: ignore[return-value]

@@ -184,7 +184,12 @@ def sparql_console(query: str | None) -> str:
                     rows = [[b.get(c, {}) for c in columns] for b in data["results"]["bindings"]]
         except LtgraphError as exc:
             error = str(exc)
+    from ltgraph.rdf.ontology import PREFIXES
+
+    console_config = {"endpoint": "/sparql", "prefixes": PREFIXES,
+                      "examples": [{"title": t, "query": q} for t, q in EXAMPLE_QUERIES]}
     return render_template("sparql.html", query=query or EXAMPLE_QUERIES[0][1], examples=EXAMPLE_QUERIES,
+                           console_config=console_config,
                            ran=run, columns=columns, rows=rows, boolean=boolean, graph_text=graph_text,
                            error=error, local=local, formats=["json", "xml", "csv", "tsv"],
                            graph_formats=["turtle", "nt", "jsonld", "rdfxml"])

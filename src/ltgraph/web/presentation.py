@@ -61,6 +61,22 @@ SELECT ?year ?entry ?type WHERE {
   VALUES ?t { ltg:LearningTheory ltg:InstructionalDesignModel }
   BIND(STRAFTER(STR(?t), "#") AS ?type)
 } ORDER BY ?year"""),
+    ("Search: limitations about motivation, with their entries", PREFIX_LINES + """PREFIX ltgs: <https://w3id.org/ltgraph/search#>
+SELECT ?entry ?limitation ?score WHERE {
+  (?p ?score) ltgs:search ("learners lose motivation" 10 "limitation")
+  ?p ltg:about ?item . ?item ltg:itemOf/rdfs:label ?entry ; rdfs:label ?limitation .
+} ORDER BY DESC(?score)"""),
+    ("Search: models whose implications are about feedback", PREFIX_LINES + """PREFIX ltgs: <https://w3id.org/ltgraph/search#>
+SELECT ?model (MAX(?fit) AS ?best) WHERE {
+  ?e a ltg:InstructionalDesignModel ; rdfs:label ?model ; ltg:hasImplication ?i .
+  ?p ltg:about ?i . BIND(ltgs:similarity(?p, "feedback on learners' work") AS ?fit)
+} GROUP BY ?model ORDER BY DESC(?best) LIMIT 5"""),
+    ("Search: entries like connectivism that it does not link to", PREFIX_LINES + """PREFIX ltgs: <https://w3id.org/ltgraph/search#>
+SELECT ?entry ?score WHERE {
+  (?e ?score) ltgs:similarEntries (<https://w3id.org/ltgraph/id/theory/connectivism> 8)
+  ?e rdfs:label ?entry .
+  FILTER NOT EXISTS { <https://w3id.org/ltgraph/id/theory/connectivism> ?link ?e }
+} ORDER BY DESC(?score)"""),
 ]
 
 _WORD = re.compile(r"\w+", re.UNICODE)

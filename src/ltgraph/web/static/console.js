@@ -1,0 +1,33 @@
+// The SPARQL console: YASGUI (vendored, see scripts/vendor_yasgui.py) on this endpoint, with
+// the project's prefixes and example queries as tabs. Without JavaScript the plain form works.
+(function () {
+  "use strict";
+  var root = document.getElementById("yasgui");
+  var data = document.getElementById("console-config");
+  if (!root || !data || typeof window.Yasgui !== "function") return;
+  var config = JSON.parse(data.textContent);
+  var yasgui = new window.Yasgui(root, {
+    requestConfig: { endpoint: config.endpoint, method: "POST" },
+    copyEndpointOnNewTab: false,
+    endpointCatalogueOptions: { getData: function () { return [{ endpoint: config.endpoint }]; } },
+    persistenceId: null,            // a fresh console on every visit: the examples, not stale tabs
+    populateFromUrl: false,
+    yasqe: {
+      value: config.examples[0].query,
+      // Only what needs no other site: variable names; prefixes come from this page.
+      autocompleters: ["variables"],
+      resizeable: true,
+    },
+    yasr: { prefixes: config.prefixes, defaultPlugin: "table" },
+  });
+  var first = yasgui.getTab();
+  if (first) { first.setName(config.examples[0].title); }
+  for (var i = 1; i < config.examples.length; i++) {
+    yasgui.addTab(false, {
+      name: config.examples[i].title,
+      yasqe: { value: config.examples[i].query },
+      requestConfig: { endpoint: config.endpoint, method: "POST" },
+    });
+  }
+  document.documentElement.classList.add("has-yasgui");
+})();
