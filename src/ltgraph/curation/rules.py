@@ -93,3 +93,31 @@ def near_duplicate_warnings(new: list[Entry], catalog: Catalog,
                              people, "person")
     return found
 
+
+
+#: The template's guidance that is a rule of the bundled corpus (its tests hold every bundled
+#: entry to it): kind -> fewest items, and the shortest overview in words.
+MINIMUM_ITEMS = {"concept": 2, "implication": 3, "strength": 2, "limitation": 2}
+MINIMUM_OVERVIEW_WORDS = 150
+MINIMUM_RELATED = 2
+
+
+def minimum_warnings(new: list[Entry]) -> list[str]:
+    """Where new entries fall short of the bundled corpus's minimums (warnings; errors with
+    `--strict`), each `file:line: what — how to fix`."""
+    found = []
+    for entry in new:
+        where = entry.path or entry.slug
+        words = sum(len(p.split()) for p in entry.overview)
+        if words < MINIMUM_OVERVIEW_WORDS:
+            found.append(f"{where}: the overview has {words} words; entries of the corpus have at "
+                         f"least {MINIMUM_OVERVIEW_WORDS} — say more about the core claim and context")
+        for kind, fewest in MINIMUM_ITEMS.items():
+            count = len(entry.items_of(kind))
+            if count < fewest:
+                found.append(f"{where}: {count} {kind} item(s); entries of the corpus have at least "
+                             f"{fewest} — add more under their section")
+        if len(entry.related) < MINIMUM_RELATED:
+            found.append(f"{where}: {len(entry.related)} related entr{'y' if len(entry.related) == 1 else 'ies'}; "
+                         f"entries of the corpus link at least {MINIMUM_RELATED} — add to `related`")
+    return found

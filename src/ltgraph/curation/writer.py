@@ -197,7 +197,7 @@ class Writer(Sources):
                      if p in catalog.people}
             edges = {s: [t for t, rel in e.related if rel == "buildsOn"] for s, e in others.items()}
             problems = self.rule_problems(new, known, edges)
-            warnings = rules.near_duplicate_warnings(new, catalog, others)
+            warnings = rules.near_duplicate_warnings(new, catalog, others) + rules.minimum_warnings(new)
             if strict:
                 problems += warnings
             if problems:
