@@ -183,3 +183,37 @@ def test_the_vendored_console_is_what_the_script_pins() -> None:
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "vendor_yasgui.py"), "--check"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+PAGES = ["/", "/search?q=limitations+of+connectivism", "/search?q=ADDIE+vs+SAM",
+         "/search?q=zxqv+flibbertigibbet", "/theories", "/theories/connectivism",
+         "/people/george-siemens", "/people", "/compare?theories=addie,sam", "/compare", "/graph",
+         "/sparql", "/sparql?example=1", "/id/theory/connectivism/limitation/information-overload",
+         "/ontology", "/no-such-page"]
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_every_page_passes_axe_and_fits_the_screen(browser, live, width, height) -> None:
+    """axe-core (WCAG 2.0-2.2 A/AA and best practice): no violation on any page, on a desktop
+    and a phone; no sideways scrolling at either width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    found = {}
+    try:
+        for path in PAGES:
+            page.goto(live + path)
+            if path == "/sparql":
+                page.wait_for_selector(".yasgui .tabsList")
+            result = axe.run(page, options={"runOnly": {"type": "tag", "values": [
+                "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+            violations = [(v["id"], len(v["nodes"])) for v in result.response["violations"]]
+            if violations:
+                found[path] = violations
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+            assert not wide, f"{path} scrolls sideways at {width} px"
+    finally:
+        context.close()
+    assert found == {}

@@ -30,4 +30,29 @@
     });
   }
   document.documentElement.classList.add("has-yasgui");
+
+  // Accessibility repairs to YASGUI's markup (axe-core, WCAG 2.2 AA), kept up as it redraws:
+  // its tabs are links to panels that exist only once opened, so they stay plain links;
+  // its inputs get names; its scrolling editor can be reached by keyboard.
+  function repair() {
+    root.querySelectorAll("[role=tablist]").forEach(function (el) { el.removeAttribute("role"); });
+    root.querySelectorAll("[role=tab]").forEach(function (el) {
+      el.removeAttribute("role");
+      el.removeAttribute("aria-controls");
+      el.removeAttribute("aria-selected");
+    });
+    root.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (el) {
+      el.setAttribute("aria-label", "SPARQL query");
+    });
+    root.querySelectorAll(".CodeMirror-scroll[tabindex='-1']").forEach(function (el) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("aria-label", "SPARQL query editor");
+    });
+  }
+  repair();
+  new MutationObserver(repair).observe(root, { childList: true, subtree: true, attributes: true,
+                                               attributeFilter: ["role", "tabindex"] });
 })();
