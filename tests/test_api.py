@@ -218,3 +218,21 @@ def test_openapi_document_is_valid_and_complete(client, app) -> None:
     routes = {str(rule).replace("<slug>", "{slug}") for rule in app.url_map.iter_rules()
               if str(rule).startswith(("/api/", "/sparql"))}
     assert routes <= documented, routes - documented
+
+
+def test_validators_per_generation_and_compression(client) -> None:
+    import gzip
+
+    first = client.get("/api/theories")
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"') and first.headers["Cache-Control"] == "no-cache"
+    again = client.get("/api/theories", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    page = client.get("/theories/alpha-theory", headers={"Accept": "text/html", "Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    assert b"Alpha Theory" in gzip.decompress(page.get_data())
+    assert int(page.headers["Content-Length"]) == len(page.get_data())
+    css = client.get("/static/style.css", headers={"Accept-Encoding": "gzip"})
+    assert "max-age=86400" in css.headers["Cache-Control"] and css.headers["Content-Encoding"] == "gzip"
+    plain = client.get("/static/style.css")
+    assert "Content-Encoding" not in plain.headers and b"body" in plain.get_data()

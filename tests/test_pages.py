@@ -44,14 +44,47 @@ def test_theories_filter_and_sort(client) -> None:
 
 def test_theory_page_sections_links_and_picture(client) -> None:
     text = page(client, "/theories/alpha-theory")
-    for heading in ("Overview", "Key researchers", "Year and seminal works", "Key concepts",
-                    "Implications for instructional design", "Strengths", "Limitations",
-                    "Related entries", "Sources", "In the graph"):
+    for heading in ("At a glance", "On this page", "Overview", "Key researchers", "Seminal works",
+                    "Key concepts", "Implications for instructional design", "Strengths",
+                    "Limitations", "Sources", "In the graph", "Cite this entry"):
         assert f">{heading}</h2>" in text, heading
     assert 'href="/people/ada-example"' in text and "Recommended tools" in text
     assert "<svg" in text and 'href="/theories/beta-model"' in text
-    assert "relatedTo" in text
+    # relations in words, each once (a symmetric link is stated both ways in the graph)
+    assert ">relatedTo<" not in text and "<strong>relatedTo" not in text and "is related to" in text
+    relations = text[text.index('class="relations"'):text.index("</ul>", text.index('class="relations"'))]
+    lines = [line.strip() for line in relations.split("<li>")[1:]]
+    assert len(lines) == len(set(lines)) and any("is related to" in line for line in lines)
+    assert 'rel="alternate" type="text/turtle" href="/id/theory/alpha-theory?format=ttl"' in text
+    # the map comes before the long sections
+    assert text.index('id="neighbourhood"') < text.index('id="researchers"')
     page(client, "/theories/nowhere", 404)
+
+
+def test_data_links_answer_in_their_formats(client) -> None:
+    from rdflib import Graph
+
+    for url, parser in (("/id/theory/alpha-theory?format=ttl", "turtle"),
+                        ("/id/theory/alpha-theory.jsonld", "json-ld"),
+                        ("/id/theory/alpha-theory?format=nt", "nt"),
+                        ("/id/person/ada-example.rdf", "xml")):
+        response = client.get(url, headers={"Accept": "text/html"})  # a browser, asking by URL
+        assert response.status_code == 200, url
+        assert len(Graph().parse(data=response.get_data(as_text=True), format=parser)) > 3, url
+    assert client.get("/id/theory/alpha-theory?format=pdf").status_code == 400
+    assert client.get("/api/theories/alpha-theory").get_json()["id"] == "alpha-theory"
+
+
+def test_people_index_and_hits_that_land_on_readable_places(client) -> None:
+    text = page(client, "/people")
+    assert 'href="/people/ada-example"' in text and 'href="/theories/alpha-theory"' in text
+    html = page(client, "/search?q=fading+needed")
+    assert 'href="/theories/alpha-theory#limitation-fading-needed"' in html
+    assert 'href="/api/search?q=fading%20needed"' in html  # the page links its JSON
+    assert html.count('role="search"') == 1  # one search box on the search page
+    home = page(client, "/")
+    assert home.count('role="search"') == 1
+    assert 'rel="icon"' in home
 
 
 def test_person_page(client) -> None:

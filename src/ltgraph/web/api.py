@@ -84,13 +84,17 @@ def blueprint() -> Blueprint:
     def resource(rest: str) -> Response:
         if not RESOURCE_PATH.fullmatch(rest):
             raise NotFoundError("there is no resource at this address")
+        suffix = None
+        stem, dot, ext = rest.rpartition(".")
+        if dot and ext in DATA_FORMATS and ext != "html":  # /id/theory/connectivism.ttl
+            rest, suffix = stem, ext
         parts = rest.split("/")
-        if len(parts) == 2 and parts[0] in ("theory", "person") and _best_is_html():
+        if len(parts) == 2 and parts[0] in ("theory", "person") and _best_is_html(suffix):
             page = theory_page(parts[1]) if parts[0] == "theory" else person_page(parts[1])
             response = Response(page, mimetype="text/html")
             response.headers["Vary"] = "Accept"
             return response
-        return _describe(f"id/{rest}")
+        return _describe(f"id/{rest}", forced=suffix)
 
     @bp.get("/ontology")
     def ontology() -> Response:
@@ -139,12 +143,28 @@ def _sparql() -> Response:
 # --------------------------------------------------------------------------- linked data
 
 
-def _best_is_html() -> bool:
+#: `?format=` values and path suffixes a browser can use instead of an Accept header.
+DATA_FORMATS = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+                "nt": "application/n-triples", "rdf": "application/rdf+xml",
+                "rdfxml": "application/rdf+xml", "html": "text/html"}
+
+
+def _wanted(forced: str | None = None) -> str:
+    """The media type to answer with: a `?format=` (or path suffix) wins over Accept."""
+    fmt = forced or request.args.get("format")
+    if fmt is not None:
+        if fmt not in DATA_FORMATS:
+            raise QueryError(f"unknown format {fmt!r} (use {', '.join(sorted(set(DATA_FORMATS) - {'html'}))})")
+        return DATA_FORMATS[fmt]
     offered = ["text/html", *RDF_TYPES]
-    return request.accept_mimetypes.best_match(offered, default="text/turtle") == "text/html"
+    return request.accept_mimetypes.best_match(offered, default="text/turtle") or "text/turtle"
 
 
-def _describe(path: str, ontology: bool = False) -> Response:
+def _best_is_html(forced: str | None = None) -> bool:
+    return _wanted(forced) == "text/html"
+
+
+def _describe(path: str, ontology: bool = False, forced: str | None = None) -> Response:
     """A resource's description (outgoing and incoming triples), negotiated by Accept.
 
     Built by pattern lookups on a term (`Service.describe`), never by query text; the
@@ -168,8 +188,7 @@ def _describe(path: str, ontology: bool = False) -> Response:
     else:
         iri = svc.iris.base + path
         triples, truncated = svc.describe(iri, MAX_DESCRIPTION_TRIPLES, snap=snapshot())
-    offered = ["text/html", *RDF_TYPES]
-    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+    best = _wanted(forced)
     if best == "text/html":
         response = Response(_html_description(iri, triples), mimetype="text/html")
     else:

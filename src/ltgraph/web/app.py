@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ltgraph.config import Settings
 from ltgraph.errors import LtgraphError
-from ltgraph.web import api, pages
+from ltgraph.web import api, caching, pages
 from ltgraph.web.common import problem
 from ltgraph.web.sparql_protocol import FastPath, Refusal, problem_parts
 
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, service: Any = None) -> Flask:
     app.register_blueprint(api.blueprint())
     app.register_blueprint(pages.blueprint())
     _register_errors(app)
+    caching.install(app)
     # SPARQL clients' requests skip Flask (FastPath); every response gets the standard headers.
     app.wsgi_app = _StandardHeaders(FastPath(app, MAX_BODY_BYTES))  # type: ignore[method-assign]
     return app

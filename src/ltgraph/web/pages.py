@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
@@ -58,7 +59,8 @@ def blueprint() -> Blueprint:
                 error = str(exc)
         hits = []
         for hit in (response or {}).get("results", []):
-            hits.append({**hit, "pieces": highlight(hit["text"], q), "kind_label": KIND_LABELS[hit["kind"]]})
+            hits.append({**hit, "pieces": highlight(hit["text"], q), "kind_label": KIND_LABELS[hit["kind"]],
+                         "href": _human_anchor(hit)})
         match = (response or {}).get("match")
         nearest = list(dict.fromkeys((h["theory"], h["theory_label"]) for h in hits))[:3]
         if match == "none":
@@ -87,6 +89,15 @@ def blueprint() -> Blueprint:
     @bp.get("/theories/<slug>")
     def theory(slug: str) -> str:
         return theory_page(slug)
+
+    @bp.get("/people")
+    def people() -> str:
+        by_person: dict[str, tuple[str, list[Any]]] = {}
+        for entry in sorted(snapshot().entries(), key=lambda e: e.name.lower()):
+            for person in entry.researchers:
+                by_person.setdefault(person.slug, (person.name, []))[1].append(entry)
+        rows = sorted(by_person.items(), key=lambda kv: kv[1][0].split()[-1].lower())
+        return render_template("people.html", people=rows)
 
     @bp.get("/people/<slug>")
     def person(slug: str) -> str:
@@ -126,16 +137,36 @@ def blueprint() -> Blueprint:
     return bp
 
 
+#: Relations in words, as the entry page says them (outgoing; incoming ones end in "this").
+RELATION_WORDS = {"buildsOn": ("builds on", "builds on"), "influencedBy": ("was influenced by", "influenced"),
+                  "relatedTo": ("is related to", "is related to"),
+                  "contrastsWith": ("contrasts with", "contrasts with")}
+SECTIONS = [("concept", "Key concepts"), ("implication", "Implications for instructional design"),
+            ("strength", "Strengths"), ("limitation", "Limitations"), ("network", "Personal learning network")]
+
+
 def theory_page(slug: str) -> str:
+    import datetime
+
     snap = snapshot()
     entry = snap.entry(slug)
     data = entry_json(entry, service().iris)
     entries = {e.slug: e for e in snap.entries()}
     names = {e.slug: e.name for e in entries.values()}
-    incoming = [(other.name, other.slug, rel.relation) for other in entries.values()
-                for rel in other.related if rel.target == slug]
-    return render_template("theory.html", entry=entry, data=data, names=names, incoming=incoming,
-                           picture=neighbourhood(entry, entries),
+    relations = []
+    seen = set()
+    for rel in entry.related:  # each relation once, in words
+        relations.append((RELATION_WORDS[rel.relation][0], rel.target, names.get(rel.target, rel.target), True))
+        seen.add(rel.target)
+    for other in entries.values():
+        for rel in other.related:
+            if rel.target == slug and not (other.slug in seen and rel.relation in ("relatedTo", "contrastsWith")):
+                phrase = "was influenced by" if rel.relation == "influencedBy" else RELATION_WORDS[rel.relation][1]
+                relations.append((phrase, other.slug, other.name, False))
+    created = datetime.datetime.fromtimestamp(snap.manifest.created, datetime.timezone.utc)
+    return render_template("theory.html", entry=entry, data=data, names=names, relations=relations,
+                           sections=SECTIONS, picture=neighbourhood(entry, entries),
+                           generation_date=created.strftime("%Y-%m-%d"),
                            people={p.name: p.slug for p in entry.researchers})
 
 
@@ -221,3 +252,12 @@ def _search_vocabulary() -> Response | None:
     response = Response(body, mimetype=best)
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _human_anchor(hit: dict[str, Any]) -> str:
+    """Where a hit is readable: its place on the entry page (or the person's page)."""
+    if hit["kind"] == "researcher":
+        return "/people/" + str(hit["item_iri"]).rsplit("/", 1)[-1]
+    if hit["kind"] == "overview":
+        return f"/theories/{hit['theory']}#overview"
+    return f"/theories/{hit['theory']}#{hit['kind']}-{hit['item_iri'].rsplit('/', 1)[-1]}"

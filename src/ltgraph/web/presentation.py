@@ -135,6 +135,15 @@ class Edge:
     y2: float
     label: str
 
+    @property
+    def words(self) -> str:
+        """The relation as a reader says it ("builds on", not "buildsOn")."""
+        return EDGE_WORDS.get(self.label, self.label)
+
+
+EDGE_WORDS = {"buildsOn": "builds on", "influencedBy": "influenced by", "relatedTo": "related to",
+              "contrastsWith": "contrasts with", "developedBy": "developed by"}
+
 
 @dataclass(frozen=True)
 class Picture:
