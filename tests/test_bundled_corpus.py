@@ -12,14 +12,21 @@ from ltgraph.service import Service
 
 from .conftest import REPO
 
-THEORIES = """behaviorism cognitivism constructivism social-constructivism connectivism
-social-learning-theory experiential-learning andragogy transformative-learning
-cognitive-load-theory multimedia-learning situated-learning multiple-intelligences humanism
-self-determination-theory discovery-learning information-processing-theory
-self-regulated-learning community-of-inquiry retrieval-practice spaced-practice
-dual-coding-theory""".split()
-MODELS = """addie sam gagnes-nine-events blooms-taxonomy merrills-first-principles dick-and-carey
-kirkpatrick-model arcs-model universal-design-for-learning cognitive-apprenticeship""".split()
+THEORIES = """activity-theory andragogy attribution-theory behaviorism cognitive-load-theory cognitivism
+communities-of-practice community-of-inquiry connectivism constructionism constructivism
+desirable-difficulties discovery-learning dual-coding-theory expectancy-value-theory
+experiential-learning generative-learning growth-mindset humanism
+information-processing-theory learning-styles meaningful-learning multimedia-learning
+multiple-intelligences reflective-practice retrieval-practice schema-theory
+self-determination-theory self-regulated-learning situated-learning social-constructivism
+social-learning-theory spaced-practice transformative-learning""".split()
+MODELS = """addie anchored-instruction arcs-model assure-model backward-design
+behavior-engineering-model blooms-taxonomy cognitive-apprenticeship
+component-display-theory constructive-alignment dick-and-carey elaboration-theory
+flipped-classroom four-component-instructional-design gagnes-nine-events gamification
+kirkpatrick-model mastery-learning merrills-first-principles microlearning
+morrison-ross-kemp-model phillips-roi-model problem-based-learning project-based-learning
+sam seventy-twenty-ten solo-taxonomy tpack universal-design-for-learning""".split()
 E = "https://w3id.org/ltgraph/id/theory/"
 
 
