@@ -5,7 +5,7 @@
 Builds the bundled corpus once into a temporary data directory, then runs each command
 `--runs` times as a fresh process (`ltgraph …`, the installed entry point) and prints the
 median and the maximum wall time, with the load average (the machine is shared: figures move
-with other load). `add` adds `tests/data/new/gamification.md` and `remove` takes it out again
+with other load). `add` adds `tests/data/new/heutagogy.md` and `remove` takes it out again
 between runs, so every `add` is a real change. Targets (issue "curator CLI"): add of one entry
 ≤ 2 s, search ≤ 1.5 s, list / show / validate-file ≤ 0.7 s.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LTGRAPH = str(Path(sys.executable).with_name("ltgraph"))
-NEW = REPO / "tests" / "data" / "new" / "gamification.md"
+NEW = REPO / "tests" / "data" / "new" / "heutagogy.md"
 TARGETS = {"add": 2.0, "search": 1.5, "list": 0.7, "show": 0.7, "validate-file": 0.7}
 
 
@@ -43,7 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        entry = Path(tmp) / "gamification.md"
+        entry = Path(tmp) / "heutagogy.md"
         shutil.copyfile(NEW, entry)
         print(f"building the bundled corpus into {data} …", flush=True)
         run(data, "build")
@@ -59,7 +59,7 @@ def main() -> int:
             for name, command in commands.items():
                 times[name].append(run(data, *command))
                 if name == "add":
-                    run(data, "remove", "gamification")
+                    run(data, "remove", "heutagogy")
         load = os.getloadavg()
         print(f"\nload average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} cores; "
               f"{args.runs} runs each\n")

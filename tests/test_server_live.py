@@ -235,7 +235,7 @@ def test_running_server_sees_an_add_and_a_remove(live, live_data_dir, tmp_path) 
     from .conftest import REPO, TESTS
 
     def theories_found() -> set[str]:
-        _, _, body = get(live + "/api/search?q=points+badges+leaderboards+gamification&k=5")
+        _, _, body = get(live + "/api/search?q=self-determined+learning+heutagogy&k=5")
         return {h["theory"] for h in json.loads(body)["results"]}
 
     def cli(*args: str) -> None:
@@ -243,16 +243,16 @@ def test_running_server_sees_an_add_and_a_remove(live, live_data_dir, tmp_path) 
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
 
-    assert "gamification" not in theories_found()
-    cli("add", str(TESTS / "data" / "new" / "gamification.md"))
+    assert "heutagogy" not in theories_found()
+    cli("add", str(TESTS / "data" / "new" / "heutagogy.md"))
     finished = time.monotonic()
     # several requests, so that both workers are asked
-    while not all("gamification" in theories_found() for _ in range(4)):
+    while not all("heutagogy" in theories_found() for _ in range(4)):
         assert time.monotonic() - finished < PICKUP, "the server did not pick up the add"
         time.sleep(0.05)
-    status, _, body = get(live + "/api/theories/gamification")
-    assert status == 200 and b"Karl M. Kapp" in body
-    assert sparql_ask(live, "ASK { <https://w3id.org/ltgraph/id/theory/gamification> a ?c }")
+    status, _, body = get(live + "/api/theories/heutagogy")
+    assert status == 200 and b"Stewart Hase" in body
+    assert sparql_ask(live, "ASK { <https://w3id.org/ltgraph/id/theory/heutagogy> a ?c }")
     # replacing a bundled entry hides its old statements in every worker and query process
     original = tmp_path / "connectivism.md"
     original.write_bytes((REPO / "corpus" / "connectivism.md").read_bytes())
@@ -273,12 +273,12 @@ def test_running_server_sees_an_add_and_a_remove(live, live_data_dir, tmp_path) 
     while any(sparql_ask(live, label) for _ in range(4)):
         assert time.monotonic() - finished < PICKUP, "the server did not pick up the update"
         time.sleep(0.05)
-    cli("remove", "gamification")
+    cli("remove", "heutagogy")
     finished = time.monotonic()
-    while any("gamification" in theories_found() for _ in range(4)):
+    while any("heutagogy" in theories_found() for _ in range(4)):
         assert time.monotonic() - finished < PICKUP, "the server did not pick up the removal"
         time.sleep(0.05)
-    assert get(live + "/api/theories/gamification")[0] == 404
+    assert get(live + "/api/theories/heutagogy")[0] == 404
 
 
 def sparql_ask(live: str, query: str) -> bool:

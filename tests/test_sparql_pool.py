@@ -123,20 +123,20 @@ def test_queries_right_after_each_publish_succeed(service, tmp_path) -> None:
         served.warm_up()
         import re
 
-        source = (TESTS / "data" / "new" / "gamification.md").read_text("utf-8")
+        source = (TESTS / "data" / "new" / "heutagogy.md").read_text("utf-8")
         source = re.sub(r"related:\n(?:  - .*\n)+", "", source)  # links to the bundled corpus
         for round_ in range(5):
             if round_ % 2 == 0:
-                path = tmp_path / "gamification.md"
+                path = tmp_path / "heutagogy.md"
                 path.write_text(source.replace("Gamification", f"Gamification {round_}"), "utf-8")
                 service.add([path])
                 expected = b"true"
             else:
-                service.remove("gamification")
+                service.remove("heutagogy")
                 expected = b"false"
             for _ in range(20):
                 rendered = served.public_sparql(
-                    "ASK { <https://w3id.org/ltgraph/id/theory/gamification> ?p ?o }")
+                    "ASK { <https://w3id.org/ltgraph/id/theory/heutagogy> ?p ?o }")
                 assert expected in rendered.body
     finally:
         served.close()

@@ -146,15 +146,15 @@ def test_keyboard_and_phone_width(browser, live) -> None:
 
 def test_script_in_an_entry_name_renders_as_text(page, live_data_dir, tmp_path) -> None:
     draft = tmp_path / "xss-check.md"
-    source = (TESTS / "data" / "new" / "gamification.md").read_text()
-    draft.write_text(source.replace("id: gamification", "id: xss-check").replace(
-        "name: Gamification", 'name: "Gamification <script>alert(1)</script>"'))
+    source = (TESTS / "data" / "new" / "heutagogy.md").read_text()
+    draft.write_text(source.replace("id: heutagogy", "id: xss-check").replace(
+        "name: Heutagogy", 'name: "Heutagogy <script>alert(1)</script>"'))
     cli = [sys.executable, "-m", "ltgraph", "--data-dir", str(live_data_dir)]
     subprocess.run([*cli, "add", str(draft)], check=True, capture_output=True, timeout=300)
     try:
         page.goto(page.base + "/theories/xss-check")
-        assert page.locator("h1").inner_text() == "Gamification <script>alert(1)</script>"
-        page.goto(page.base + "/search?q=" + "<script>alert(2)</script> gamification")
+        assert page.locator("h1").inner_text() == "Heutagogy <script>alert(1)</script>"
+        page.goto(page.base + "/search?q=" + "<script>alert(2)</script> heutagogy")
         assert "<script>alert(2)</script>" in page.locator(".echo").inner_text()
         shot(page, "escaped-name")
     finally:
