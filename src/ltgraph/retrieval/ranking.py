@@ -139,23 +139,11 @@ def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = 
     filling every top place hides the others. Places keep their scores (descending); the
     passages held back follow in their order.
     """
-    first: list[Scored] = []
-    held: list[Scored] = []
-    counts: dict[str, int] = {}
-    for scored in ranked:
-        entry = records[scored.row].entry
-        if records[scored.row].kind in kinds:
-            entry = f"{entry} {scored.row}"  # counted apart: never held back
-        if len(first) < window and counts.get(entry, 0) >= cap:
-            held.append(scored)
-            continue
-        if len(first) < window:
-            counts[entry] = counts.get(entry, 0) + 1
-            first.append(scored)
-        else:
-            held.append(scored)
-    order = first + held
-    return [Scored(moved.row, slot.score) for moved, slot in zip(order, ranked, strict=True)]
+    def key(scored: Scored) -> str | None:
+        record = records[scored.row]
+        return None if record.kind in kinds else record.entry  # the kind asked for: never held
+
+    return _slots(_hold_back(ranked, key, cap, window), ranked)
 
 
 #: How many of the kinds asked for (most likely first) take an entry's first places.
@@ -227,26 +215,45 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
                     first.append(queues[entry].pop(0))
         chosen = {s.row for s in first}
         order = first + [s for s in order if s.row not in chosen]
-    first, held = [], []
-    counts: dict[str, int] = {}
     # Entries tied to anything the question names (an entry, an item, a person's entries)
-    # are exempt, as are passages of the kind asked for ("weaknesses of …" may list many).
+    # are exempt, as are passages of a clearly asked-for kind ("weaknesses of …" may list many).
     exempt = set(named) | {m.entry for m in analysis.mentions if m.entry}
     people = analysis.people
     exempt |= {records[s.row].entry for s in order
                if records[s.row].kind == "researcher" and records[s.row].item in people}
+
+    def key(scored: Scored) -> str | None:
+        return None if records[scored.row].entry in exempt else str(records[scored.row].entry)
+
+    def may_hold(scored: Scored) -> bool:  # a clearly asked-for kind counts but stays
+        return not (analysis.sure and records[scored.row].kind in analysis.kinds[:1])
+
+    order = _no_overview_runs(_hold_back(order, key, UNNAMED_CAP, window, may_hold), records, window)
+    return _slots(order, ranked)
+
+
+def _hold_back(order: list[Scored], key: Callable[[Scored], str | None], cap: int,
+               window: int, may_hold: Callable[[Scored], bool] = lambda s: True) -> list[Scored]:
+    """`order` with the passages beyond `cap` per key moved out of the first `window`
+    places (a key of None is neither counted nor held back; one `may_hold` refuses is counted
+    but stays); the held ones follow in their order."""
+    first: list[Scored] = []
+    held: list[Scored] = []
+    counts: dict[str, int] = {}
     for scored in order:
-        entry = records[scored.row].entry
-        capped = entry not in exempt and not (analysis.sure and records[scored.row].kind in analysis.kinds[:1])
-        if len(first) < window and capped and counts.get(entry, 0) >= UNNAMED_CAP:
+        name = key(scored)
+        if len(first) >= window or (name is not None and counts.get(name, 0) >= cap
+                                    and may_hold(scored)):
             held.append(scored)
             continue
-        if len(first) < window:
-            counts[entry] = counts.get(entry, 0) + 1
-            first.append(scored)
-        else:
-            held.append(scored)
-    order = _no_overview_runs(first + held, records, window)
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+        first.append(scored)
+    return first + held
+
+
+def _slots(order: list[Scored], ranked: list[Scored]) -> list[Scored]:
+    """The passages of `order` in the slots (scores) of `ranked`: scores stay descending."""
     return [Scored(moved.row, slot.score) for moved, slot in zip(order, ranked, strict=True)]
 
 
