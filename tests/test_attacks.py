@@ -439,3 +439,24 @@ def test_graph_results_are_capped_too(guarded) -> None:
         assert response.headers["X-Result-Truncated"] == "true"
         assert response.headers["X-Result-Limit"] == "bytes=200000"
         assert 0 < int(response.headers["X-Result-Rows"]) < 20
+
+
+@pytest.mark.parametrize("client_name", ["guarded", "unguarded"])
+def test_ltgs_arguments_never_become_query_text(client_name, canary, request) -> None:
+    """A question carrying SERVICE, a closing brace or an IRI of the canary is searched as
+    words; the rows put in its place are IRIs of this graph and numbers. Every transport,
+    with the guard on and off; the canary is never reached."""
+    client = request.getfixturevalue(client_name)
+    payloads = [f'x" }} SERVICE <{canary}> {{ ?a ?b ?c }} #',
+                f"x' }} SERVICE <{canary}> {{ ?a ?b ?c }} #",
+                f"<{canary}>", "}} LOAD <" + canary + "> {{"]
+    for payload in payloads:
+        literal = json.dumps(payload)
+        for query in (f"SELECT * WHERE {{ (?p ?s) ltgs:search ({literal} 3) }}",
+                      f"SELECT * WHERE {{ (?p ?s) ltgs:keyword ({literal} 3) }}",
+                      f"SELECT ?p (ltgs:similarity(?p, {literal}) AS ?x) WHERE {{ ?p a ltg:Passage }}"):
+            for response in (client.get("/sparql", query_string={"query": query}),
+                             client.post("/sparql", data={"query": query}),
+                             client.post("/sparql", data=query, content_type="application/sparql-query")):
+                assert response.status_code in (200, 400), (query, response.status_code)
+    assert Canary.hits == []
