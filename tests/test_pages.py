@@ -100,7 +100,7 @@ def test_compare(client) -> None:
     assert "choose 2 to 4" in page(client, "/compare?pick=alpha-theory", 400)
     assert "choose 2 to 4" in page(client, "/compare?theories=a,b,c,d,e", 400)
     assert "no entry" in page(client, "/compare?theories=alpha-theory,nowhere", 400)
-    assert page(client, "/compare?pick=alpha-theory&pick=beta-model").count("<th scope=\"col\">") == 3
+    assert client.get("/compare?pick=alpha-theory&pick=beta-model", headers=HTML).status_code == 303
 
 
 def test_sparql_console(client) -> None:
@@ -151,3 +151,12 @@ def test_search_page_links_the_answers_names_evidence_and_comparison(client) -> 
     data = client.get("/api/search?q=Alpha+Theory+vs+Beta+Model").get_json()
     assert data["intent"]["type"] == "comparison"
     assert data["answer"]["kind"] == "comparison"
+
+
+def test_the_compare_form_lands_on_the_shareable_address(client) -> None:
+    response = client.get("/compare?pick=alpha-theory&pick=beta-model&pick=", headers=HTML)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/compare?theories=alpha-theory,beta-model")
+    opening = page(client, "/compare?theories=alpha-theory")
+    assert "Choose at least one more entry to compare with Alpha Theory" in opening
+    assert page(client, "/compare?theories=alpha-theory,beta-model").count("<th scope=\"col\">") == 3

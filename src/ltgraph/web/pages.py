@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
 from ltgraph.errors import LtgraphError, NotFoundError, QueryError
 from ltgraph.web.common import local, service, snapshot
@@ -104,11 +104,15 @@ def blueprint() -> Blueprint:
         return person_page(slug)
 
     @bp.get("/compare")
-    def compare() -> Response:
+    def compare() -> Any:
         snap = snapshot()
         raw = request.args.get("theories", "")
         slugs = [s.strip() for s in raw.split(",") if s.strip()]
         slugs += [s for s in request.args.getlist("pick") if s]  # the form's menus
+        picks = [s for s in request.args.getlist("pick") if s]
+        if picks and not request.args.get("theories") and 2 <= len(picks) <= 4:
+            # the form's menus give ?pick=a&pick=b: answer at the one shareable address
+            return redirect("/compare?theories=" + ",".join(dict.fromkeys(picks)), code=303)
         raw = raw or ",".join(slugs)
         error, entries = None, []
         # "compare…" on an entry page links ?theories=<that entry>: the form, with it chosen
@@ -127,7 +131,7 @@ def blueprint() -> Blueprint:
             entries = []
         page = render_template("compare.html", entries=entries, rows=comparison(entries) if entries and not error else [],
                                error=error, all_entries=sorted(snap.entries(), key=lambda e: e.name.lower()),
-                               chosen=slugs)
+                               chosen=slugs, names={e.slug: e.name for e in snap.entries()})
         return Response(page, status=400 if error else 200, mimetype="text/html")
 
     @bp.get("/graph")
