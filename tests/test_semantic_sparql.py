@@ -197,3 +197,14 @@ def test_syntax_errors_say_where_and_an_unknown_prefix_is_named(client) -> None:
     assert "PREFIX foo:" in detail and "ltgs" in detail and "\\u{" not in detail
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o "})
     assert response.get_json()["detail"].startswith("SPARQL syntax error at line 1, column 27: ")
+
+
+def test_the_number_of_ltgs_calls_is_bounded() -> None:
+    """Each call is a search in the serving process, outside the query time limit."""
+    from ltgraph.sparql.semantic import MAX_CALLS
+
+    patterns = " ".join(f"(?p{i} ?s{i}) ltgs:search ('x' 100) ." for i in range(MAX_CALLS + 1))
+    fake = Fake()
+    with pytest.raises(QueryError, match="more than"):
+        rewrite(f"SELECT * WHERE {{ {patterns} }}", fake)
+    assert len(fake.asked) == MAX_CALLS  # it stops before the call over the limit

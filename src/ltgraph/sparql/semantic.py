@@ -33,6 +33,9 @@ PROPERTY_FUNCTIONS = {
 }
 FUNCTION = ('ltgs:similarity(?passage, "text")', "similarity")
 MAX_ROWS = 100
+#: Most `ltgs:` calls one query may make: each is a search in the serving process, before the
+#: query process's time limit starts, so their number is bounded instead.
+MAX_CALLS = 8
 
 Rows = list[tuple[str, float]]
 
@@ -73,12 +76,17 @@ def rewrite(query: str, backend: Backend) -> Rewritten:
     out: list[str] = []
     at = 0
     tables: dict[str, dict[str, float]] = {}
+    calls = 0
     i = 0
     while i < len(toks):
         local = _ltgs_local(toks[i], prefixes)
         if local is None or (i >= 2 and toks[i - 2][0] == "word" and toks[i - 2][1].upper() == "PREFIX"):
             i += 1
             continue
+        calls += 1
+        if calls > MAX_CALLS:
+            raise QueryError(f"the query uses the ltgs: vocabulary more than {MAX_CALLS} times; "
+                             "that is the limit")
         if local in PROPERTY_FUNCTIONS:
             start, end, variables, args = _pattern(toks, i, local)
             rows = _rows(local, args, backend, prefixes)
