@@ -101,6 +101,11 @@ class Writer(Sources):
                                         list(curated.removed), live, progress, started)
             return replace(report, shadowed=self.shadowed(curated))
 
+    def _publish(self, name: str, staging: Path, manifest: Manifest) -> None:
+        """Write the manifest last (a generation without one is incomplete), then switch."""
+        (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
+        self.datadir.publish(name, staging)
+
     def _publish_full(self, entries: list[Entry], corpus: dict[str, bytes], store: ox.Store,
                       user_entries: list[str], removed_bundled: list[str], live: Generation | None,
                       progress: Progress | None, started: float) -> Report:
@@ -131,8 +136,7 @@ class Writer(Sources):
                 user_entries=sorted(user_entries), removed=sorted(removed_bundled),
                 index=index.info(self.encoder.name), software=__version__,
                 curated=self.curated.current_name())
-            (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
-            self.datadir.publish(name, staging)
+            self._publish(name, staging, manifest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -337,8 +341,7 @@ class Writer(Sources):
                 index=info, software=__version__,
                 kind=DELTA_KIND, base=base.name, deleted=sorted(deleted),
                 curated=self.curated.current_name())
-            (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
-            self.datadir.publish(name, staging)
+            self._publish(name, staging, manifest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
