@@ -391,3 +391,18 @@ def test_entries_short_of_the_corpus_minimums_warn_and_strict_refuses(service: S
     with pytest.raises(ValidationError) as info:
         service.add([gamma], strict=True)
     assert any("entries of the corpus have at least" in p for p in info.value.problems)
+
+
+def test_a_changed_people_registry_makes_the_data_stale(service: Service, gamma: Path) -> None:
+    """Labels come from corpus/people.yaml: editing it asks for a build (`build --if-stale`),
+    also after changes made since (a delta keeps the base's registry)."""
+    registry = service.settings.corpus_dir / "people.yaml"
+    assert not service.is_stale()
+    service.add([gamma])
+    assert not service.is_stale()
+    registry.write_text("john-dewey:\n  name: John Dewey\n  variants: [J. Dewey]\n", "utf-8")
+    assert service.is_stale()
+    service.add([gamma], replace=True)
+    assert service.is_stale()  # the delta did not relabel the base
+    service.build()
+    assert not service.is_stale()

@@ -20,6 +20,7 @@ from rdflib import Graph
 
 from ltgraph.config import Settings
 from ltgraph.corpus import Entry, corpus_hash, load_corpus
+from ltgraph.corpus.people import Registry
 from ltgraph.curation.report import Progress, Report
 from ltgraph.curation.writer import Writer
 from ltgraph.errors import DataDirError, QueryError, ValidationError
@@ -94,7 +95,8 @@ class Service:
             return True
         return (manifest.corpus_hash != corpus_hash(self.source_files())
                 or manifest.base_iri != self.settings.base_iri
-                or manifest.model != self.encoder.name)
+                or manifest.model != self.encoder.name
+                or manifest.registry_hash != Registry.digest(self.settings.corpus_dir))
 
     def build(self, progress: Progress | None = None) -> Report:
         """Rebuild everything from the corpus into a new generation and switch to it.

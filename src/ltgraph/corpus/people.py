@@ -43,6 +43,18 @@ class Registry:
 
     people: Mapping[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
+    @staticmethod
+    def digest(corpus_dir: Path) -> str:
+        """SHA-256 of the registry file ("" when there is none): a build records it, and a
+        changed registry makes the data stale (labels come from it)."""
+        import hashlib
+
+        path = corpus_dir / REGISTRY_FILE
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return ""
+
     @classmethod
     def load(cls, corpus_dir: Path) -> Registry:
         """The registry beside a corpus; empty when there is none."""

@@ -135,7 +135,8 @@ class Writer(Sources):
                 entries=len(entries), triples=triples, passages=len(index.records),
                 user_entries=sorted(user_entries), removed=sorted(removed_bundled),
                 index=index.info(self.encoder.name), software=__version__,
-                curated=self.curated.current_name())
+                curated=self.curated.current_name(),
+                registry_hash=Registry.digest(self.settings.corpus_dir))
             self._publish(name, staging, manifest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -340,7 +341,9 @@ class Writer(Sources):
                 user_entries=change.user_entries, removed=change.removed_bundled,
                 index=info, software=__version__,
                 kind=DELTA_KIND, base=base.name, deleted=sorted(deleted),
-                curated=self.curated.current_name())
+                curated=self.curated.current_name(),
+                # the base's labels came from the registry it was built with
+                registry_hash=live.manifest.registry_hash)
             self._publish(name, staging, manifest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

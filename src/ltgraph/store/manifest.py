@@ -50,6 +50,9 @@ class Manifest:
     deleted: list[str] = field(default_factory=list)
     #: The version of the curators' store (`store/curated.py`) this generation was made from.
     curated: str | None = None
+    #: SHA-256 of the people registry (`corpus/people.yaml`) it was built with; None in a
+    #: generation from before it was recorded (such a generation counts as stale).
+    registry_hash: str | None = None
 
     @property
     def model(self) -> str | None:
