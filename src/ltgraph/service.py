@@ -32,7 +32,7 @@ from ltgraph.retrieval.encoders import Encoder, make_encoder
 from ltgraph.retrieval.search import Searcher, rows_of
 from ltgraph.sparql.executor import GuardedExecutor
 from ltgraph.sparql.guard import check_query
-from ltgraph.sparql.semantic import rewrite, uses_ltgs
+from ltgraph.sparql.semantic import rewrite
 from ltgraph.store.datadir import DataDir
 from ltgraph.store.snapshot import Snapshot, SnapshotReader
 
@@ -213,13 +213,10 @@ class Service:
         if len(query.encode("utf-8")) > self.settings.sparql_max_query_bytes:
             raise QueryError(f"query is over {self.settings.sparql_max_query_bytes} bytes")
         snap = self.snapshot()
-        rewritten = rewrite(query, SearchBackend(self.searcher, snap)) if uses_ltgs(query) else None
         try:
-            if rewritten is not None:
-                check_query(rewritten.query, len(rewritten.query.encode("utf-8")) + 1)
-                return rdf_graph.run_query(snap.graph, rewritten.query, base_iri=self.settings.base_iri,
-                                           similarity=rewritten.similarity)
-            return rdf_graph.run_query(snap.graph, query, base_iri=self.settings.base_iri)
+            rewritten = rewrite(query, SearchBackend(self.searcher, snap))  # as is without ltgs:
+            return rdf_graph.run_query(snap.graph, rewritten.query, base_iri=self.settings.base_iri,
+                                       similarity=rewritten.similarity)
         except QueryError:
             try:
                 check_query(query, self.settings.sparql_max_query_bytes)

@@ -119,17 +119,17 @@ def _placeholders(meta: dict[str, Any], where: _KeyLines) -> list[CorpusError]:
     """Front-matter values still holding the template's TODO placeholders."""
     found = []
 
-    def walk(value: Any, key: str) -> bool:
+    def walk(value: Any) -> bool:
         if isinstance(value, str):
             return value.strip().upper().startswith("TODO")
         if isinstance(value, dict):
-            return any(walk(v, key) for v in value.values())
+            return any(walk(v) for v in value.values())
         if isinstance(value, list):
-            return any(walk(v, key) for v in value)
+            return any(walk(v) for v in value)
         return False
 
     for key, value in meta.items():
-        if walk(value, str(key)):
+        if walk(value):
             found.append(where.error(str(key), f"'{key}' still holds a template placeholder "
                                      "(TODO) — replace it with the real value"))
     return found

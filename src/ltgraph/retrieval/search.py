@@ -69,6 +69,7 @@ class Searcher:
         self.iris = iris
         self.query_vector = QueryCache(encoder)
         self.intent = IntentReader(encoder.name, lambda: encoder.dim)
+        self._centroid_cache: tuple[PassageStore, dict[str, np.ndarray]] | None = None
 
     def search(self, view: SearchView, question: str, k: int = 10, theory: str | None = None,
                kind: str | None = None, type_: str | None = None,
@@ -118,17 +119,28 @@ class Searcher:
         slug = self.iris.slug_of(entry_iri)
         if slug is None or str(self.iris.entry(slug)) != entry_iri or slug not in view.by_slug:
             return []
-        vectors = np.asarray(view.index.vectors.vectors)
-        rows: dict[str, list[int]] = {}
-        for row, record in enumerate(view.index.records):
-            rows.setdefault(record.entry, []).append(row)
-        centroids = {e: vectors[r].mean(axis=0) for e, r in rows.items()}
-        for e, c in centroids.items():
-            centroids[e] = c / max(float(np.linalg.norm(c)), 1e-12)
+        centroids = self._centroids(view.index)
         target = centroids[slug]
         scored = sorted(((float(c @ target), e) for e, c in centroids.items() if e != slug),
                         key=lambda s: (-s[0], s[1]))
         return [(str(self.iris.entry(e)), round(score, 6)) for score, e in scored[:k]]
+
+    def _centroids(self, index: PassageStore) -> dict[str, np.ndarray]:
+        """Each entry's normalised mean passage vector, for the last index asked about (a
+        snapshot's index does not change, so queries reuse it)."""
+        cached = self._centroid_cache
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        vectors = np.asarray(index.vectors.vectors)
+        rows: dict[str, list[int]] = {}
+        for row, record in enumerate(index.records):
+            rows.setdefault(record.entry, []).append(row)
+        centroids = {}
+        for entry, entry_rows in rows.items():
+            mean = vectors[entry_rows].mean(axis=0)
+            centroids[entry] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        self._centroid_cache = (index, centroids)
+        return centroids
 
     def closeness(self, view: SearchView, question: str) -> float:
         """The cosine between the question and the nearest passage of the whole corpus."""

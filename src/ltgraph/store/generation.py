@@ -12,6 +12,7 @@ from pathlib import Path
 from ltgraph.corpus import Entry, load_corpus
 from ltgraph.errors import DataDirError
 from ltgraph.store.catalog import CATALOG, Catalog
+from ltgraph.store.datadir import DataDir
 from ltgraph.store.manifest import FULL, MANIFEST, Manifest
 from ltgraph.store.served import DELTA_DIR
 
@@ -73,7 +74,5 @@ class Generation:
 def live_entries(data_dir: Path, max_bytes: int) -> list[Entry]:
     """The live generation's entries, parsed from its files alone (no graph, no index, no
     model): what `ltgraph list` and `show` need, in a fraction of a second."""
-    from ltgraph.store.datadir import DataDir
-
     generation = Generation.open(DataDir(data_dir).current())
     return load_corpus(generation.entry_files(), max_bytes)

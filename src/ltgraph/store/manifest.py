@@ -69,13 +69,12 @@ class Manifest:
     def require_model(self, configured: str) -> IndexInfo:
         """The index facts, when the index was built with the `configured` model; else a
         DataDirError that says how to repair."""
-        self.index_info()
-        assert self.index is not None
-        if self.index.model != configured:
-            raise DataDirError(f"the index was built with model {self.index.model!r} but "
+        index = self.index_info()
+        if index.model != configured:
+            raise DataDirError(f"the index was built with model {index.model!r} but "
                                f"{configured!r} is configured; run `ltgraph build` to rebuild "
                                "it with the configured model")
-        return self.index
+        return index
 
     def to_json(self) -> str:
         data = {f.name: getattr(self, f.name) for f in fields(self)

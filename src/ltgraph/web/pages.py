@@ -6,6 +6,7 @@ Jinja's autoescaping (nothing is marked safe).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -239,11 +240,6 @@ def _slug(name: str) -> str:
 def _search_vocabulary() -> Response | None:
     """`https://w3id.org/ltgraph/search#` dereferenced: the `ltgs:` vocabulary as RDF when the
     client asks for RDF (browsers get the search page)."""
-    import pyoxigraph as ox
-
-    from ltgraph.config import ontology_dir
-    from ltgraph.rdf.ontology import PREFIXES
-    from ltgraph.sparql import GRAPH_FORMATS
     from ltgraph.web.sparql_protocol import RDF_TYPES
 
     if request.args:
@@ -251,11 +247,22 @@ def _search_vocabulary() -> Response | None:
     best = request.accept_mimetypes.best_match(["text/html", *RDF_TYPES], default="text/html")
     if best == "text/html":
         return None
-    triples = list(ox.parse(path=str(ontology_dir() / "search.ttl"), format=ox.RdfFormat.TURTLE))
-    body = ox.serialize(triples, format=GRAPH_FORMATS[RDF_TYPES[best]], prefixes=PREFIXES)
-    response = Response(body, mimetype=best)
+    response = Response(_vocabulary(RDF_TYPES[best]), mimetype=best)
     response.headers["Vary"] = "Accept"
     return response
+
+
+@functools.lru_cache(maxsize=8)
+def _vocabulary(fmt: str) -> bytes:
+    """`ontology/search.ttl` in one of the graph formats (read once per format)."""
+    import pyoxigraph as ox
+
+    from ltgraph.config import ontology_dir
+    from ltgraph.rdf.ontology import PREFIXES
+    from ltgraph.sparql import GRAPH_FORMATS
+
+    triples = list(ox.parse(path=str(ontology_dir() / "search.ttl"), format=ox.RdfFormat.TURTLE))
+    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=PREFIXES) or b""
 
 
 def _human_anchor(hit: dict[str, Any]) -> str:
