@@ -60,6 +60,18 @@ def test_prefer_kind_keeps_entry_order_and_scores() -> None:
     assert [s.score for s in out] == [4.0, 3.0, 2.0, 1.0]
 
 
+def test_a_sure_kind_leads_with_two_passages_then_one_of_each_other_kind() -> None:
+    kinds = ["limitation", "limitation", "limitation", "concept", "concept", "overview"]
+    records = [R("a", k) for k in kinds]
+    ranked = [Scored(i, 10.0 - i) for i in range(len(records))][::-1]  # worst first
+    ranked = [Scored(s.row, 10.0 - n) for n, s in enumerate(ranked)]
+    sure = [records[s.row].kind for s in prefer_kind(ranked, records, ["limitation"], sure=True)]
+    assert sure[:4] == ["limitation", "limitation", "overview", "concept"]
+    unsure = [records[s.row].kind for s in prefer_kind(ranked, records, ["limitation"], sure=False)]
+    assert unsure[:3] == ["limitation", "overview", "concept"]
+    assert sorted(sure) == sorted(unsure) == sorted(kinds)
+
+
 def test_boost_raises_the_named_entry() -> None:
     records = [R("a", "overview"), R("b", "overview")]
     from ltgraph.retrieval.lexicon import Mention

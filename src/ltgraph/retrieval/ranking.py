@@ -148,17 +148,21 @@ def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = 
 
 #: How many of the kinds asked for (most likely first) take an entry's first places.
 PREFERRED_KINDS = 2
+#: How many passages of a clearly asked-for kind lead an entry's places before the others.
+SURE_LEADERS = 2
 
 
 def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str],
                 sure: bool = True) -> list[Scored]:
-    """Within each entry's slots of the ranking, put passages of the wanted kinds first: the
-    best of the first kind, then the best of the second, then the rest of both in score
-    order, then the others. Two kinds hedge a question that can be read either way ("why is
-    X good at …": a strength, or an implication). When the first kind is not `sure`, the
-    leaders are followed by the best passage of each other kind before any second passage.
+    """Within each entry's slots of the ranking, put passages of the wanted kinds first, then
+    one passage of each other kind, then the rest in score order.
 
-    Slots keep their scores, so scores stay in descending order down the list.
+    The leaders are the best passage of each wanted kind — the best `SURE_LEADERS` of the
+    first kind when it is `sure`. Two kinds hedge a question that can be read either way
+    ("why is X good at …": a strength, or an implication); the one passage of every other
+    kind hedges a wrong reading (a "drawbacks" question gets two limitations, then what else
+    the entry holds — the answer card lists all of them). Slots keep their scores, so scores
+    stay in descending order down the list.
     """
     if not kinds and sure:
         return ranked
@@ -168,18 +172,16 @@ def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[st
     queues = {}
     for entry, group in by_entry.items():
         leaders = []
-        for kind in kinds:
-            best = next((s for s in group if records[s.row].kind == kind), None)
-            if best is not None:
-                leaders.append(best)
+        for n, kind in enumerate(kinds):
+            take = SURE_LEADERS if sure and n == 0 else 1
+            leaders += [s for s in group if records[s.row].kind == kind][:take]
         rest = [s for s in group if s not in leaders]
-        if not sure:
-            shown = {records[s.row].kind for s in leaders}
-            for s in list(rest):
-                if records[s.row].kind not in shown:
-                    shown.add(records[s.row].kind)
-                    leaders.append(s)
-            rest = [s for s in rest if s not in leaders]
+        shown = {records[s.row].kind for s in leaders}
+        for s in list(rest):
+            if records[s.row].kind not in shown:
+                shown.add(records[s.row].kind)
+                leaders.append(s)
+        rest = [s for s in rest if s not in leaders]
         wanted = [s for s in rest if records[s.row].kind in kinds]
         queues[entry] = leaders + wanted + [s for s in rest if records[s.row].kind not in kinds]
     return [Scored(queues[records[slot.row].entry].pop(0).row, slot.score) for slot in ranked]
