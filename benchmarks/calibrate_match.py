@@ -35,12 +35,13 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "ltgraph", "--data-dir", str(data_dir), "build"],
                        check=True, env={**os.environ})
     from ltgraph.config import Settings
+    import ltgraph.retrieval.search as search
     from ltgraph.retrieval.search import MATCH_NONE_BELOW, MATCH_STRONG_FROM, match_level
     from ltgraph.service import Service
 
     service = Service(Settings(data_dir=data_dir))
     sets: dict[str, list[tuple[str, str]]] = {}
-    for name in ("questions", "heldout", "test"):
+    for name in ("questions", "heldout", "test", "everyday"):
         lines = (REPO / "eval" / f"{name}.jsonl").read_text("utf-8").splitlines()
         sets[f"on: {name}"] = [(json.loads(line)["q"], "") for line in lines if line.strip()]
     for line in (REPO / "eval" / "offtopic.jsonl").read_text("utf-8").splitlines():
@@ -63,6 +64,22 @@ def main() -> None:
                 f"<= weak < {MATCH_STRONG_FROM} <= strong; a named entry is strong)",
                 ["set", "n", "min", "median", "max", "strong", "weak", "none"], rows)
     assert match_level(0.0, True) == "strong"
+    # The topic head's threshold: the share of "none" on each side for nearby values.
+    shipped = search.TOPIC_NONE_BELOW
+    sweep = []
+    for threshold in (0.1, 0.2, 0.3, 0.4, 0.5):
+        search.TOPIC_NONE_BELOW = threshold
+        on = [service.search(q, k=3)["match"] for n, qs in sets.items() if n.startswith("on:")
+              for q, _ in qs]
+        off = [service.search(q, k=3)["match"] for n, qs in sets.items() if n.startswith("off:")
+               for q, _ in qs]
+        sweep.append((f"{threshold:.1f}" + (" (shipped)" if threshold == shipped else ""),
+                      f"{on.count('none')}/{len(on)}", f"{on.count('none') / len(on):.1%}",
+                      f"{off.count('none')}/{len(off)}", f"{off.count('none') / len(off):.1%}"))
+    search.TOPIC_NONE_BELOW = shipped
+    print()
+    print_table("Topic head: 'none' below this probability of being about the field",
+                ["threshold", "on-topic none", "share", "off-topic none", "share"], sweep)
     print(f"\nload average: {load_average()}")
 
 

@@ -3,8 +3,10 @@
     .venv/bin/python scripts/train_intent.py            # cross-validate, then train and write
     .venv/bin/python scripts/train_intent.py --check    # exit 1 if the shipped file differs
 
-Input: `training/intent.jsonl` ({"q", "type", "kinds"}), written for this purpose and kept
-apart from the evaluation sets in `eval/` (no question of those sets is in it). Features
+Input: `training/intent.jsonl` ({"q", "type", "kinds"}) and `training/offtopic.jsonl` ({"q",
+"category"}: questions about anything but learning and teaching, for the topic head), written
+for this purpose and kept apart from the evaluation sets in `eval/` (no question of those sets
+is in them). Features
 (`ltgraph.retrieval.intent.features`): the question's embedding by the configured model
 (`LTGRAPH_MODEL`; the shipped file is for the default all-MiniLM-L6-v2), a hashed bag of words
 and word pairs, and how many entries and people of the bundled corpus it names. Models:
@@ -26,6 +28,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "training" / "intent.jsonl"
+OFFTOPIC = REPO / "training" / "offtopic.jsonl"
 C = 4.0
 
 
@@ -52,6 +55,28 @@ def featurise(records: list[dict]):
         people = len({m.slug for m in mentions if m.kind == "person"})
         rows.append(features(vector, question, entries, people))
     return encoder.name, np.vstack(rows)
+
+
+def fit_topic(X_on: np.ndarray, X_off: np.ndarray) -> tuple[np.ndarray, float]:
+    """The topic head: on-topic (the intent questions) against off-topic, classes balanced."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.vstack([X_on, X_off])
+    y = np.array([1] * len(X_on) + [0] * len(X_off))
+    model = LogisticRegression(C=C, max_iter=5000, random_state=0, class_weight="balanced").fit(X, y)
+    return model.coef_[0], float(model.intercept_[0])
+
+
+def topic_cross_validation(X_on: np.ndarray, X_off: np.ndarray, folds: int = 5) -> dict:
+    rng = np.random.default_rng(0)
+    on_order, off_order = rng.permutation(len(X_on)), rng.permutation(len(X_off))
+    on_ok = off_ok = 0
+    for f in range(folds):
+        on_test, off_test = on_order[f::folds], off_order[f::folds]
+        w, b = fit_topic(X_on[np.setdiff1d(on_order, on_test)], X_off[np.setdiff1d(off_order, off_test)])
+        on_ok += int(((X_on[on_test] @ w + b) >= 0).sum())
+        off_ok += int(((X_off[off_test] @ w + b) < 0).sum())
+    return {"on_topic_kept": round(on_ok / len(X_on), 3), "off_topic_caught": round(off_ok / len(X_off), 3)}
 
 
 def fit(X: np.ndarray, records: list[dict]):
@@ -123,8 +148,10 @@ def main() -> int:
 
     records = load(DATA)
     name, X = featurise(records)
+    _, X_off = featurise(load(OFFTOPIC))
     weights = fit(X, records)
-    model = IntentModel(name, *weights, TYPES, tuple(KINDS))
+    topic_w, topic_b = fit_topic(X, X_off)
+    model = IntentModel(name, *weights, TYPES, tuple(KINDS), topic_w, topic_b)
     if args.check:
         shipped = IntentModel.load(MODEL_FILE)
         if shipped is None:
@@ -132,12 +159,16 @@ def main() -> int:
             return 1
         same = predict_all(weights, name, X, records) == predict_all(
             (shipped.type_w, shipped.type_b, shipped.kind_w, shipped.kind_b), name, X, records)
+        both = np.vstack([X, X_off])
+        same = same and shipped.topic_w is not None and bool(
+            (((both @ topic_w + topic_b) >= 0) == ((both @ shipped.topic_w + shipped.topic_b) >= 0)).all())
         print("shipped model matches a fresh training" if same else "shipped model differs")
         return 0 if same else 1
-    cv = cross_validate(X, records, name)
-    digest = hashlib.sha256(DATA.read_bytes()).hexdigest()[:16]
+    cv = {**cross_validate(X, records, name), **topic_cross_validation(X, X_off)}
+    digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes()).hexdigest()[:16]
     target = args.output or MODEL_FILE
-    model.save(target, {"training": DATA.name, "training_sha256": digest, "questions": len(records),
+    model.save(target, {"training": [DATA.name, OFFTOPIC.name], "training_sha256": digest,
+                        "questions": len(records), "off_topic_questions": len(X_off),
                         "C": C, "cross_validation": cv})
     print(f"{len(records)} questions, model {name}; 5-fold cross-validation: {cv}")
     print(f"wrote {target} ({target.stat().st_size // 1024} KiB)")

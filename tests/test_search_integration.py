@@ -80,9 +80,10 @@ def test_quality_on_the_held_out_questions(bundled_service) -> None:
 
 
 def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
-    """`match`: "none" for at most 2 % of the on-topic questions (1 of 464 on 63 entries) and
-    for most off-topic ones (169 of 188; calibration: benchmarks/calibrate_match.py)."""
-    on = [q.q for name in ("questions", "heldout", "test")
+    """`match`: "none" for at most 2 % of the on-topic questions (7 of 677 on 63 entries) and
+    at least 95 % of the off-topic ones (182 of 188; calibration: benchmarks/calibrate_match.py).
+    The topic head was trained on training/offtopic.jsonl, none of whose questions is here."""
+    on = [q.q for name in ("questions", "heldout", "test", "everyday")
           for q in load_questions(REPO / "eval" / f"{name}.jsonl")]
     nones = sum(bundled_service.search(q, k=3)["match"] == "none" for q in on)
     assert nones / len(on) <= 0.02
@@ -90,8 +91,8 @@ def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
            if line.strip()]
     assert len(off) >= 150
     levels = [bundled_service.search(item["q"], k=3)["match"] for item in off]
-    assert levels.count("none") / len(levels) >= 0.88  # 0.899 measured; the issue asks 0.95
-    assert levels.count("strong") / len(levels) <= 0.05
+    assert levels.count("none") / len(levels) >= 0.95  # 0.968 measured
+    assert levels.count("strong") / len(levels) <= 0.02
 
 
 def test_misspelled_names_are_corrected(bundled_service) -> None:

@@ -64,10 +64,12 @@ def listing(entries: Iterable[Entry]) -> str:
 
 def markdown_table(entries: Iterable[Entry]) -> str:
     """`ltgraph list --markdown`: the README's table of entries, theories first."""
-    rows = ["| Entry | Type | Year | Researchers |", "|---|---|---|---|"]
+    rows = ["| Entry | Type | Year | Researchers | Evidence |", "|---|---|---|---|---|"]
     for e in sorted(entries, key=lambda e: (e.type != "theory", e.name.lower())):
-        rows.append(f"| {e.name} (`{e.slug}`) | {e.type} | {e.year} | "
-                    f"{', '.join(p.name for p in e.researchers)} |")
+        people = ", ".join(p.name + (f" ({p.role})" if p.role in ("forerunner", "critic") else "")
+                           for p in e.researchers)
+        rows.append(f"| {e.name} (`{e.slug}`) | {e.type} | {e.year} | {people} | "
+                    f"{e.evidence.grade if e.evidence else ''} |")
     return "\n".join(rows) + "\n"
 
 

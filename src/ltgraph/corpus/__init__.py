@@ -19,20 +19,25 @@ from ltgraph.corpus.files import (
 from ltgraph.corpus.parse import parse_entry
 from ltgraph.corpus.records import (
     ENTRY_TYPES,
+    EVIDENCE_GRADES,
+    EVIDENCE_ITEM,
     ITEM_KINDS,
     KINDS,
     MAX_PASSAGE_CHARS,
     NETWORK_TYPES,
     RELATIONS,
     REQUIRED_SECTIONS,
+    ROLES,
     SECTIONS,
     SLUG_RE,
     SYMMETRIC_RELATIONS,
     Entry,
+    Evidence,
     Item,
     Passage,
     Person,
     Relation,
+    Revision,
     Work,
     passages,
     slugify,
@@ -40,8 +45,8 @@ from ltgraph.corpus.records import (
 from ltgraph.corpus.write import template, write_entry
 
 __all__ = [
-    "ENTRY_TYPES", "ITEM_KINDS", "KINDS", "MAX_PASSAGE_CHARS", "NETWORK_TYPES", "RELATIONS",
-    "REQUIRED_SECTIONS", "SECTIONS", "SLUG_RE", "SYMMETRIC_RELATIONS", "Entry", "Item", "Passage",
-    "Person", "Relation", "Work", "check_references", "corpus_hash", "entry_files", "listing_hash",
+    "ENTRY_TYPES", "EVIDENCE_GRADES", "EVIDENCE_ITEM", "ITEM_KINDS", "KINDS", "MAX_PASSAGE_CHARS", "NETWORK_TYPES", "RELATIONS",
+    "REQUIRED_SECTIONS", "ROLES", "SECTIONS", "SLUG_RE", "SYMMETRIC_RELATIONS", "Entry", "Evidence", "Item",
+    "Passage", "Person", "Relation", "Revision", "Work", "check_references", "corpus_hash", "entry_files", "listing_hash",
     "load_corpus", "parse_entry", "passages", "read_bytes", "read_entry", "slugify", "template", "write_entry",
 ]

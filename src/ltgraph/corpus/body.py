@@ -1,10 +1,11 @@
 """The Markdown body of an entry file: `## ` sections of paragraphs and `### ` items, with
-`Tools:` / `Type:` lines; problems are collected with their line numbers, not raised."""
+`Source:` / `Tools:` / `Type:` lines; problems are collected with their line numbers, not raised."""
 
 from __future__ import annotations
 
 import re
 
+from ltgraph.corpus.citations import split_keys
 from ltgraph.corpus.records import NETWORK_TYPES, SECTIONS, Item, slugify
 from ltgraph.errors import CorpusError
 
@@ -105,17 +106,25 @@ def _paragraphs(buffer: list[str]) -> list[str]:
 
 def _make_item(kind: str, title: str, paragraphs: list[str], line: int, path: str | None) -> Item:
     tools: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
     resource_type: str | None = None
     # Metadata lines end an item; they were joined into its last paragraph by _paragraphs only
     # when not separated by a blank line, so look at the last paragraph's trailing clauses.
     while paragraphs:
         last = paragraphs[-1]
-        match = re.search(r"(?:^|\s)(Tools|Type):\s*([^:]*)$", last)
+        match = re.search(r"(?:^|\s)(Source|Tools|Type):\s*([^:]*)$", last)
         if not match:
             break
         key, value = match.group(1), match.group(2).strip()
         rest = last[: match.start()].strip()
-        if key == "Tools":
+        if key == "Source":
+            if sources:
+                raise CorpusError("an item has one 'Source:' line (separate several works with "
+                                  "';')", path=path, line=line)
+            sources = split_keys(value)
+            if not sources:
+                raise CorpusError("'Source:' line names no work", path=path, line=line)
+        elif key == "Tools":
             if kind != "implication":
                 raise CorpusError("'Tools:' lines belong to implication items", path=path, line=line)
             tools = tuple(t.strip() for t in value.split(",") if t.strip())
@@ -139,4 +148,4 @@ def _make_item(kind: str, title: str, paragraphs: list[str], line: int, path: st
         raise CorpusError(f"item '{title}' still has template placeholder text (TODO) — "
                           "replace its title and text", path=path, line=line)
     return Item(kind=kind, title=title, paragraphs=tuple(paragraphs), tools=tools,
-                resource_type=resource_type, line=line)
+                resource_type=resource_type, sources=sources, line=line)

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
 from ltgraph.corpus.body import parse_body
+from ltgraph.corpus.citations import resolve
 from ltgraph.corpus.records import (
     ENTRY_TYPES,
+    EVIDENCE_GRADES,
     FRONT_MATTER_KEYS,
     KINDS,
     RELATIONS,
     REQUIRED_KEYS,
     REQUIRED_SECTIONS,
     RESERVED_IDS,
+    ROLES,
     SLUG_RE,
     Entry,
+    Evidence,
     Item,
     Person,
     Relation,
+    Revision,
     Work,
     slugify,
 )
@@ -94,6 +99,7 @@ def parse_entry(text: str, path: str | None = None, check_name: bool = True) -> 
     if fm is not None:
         problems += _check_researchers(fm["researchers"], [i for i in items if i.kind == "researcher"],
                                        where, path)
+        problems += _check_sources(fm, items, where, path)
     if problems or fm is None:
         raise CorpusProblems(problems)
     return Entry(overview=tuple(overview[0]), items=tuple(items), path=path, **fm)
@@ -221,7 +227,11 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
         pslug = explicit or slugify(name)
         if len(pslug) > MAX_ID_CHARS or not SLUG_RE.match(pslug):
             raise where.error("researchers", f"researcher id {pslug!r} is not a slug")
-        people.append(Person(name=name, slug=pslug))
+        role = raw.get("role")
+        if role is not None and role not in ROLES:
+            raise where.error("researchers", f"role {role!r} of {name!r} is not one of "
+                              f"{', '.join(ROLES)}")
+        people.append(Person(name=name, slug=pslug, role=role))
     if len({p.slug for p in people}) != len(people):
         raise where.error("researchers", "a researcher is listed twice")
 
@@ -273,7 +283,65 @@ def _front_matter(meta: dict[str, Any], where: _KeyLines, path: str | None) -> d
         "related": tuple(related),
         "sources": tuple(_text(s, "sources", where) for s in _list(meta.get("sources") or [],
                                                                    "sources", where)),
+        "evidence": _evidence(meta.get("evidence"), where),
+        "revisions": tuple(_revision(r, where) for r in _list(meta.get("revisions") or [],
+                                                              "revisions", where)),
     }
+
+
+def _evidence(raw: Any, where: _KeyLines) -> Evidence | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"grade", "summary", "sources"}:
+        raise where.error("evidence", "'evidence' is a mapping with grade, summary and sources")
+    grade = raw.get("grade")
+    if grade not in EVIDENCE_GRADES:
+        raise where.error("evidence", f"evidence grade {grade!r} is not one of "
+                          f"{', '.join(EVIDENCE_GRADES)}")
+    keys = raw.get("sources")
+    if not isinstance(keys, list) or not keys:
+        raise where.error("evidence", "evidence needs 'sources': the works it rests on, as "
+                          "'Surname Year' keys, e.g. [Pashler 2008]")
+    return Evidence(grade=grade, summary=" ".join(_text(raw.get("summary"), "evidence", where).split()),
+                    sources=tuple(_text(k, "evidence", where) for k in keys))
+
+
+def _revision(raw: Any, where: _KeyLines) -> Revision:
+    if not isinstance(raw, dict) or set(raw) - {"year", "change", "source"}:
+        raise where.error("revisions", "each revision is a mapping with year, change and source")
+    year = raw.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 2100:
+        raise where.error("revisions", f"revision year must be a four-digit integer, got {year!r}")
+    source = raw.get("source")
+    return Revision(year=year, change=" ".join(_text(raw.get("change"), "revisions", where).split()),
+                    source=None if source is None else _text(source, "revisions", where))
+
+
+def _check_sources(fm: dict[str, Any], items: Sequence[Item], where: _KeyLines,
+                   path: str | None) -> list[CorpusError]:
+    """Every source key of the items, the evidence and the revisions names one listed work."""
+    works, sources = fm["works"], fm["sources"]
+    found: list[CorpusError] = []
+
+    def check(key: str, error: Callable[[str], CorpusError]) -> None:
+        try:
+            resolve(key, works, sources)
+        except ValueError as exc:
+            found.append(error(str(exc)))
+
+    def at(line: int) -> Callable[[str], CorpusError]:
+        return lambda why: CorpusError(why, path=path, line=line)
+
+    for item in items:
+        for key in item.sources:
+            check(key, at(item.line))
+    evidence: Evidence | None = fm["evidence"]
+    for key in evidence.sources if evidence else ():
+        check(key, lambda why: where.error("evidence", why))
+    for revision in fm["revisions"]:
+        if revision.source:
+            check(revision.source, lambda why: where.error("revisions", why))
+    return found
 
 
 def _text(value: Any, key: str, where: _KeyLines) -> str:

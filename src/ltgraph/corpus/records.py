@@ -27,14 +27,24 @@ SECTIONS: dict[str, str] = {
     "Implications for Instructional Design": "implication",
     "Strengths": "strength",
     "Limitations": "limitation",
+    "Common Misconceptions": "misconception",
     "Personal Learning Network": "network",
 }
-REQUIRED_SECTIONS = tuple(s for s in SECTIONS if s != "Personal Learning Network")
-KINDS = tuple(SECTIONS.values())
-ITEM_KINDS = tuple(k for k in KINDS if k != "overview")
+OPTIONAL_SECTIONS = ("Common Misconceptions", "Personal Learning Network")
+REQUIRED_SECTIONS = tuple(s for s in SECTIONS if s not in OPTIONAL_SECTIONS)
+#: Kinds of passage: one per section, and the entry's evidence summary (front matter).
+KINDS = (*SECTIONS.values(), "evidence")
+ITEM_KINDS = tuple(SECTIONS.values())[1:]
 NETWORK_TYPES = ("person", "organisation")
 FRONT_MATTER_KEYS = ("id", "name", "type", "aliases", "year", "researchers", "seminal_works",
-                     "related", "sources")
+                     "related", "sources", "evidence", "revisions")
+#: A researcher's part in an entry. Originators and contributors developed it (`ltg:developedBy`).
+ROLES = ("originator", "contributor", "forerunner", "critic")
+DEVELOPER_ROLES = frozenset({"originator", "contributor"})
+#: How well the research supports an entry, strongest first.
+EVIDENCE_GRADES = ("well-supported", "mixed", "contested", "weak")
+#: The item slug of an entry's evidence summary (`…/id/theory/{slug}/evidence/assessment`).
+EVIDENCE_ITEM = "assessment"
 REQUIRED_KEYS = ("id", "name", "type", "year", "researchers", "seminal_works")
 #: Items longer than this are cut into several passages on paragraph boundaries.
 MAX_PASSAGE_CHARS = 1200
@@ -52,6 +62,32 @@ class Person:
 
     name: str
     slug: str
+    #: The person's part in the entry that names them (`ROLES`); None when not stated (read
+    #: as a contributor). Not part of the person's identity.
+    role: str | None = field(default=None, compare=False)
+
+    @property
+    def developed(self) -> bool:
+        """Whether the person developed the entry (an originator or a contributor)."""
+        return self.role is None or self.role in DEVELOPER_ROLES
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well research supports an entry: a grade, a summary, and the works it rests on."""
+
+    grade: str
+    summary: str
+    sources: tuple[str, ...]  # source keys ("Pashler 2008"), see `citations`
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A documented change of the theory or model: when, what, and the work that made it."""
+
+    year: int
+    change: str
+    source: str | None = None  # a source key
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,8 @@ class Item:
     paragraphs: tuple[str, ...]
     tools: tuple[str, ...] = ()
     resource_type: str | None = None
+    #: Source keys of the listed works backing the item (`Source: Sweller 1988; …`).
+    sources: tuple[str, ...] = ()
     line: int = field(default=0, compare=False)
 
     @property
@@ -117,10 +155,18 @@ class Entry:
     aliases: tuple[str, ...] = ()
     related: tuple[Relation, ...] = ()
     sources: tuple[str, ...] = ()
+    evidence: Evidence | None = None
+    revisions: tuple[Revision, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     def items_of(self, kind: str) -> tuple[Item, ...]:
         return tuple(i for i in self.items if i.kind == kind)
+
+    def cite(self, key: str) -> str:
+        """The full citation a source key stands for (keys are checked when parsed)."""
+        from ltgraph.corpus.citations import resolve
+
+        return resolve(key, self.works, self.sources)
 
 
 @dataclass(frozen=True)
@@ -149,6 +195,9 @@ def passages(entry: Entry, max_chars: int = MAX_PASSAGE_CHARS) -> list[Passage]:
     split on paragraph boundaries; the item's title stays as `label`)."""
     out = [Passage(entry.slug, "overview", None, entry.name, text, n)
            for n, text in enumerate(entry.overview, 1)]
+    if entry.evidence is not None:
+        out.append(Passage(entry.slug, "evidence", EVIDENCE_ITEM,
+                           f"Evidence: {entry.evidence.grade}", entry.evidence.summary, 1))
     people = {p.name: p.slug for p in entry.researchers}
     for item in entry.items:
         item_slug = people.get(item.title, item.slug) if item.kind == "researcher" else item.slug

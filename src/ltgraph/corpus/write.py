@@ -19,7 +19,8 @@ def write_entry(entry: Entry) -> str:
         meta["aliases"] = list(entry.aliases)
     meta["year"] = entry.year
     meta["researchers"] = [
-        {"name": p.name} if p.slug == slugify(p.name) else {"name": p.name, "id": p.slug}
+        {"name": p.name, **({} if p.slug == slugify(p.name) else {"id": p.slug}),
+         **({"role": p.role} if p.role else {})}
         for p in entry.researchers
     ]
     meta["seminal_works"] = [
@@ -30,6 +31,13 @@ def write_entry(entry: Entry) -> str:
         meta["related"] = [{"id": r.target, "relation": r.relation} for r in entry.related]
     if entry.sources:
         meta["sources"] = list(entry.sources)
+    if entry.evidence:
+        meta["evidence"] = {"grade": entry.evidence.grade, "summary": entry.evidence.summary,
+                            "sources": list(entry.evidence.sources)}
+    if entry.revisions:
+        meta["revisions"] = [{"year": r.year, "change": r.change,
+                              **({"source": r.source} if r.source else {})}
+                             for r in entry.revisions]
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
     out = ["---", front.rstrip("\n"), "---", "", "## Overview", ""]
     for paragraph in entry.overview:
@@ -42,6 +50,8 @@ def write_entry(entry: Entry) -> str:
         for item in items:
             out += [f"### {item.title}", ""]
             out += [p for para in item.paragraphs for p in (para, "")]
+            if item.sources:
+                out[-1:] = [f"Source: {'; '.join(item.sources)}", ""]
             if item.tools:
                 out[-1:] = [f"Tools: {', '.join(item.tools)}", ""]
             if item.resource_type:
@@ -66,6 +76,8 @@ def template(name: str, entry_type: str = "theory") -> str:
     quoted = yaml.safe_dump(name, default_style='"').strip()
     return f"""---
 # Front matter (YAML). Fields and rules: docs/corpus-format.md
+# Optional, see there: a researcher's `role`, `evidence` (grade, summary, sources) and
+# `revisions`; a `Source: Surname Year` line under an item; a '## Common Misconceptions' section.
 id: {slug}                 # the slug: lowercase letters, digits, hyphens
 name: {quoted}
 type: {entry_type}                 # theory | model

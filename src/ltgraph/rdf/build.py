@@ -13,11 +13,18 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SDO, SKOS, XSD
 
-from ltgraph.corpus import SYMMETRIC_RELATIONS, Entry, Person, passages, slugify
+from ltgraph.corpus import EVIDENCE_ITEM, SYMMETRIC_RELATIONS, Entry, Person, passages, slugify
 from ltgraph.corpus.people import Registry
 from ltgraph.rdf.graph import union_graph
 from ltgraph.rdf.iris import Iris
-from ltgraph.rdf.ontology import ENTRY_CLASSES, KIND_TERMS, LTG, load_ontology
+from ltgraph.rdf.ontology import (
+    ENTRY_CLASSES,
+    EVIDENCE_GRADES,
+    KIND_TERMS,
+    LTG,
+    ROLE_PROPERTIES,
+    load_ontology,
+)
 
 Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 
@@ -46,7 +53,9 @@ def entry_triples(entry: Entry, iris: Iris) -> Iterator[Triple]:
     for source in entry.sources:
         yield e, DCTERMS.source, Literal(source)
     for person in entry.researchers:
-        yield e, LTG.developedBy, iris.person(person.slug)
+        yield e, LTG.hasResearcher, iris.person(person.slug)
+        for prop in ROLE_PROPERTIES[person.role]:
+            yield e, prop, iris.person(person.slug)
     for work in entry.works:
         w = iris.work(work.slug)
         yield e, LTG.seminalWork, w
@@ -70,6 +79,8 @@ def entry_triples(entry: Entry, iris: Iris) -> Iterator[Triple]:
         yield node, LTG.itemOf, e
         yield from _label(node, item.title)
         yield node, DCTERMS.description, Literal(item.text)
+        for key in item.sources:
+            yield node, DCTERMS.source, Literal(entry.cite(key))
         for tool in item.tools:
             t = iris.tool(slugify(tool))
             yield node, LTG.recommendsTool, t
@@ -80,6 +91,7 @@ def entry_triples(entry: Entry, iris: Iris) -> Iterator[Triple]:
             yield node, FOAF.name, Literal(item.title)
         elif item.resource_type == "organisation":
             yield node, RDF.type, SDO.Organization
+    yield from _evidence_and_revisions(entry, iris)
     for passage in passages(entry):
         p = iris.passage(passage)
         yield p, RDF.type, LTG.Passage
@@ -88,6 +100,31 @@ def entry_triples(entry: Entry, iris: Iris) -> Iterator[Triple]:
         yield p, LTG.about, iris.passage_about(passage)
         yield p, LTG.inEntry, e
         yield p, RDFS.label, Literal(f"{entry.name}: {passage.label}" if passage.item else entry.name)
+
+
+
+def _evidence_and_revisions(entry: Entry, iris: Iris) -> Iterator[Triple]:
+    e = iris.entry(entry.slug)
+    if entry.evidence is not None:
+        node = iris.item(entry.slug, "evidence", EVIDENCE_ITEM)
+        yield e, LTG.hasEvidence, node
+        yield node, RDF.type, LTG.EvidenceAssessment
+        yield node, LTG.itemOf, e
+        yield from _label(node, f"Evidence: {entry.evidence.grade}")
+        yield node, LTG.evidenceGrade, EVIDENCE_GRADES[entry.evidence.grade]
+        yield node, DCTERMS.description, Literal(entry.evidence.summary)
+        for key in entry.evidence.sources:
+            yield node, DCTERMS.source, Literal(entry.cite(key))
+    for n, revision in enumerate(entry.revisions, 1):
+        node = iris.item(entry.slug, "revision", f"{revision.year}-{n}")
+        yield e, LTG.hasRevision, node
+        yield node, RDF.type, LTG.Revision
+        yield node, LTG.itemOf, e
+        yield from _label(node, f"{revision.year}: {revision.change}")
+        yield node, DCTERMS.date, Literal(f"{revision.year:04d}", datatype=XSD.gYear)
+        yield node, DCTERMS.description, Literal(revision.change)
+        if revision.source:
+            yield node, DCTERMS.source, Literal(entry.cite(revision.source))
 
 
 

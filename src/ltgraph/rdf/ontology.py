@@ -28,11 +28,28 @@ class LTG(DefinedNamespace):
     Strength: URIRef
     Limitation: URIRef
     NetworkResource: URIRef
+    Misconception: URIRef
+    EvidenceAssessment: URIRef
+    EvidenceGrade: URIRef
+    EvidenceGrades: URIRef
+    WellSupported: URIRef
+    Mixed: URIRef
+    Contested: URIRef
+    Weak: URIRef
+    Revision: URIRef
     Publication: URIRef
     Tool: URIRef
     Passage: URIRef
 
     developedBy: URIRef
+    hasResearcher: URIRef
+    originatedBy: URIRef
+    hasForerunner: URIRef
+    criticisedBy: URIRef
+    hasMisconception: URIRef
+    hasEvidence: URIRef
+    evidenceGrade: URIRef
+    hasRevision: URIRef
     hasItem: URIRef
     itemOf: URIRef
     hasConcept: URIRef
@@ -74,8 +91,17 @@ KIND_TERMS: dict[str, tuple[URIRef, URIRef]] = {
     "implication": (LTG.Implication, LTG.hasImplication),
     "strength": (LTG.Strength, LTG.hasStrength),
     "limitation": (LTG.Limitation, LTG.hasLimitation),
+    "misconception": (LTG.Misconception, LTG.hasMisconception),
     "network": (LTG.NetworkResource, LTG.hasNetworkResource),
 }
+#: Evidence grade (corpus spelling) -> concept of `ltg:EvidenceGrades`.
+EVIDENCE_GRADES: dict[str, URIRef] = {"well-supported": LTG.WellSupported, "mixed": LTG.Mixed,
+                                      "contested": LTG.Contested, "weak": LTG.Weak}
+#: Researcher role -> the properties linking the entry to the person (besides hasResearcher).
+ROLE_PROPERTIES: dict[str | None, tuple[URIRef, ...]] = {
+    None: (LTG.developedBy,), "contributor": (LTG.developedBy,),
+    "originator": (LTG.developedBy, LTG.originatedBy),
+    "forerunner": (LTG.hasForerunner,), "critic": (LTG.criticisedBy,)}
 ENTRY_CLASSES: dict[str, URIRef] = {"theory": LTG.LearningTheory, "model": LTG.InstructionalDesignModel}
 
 

@@ -31,15 +31,19 @@ Select = Callable[..., list[dict[str, str]]]
 Hit = dict[str, Any]
 
 #: The kind a question asks for -> the property whose values answer it, for an entry.
-KIND_PROPERTY = {"researcher": "developedBy", "limitation": "hasLimitation",
-                 "strength": "hasStrength", "implication": "hasImplication",
-                 "concept": "hasConcept"}
+KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
+                 "limitation": ["hasLimitation"], "strength": ["hasStrength"],
+                 "implication": ["hasImplication"], "concept": ["hasConcept"],
+                 "misconception": ["hasMisconception"]}
 #: Facts no passage kind stands for: asked for in words.
 WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of")
 #: Sentences per property, `{s}` the entry's name, `{v}` the values as a list in words.
 SENTENCES = {
     "developedBy": "{s} was developed by {v}.",
+    "hasForerunner": "It grew out of earlier work by {v}.",
+    "criticisedBy": "Its critics include {v}.",
+    "hasMisconception": "Common misconceptions about {s}: {v}.",
     "hasLimitation": "{s} has these documented limitations: {v}.",
     "hasStrength": "The strengths of {s} are {v}.",
     "hasImplication": "For instructional design, {s} implies {v}.",
@@ -75,7 +79,7 @@ def entry_card(select: Select, iri: str) -> dict[str, Any]:
 
 def person_card(select: Select, iri: str) -> dict[str, Any]:
     rows = select("""SELECT ?this ?label ?e ?elabel WHERE { ?this rdfs:label ?label .
-        OPTIONAL { ?e ltg:developedBy ?this ; rdfs:label ?elabel } } ORDER BY ?elabel""", this=iri)
+        OPTIONAL { ?e ltg:hasResearcher ?this ; rdfs:label ?elabel } } ORDER BY ?elabel""", this=iri)
     if not rows:
         return {"iri": iri}
     return {"iri": iri, "kind": "person", "label": rows[0]["label"],
@@ -123,8 +127,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         if ROOTS.search(text):
             return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
         for kind in analysis.kinds[:1]:
+            if kind == "evidence":
+                return evidence_answer(select, entries[0])
             if kind in KIND_PROPERTY:
-                return _entry_fact(select, entries[0], [KIND_PROPERTY[kind]])
+                return _entry_fact(select, entries[0], KIND_PROPERTY[kind])
     if len(people) == 1 and not entries and analysis.type == "person":
         return _person_fact(select, iri_of(people[0]))
     return None
@@ -180,18 +186,47 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
     return _answer("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
 
 
+def evidence_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """How well research supports an entry: its grade, summary and the works it rests on."""
+    rows = select("""SELECT ?this ?slabel ?node ?grade ?summary ?source WHERE {
+        ?this rdfs:label ?slabel ; ltg:hasEvidence ?node . ?node ltg:evidenceGrade/rdfs:label ?grade ;
+        dcterms:description ?summary . OPTIONAL { ?node dcterms:source ?source } }
+        ORDER BY ?source""", this=iri)
+    if not rows:
+        return None
+    row = rows[0]
+    works = [r["source"] for r in rows if "source" in r]
+    text = (f"The evidence for {row['slabel']} is graded {row['grade']}. {row['summary']}"
+            + (f" It rests on: {' '.join(_sentence(w) for w in works)}" if works else ""))
+    return _answer("fact", text, iri,
+                   [{"subject": iri, "predicate": str(LTG.hasEvidence), "object": row["node"],
+                     "label": f"Evidence: {row['grade']}"}],
+                   [(iri, row["slabel"]), (row["node"], f"Evidence: {row['grade']}")])
+
+
+#: How a person stands to an entry, most direct first, as a phrase for the answer.
+ROLE_PHRASES = (("developedBy", "developed {v}", "is one of the developers of {v}"),
+                ("hasForerunner", "did earlier work that {v} grew out of",
+                 "did earlier work that {v} grew out of"),
+                ("criticisedBy", "criticised {v}", "criticised {v}"))
+
+
 def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
-    rows = select("""SELECT ?this ?plabel ?e ?elabel WHERE {
-        ?e ltg:developedBy ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel } ORDER BY ?elabel""",
+    rows = select("""SELECT ?this ?plabel ?e ?elabel ?p WHERE {
+        ?e ?p ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel .
+        VALUES ?p { ltg:developedBy ltg:hasForerunner ltg:criticisedBy } } ORDER BY ?elabel""",
                   this=iri)
     if not rows:
         return None
     person = rows[0]["plabel"]
-    names = [r["elabel"] for r in rows]
-    text = f"{person} developed {words(names)}." if len(names) > 1 else \
-        f"{person} is one of the developers of {names[0]}."
+    clauses = []
+    for prop, many, one in ROLE_PHRASES:
+        names = [r["elabel"] for r in rows if r["p"] == str(LTG[prop])]
+        if names:
+            clauses.append((many if len(names) > 1 else one).format(v=words(names)))
+    text = f"{person} {words(clauses)}."
     return _answer("fact", text, iri,
-                   [{"subject": r["e"], "predicate": str(LTG.developedBy), "object": iri,
+                   [{"subject": r["e"], "predicate": r["p"], "object": iri,
                      "label": r["elabel"]} for r in rows],
                    [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
 

@@ -39,7 +39,7 @@ KIND_SURE = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 #: Cue features: one per kind of `KIND_PRIORITY` and per type cue.
-CUE_FEATURES = 10
+CUE_FEATURES = 12
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ class Intent:
     source: str = "rules"
     #: Whether the first kind is clear (the model: at least `KIND_SURE` likely; rules: a cue).
     sure: bool = True
+    #: How likely the question is about the field at all (the model's topic head; None from
+    #: the rules, or a model without one): `search.match_level` says "none" when it is low.
+    on_topic: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"type": self.type, "kinds": list(self.kinds)}
@@ -90,11 +93,14 @@ class IntentModel:
     """The shipped weights; `predict` needs the question's vector from the same encoder."""
 
     def __init__(self, model: str, type_w: np.ndarray, type_b: np.ndarray, kind_w: np.ndarray,
-                 kind_b: np.ndarray, types: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+                 kind_b: np.ndarray, types: tuple[str, ...], kinds: tuple[str, ...],
+                 topic_w: np.ndarray | None = None, topic_b: float = 0.0) -> None:
         self.model = model
         self.type_w, self.type_b = type_w, type_b
         self.kind_w, self.kind_b = kind_w, kind_b
         self.types, self.kinds = types, kinds
+        #: The topic head: logistic regression for "about learning and teaching at all".
+        self.topic_w, self.topic_b = topic_w, topic_b
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel | None:
@@ -102,19 +108,25 @@ class IntentModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
+                topic = ("topic_w" in data.files) or None
                 return cls(meta["model"], data["type_w"], data["type_b"], data["kind_w"],
-                           data["kind_b"], tuple(meta["types"]), tuple(meta["kinds"]))
+                           data["kind_b"], tuple(meta["types"]), tuple(meta["kinds"]),
+                           data["topic_w"] if topic else None,
+                           float(data["topic_b"]) if topic else 0.0)
         except (OSError, KeyError, ValueError):
             return None
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
         meta = {"model": self.model, "types": list(self.types), "kinds": list(self.kinds),
                 "hash_buckets": HASH_BUCKETS, **(extra or {})}
-        np.savez_compressed(path, type_w=self.type_w.astype(np.float32),
-                            type_b=self.type_b.astype(np.float32),
-                            kind_w=self.kind_w.astype(np.float32),
-                            kind_b=self.kind_b.astype(np.float32),
-                            meta=np.array(json.dumps(meta, sort_keys=True)))
+        arrays: dict[str, np.ndarray] = {
+            "type_w": self.type_w.astype(np.float32), "type_b": self.type_b.astype(np.float32),
+            "kind_w": self.kind_w.astype(np.float32), "kind_b": self.kind_b.astype(np.float32),
+            "meta": np.array(json.dumps(meta, sort_keys=True))}
+        if self.topic_w is not None:
+            arrays["topic_w"] = self.topic_w.astype(np.float32)
+            arrays["topic_b"] = np.array(self.topic_b, dtype=np.float32)
+        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
     def dim(self) -> int:
         return int(self.type_w.shape[1])
@@ -128,6 +140,12 @@ class IntentModel:
         kinds = 1.0 / (1.0 + np.exp(-(self.kind_w @ x + self.kind_b)))
         return types, kinds
 
+    def on_topic(self, x: np.ndarray) -> float | None:
+        """How likely a question is about the field (None without a topic head)."""
+        if self.topic_w is None:
+            return None
+        return float(1.0 / (1.0 + np.exp(-(float(self.topic_w @ x) + self.topic_b))))
+
     def predict(self, vector: np.ndarray, question: str, entries_named: int,
                 people_named: int) -> Intent:
         x = features(vector, question, entries_named, people_named)
@@ -137,13 +155,22 @@ class IntentModel:
         kinds = [self.kinds[i] for i in order if kind_p[i] >= KIND_THRESHOLD]
         # Likely enough kinds come next (ranking hedges between the first two).
         kinds += [self.kinds[i] for i in order if KIND_FLOOR <= kind_p[i] < KIND_THRESHOLD]
-        return Intent(type_, kinds, "model", bool(kind_p[order[0]] >= KIND_SURE))
+        return Intent(type_, kinds, "model", bool(kind_p[order[0]] >= KIND_SURE), self.on_topic(x))
 
 
 # --------------------------------------------------------------------------- rules (fallback)
 
 #: Word cues per kind, for encoders the learned model was not trained with.
 KIND_CUES: dict[str, tuple[str, ...]] = {
+    "misconception": (
+        r"misconceptions?", r"myths?", r"misunderst(?:and|anding|ood)", r"misread",
+        r"get wrong", r"wrong about", r"is it true that", r"common mistakes? about",
+    ),
+    "evidence": (
+        r"\bevidence\b", r"evidence-based", r"research (?:show|say|support|back)s?",
+        r"(?:well|empirically) supported", r"meta-analys[ie]s", r"proven", r"studies (?:show|say)",
+        r"does (?:it|this|that) (?:really )?work", r"backed by research",
+    ),
     "limitation": (
         r"drawbacks?", r"disadvantages?", r"criticis(?:m|ms|ed|e)", r"criticiz(?:ed|e)",
         r"critiques?", r"weakness(?:es)?", r"limitations?", r"limits", r"downsides?", r"cons\b",
@@ -180,7 +207,8 @@ KIND_CUES: dict[str, tuple[str, ...]] = {
 }
 _KIND_RES = {kind: re.compile("|".join(f"(?:{c})" for c in cues)) for kind, cues in KIND_CUES.items()}
 #: When several kinds match, the more specific wins (a "who" beats "what is").
-KIND_PRIORITY = ("limitation", "strength", "researcher", "implication", "concept", "overview")
+KIND_PRIORITY = ("misconception", "evidence", "limitation", "strength", "researcher",
+                 "implication", "concept", "overview")
 _COMPARE = re.compile(r"\bvs\.?\b|\bversus\b|differ|difference|compar|contrast|better than|"
                       r"\bor\b|same as|similar")
 _SITUATION = re.compile(r"\bi (?:teach|train|run|design|have|work|am|'m)|\bmy (?:students|learners|"

@@ -7,7 +7,7 @@ development questions with `ltgraph eval`, never tuned per question.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,8 @@ class Analysis:
     type: str = "factoid"
     #: Whether the first kind is clear (else an entry's places show a variety of kinds).
     sure: bool = True
+    #: How likely the question is about the field at all (`Intent.on_topic`).
+    on_topic: float | None = None
 
     @property
     def entries(self) -> set[str]:
@@ -52,7 +54,8 @@ def analyse(question: str, lexicon: Lexicon,
         mentions = lexicon.entries_of_people(mentions)
     elif found.type == "description":  # "which theory says …": the entry's overview answers
         kinds, sure = ["overview", *(k for k in kinds if k != "overview")], False
-    return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure)
+    return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure,
+                    on_topic=found.on_topic)
 
 
 # --------------------------------------------------------------------------- fusion
@@ -119,7 +122,7 @@ def boost(fused: dict[int, float], records: Sequence[Any], analysis: Analysis,
             score += ITEM_BOOST
         ranked.append(Scored(row, score))
     ranked.sort(key=lambda s: (-s.score, records[s.row].key))  # ties: same order in any layout
-    ranked = prefer_kind(ranked, records, analysis.kinds[:PREFERRED_KINDS], analysis.sure)
+    ranked = prefer_kind(ranked, records, analysis.kinds[:PREFERRED_KINDS], analysis.sure, entries)
     if not entries and not people and not items:
         # Passages of a clearly asked-for kind may all come from one entry; of a guess, not.
         ranked = spread(ranked, records, analysis.kinds[:1] if analysis.sure else [])
@@ -153,12 +156,13 @@ SURE_LEADERS = 2
 
 
 def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str],
-                sure: bool = True) -> list[Scored]:
+                sure: bool = True, named: Collection[str] = ()) -> list[Scored]:
     """Within each entry's slots of the ranking, put passages of the wanted kinds first, then
     one passage of each other kind, then the rest in score order.
 
     The leaders are the best passage of each wanted kind — the best `SURE_LEADERS` of the
-    first kind when it is `sure`. Two kinds hedge a question that can be read either way
+    first kind when it is `sure`, and all of them for an entry the question names ("drawbacks
+    of connectivism" lists its limitations). Two kinds hedge a question that can be read either way
     ("why is X good at …": a strength, or an implication); the one passage of every other
     kind hedges a wrong reading (a "drawbacks" question gets two limitations, then what else
     the entry holds — the answer card lists all of them). Slots keep their scores, so scores
@@ -173,7 +177,7 @@ def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[st
     for entry, group in by_entry.items():
         leaders = []
         for n, kind in enumerate(kinds):
-            take = SURE_LEADERS if sure and n == 0 else 1
+            take = (len(group) if entry in named else SURE_LEADERS) if sure and n == 0 else 1
             leaders += [s for s in group if records[s.row].kind == kind][:take]
         rest = [s for s in group if s not in leaders]
         shown = {records[s.row].kind for s in leaders}

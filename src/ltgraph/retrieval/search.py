@@ -35,6 +35,9 @@ SEARCH_MODES = ("hybrid", "keyword", "dense")
 #: 1st percentile 0.392) and the off-topic ones of eval/offtopic.jsonl.
 MATCH_NONE_BELOW = 0.35
 MATCH_STRONG_FROM = 0.50
+#: The intent model's topic head (`Intent.on_topic`): below this probability a question is not
+#: about learning and teaching, whatever words it shares with the corpus ("piaget watch prices").
+TOPIC_NONE_BELOW = 0.3
 
 
 class SearchView(Protocol):
@@ -50,12 +53,15 @@ class SearchView(Protocol):
     def lexicon(self) -> Lexicon: ...
 
 
-def match_level(closeness: float, names_something: bool) -> str:
+def match_level(closeness: float, names_something: bool, on_topic: float | None = None) -> str:
     """How well the corpus answers a question: "strong", "weak" or "none".
 
-    A question naming an entry, a person or a concept of the corpus is answered strongly;
-    otherwise the nearest passage decides. Another embedding model needs its own calibration.
+    A question the topic head finds off the field is "none"; one naming an entry, a person or a
+    concept of the corpus is answered strongly; otherwise the nearest passage decides. Another
+    embedding model needs its own calibration (and has no topic head until one is trained).
     """
+    if on_topic is not None and on_topic < TOPIC_NONE_BELOW:
+        return "none"
     if names_something or closeness >= MATCH_STRONG_FROM:
         return "strong"
     return "none" if closeness < MATCH_NONE_BELOW else "weak"
@@ -85,7 +91,7 @@ class Searcher:
                            lambda entries, people: self.intent(vector, asked, entries, people))
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
-        match = match_level(self.closeness(view, asked), bool(analysis.mentions))
+        match = match_level(self.closeness(view, asked), bool(analysis.mentions), analysis.on_topic)
 
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return rows_of(run_query(view.graph, query, bindings))

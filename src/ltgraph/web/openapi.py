@@ -6,7 +6,7 @@ from typing import Any
 
 from ltgraph import __version__
 from ltgraph.config import Settings
-from ltgraph.corpus import ENTRY_TYPES
+from ltgraph.corpus import ENTRY_TYPES, EVIDENCE_GRADES, ROLES
 from ltgraph.corpus import KINDS as _KINDS
 from ltgraph.retrieval.intent import TYPES
 from ltgraph.retrieval.search import MAX_K, MAX_QUESTION_CHARS
@@ -199,14 +199,21 @@ SCHEMAS: dict[str, Any] = {
                                     "type": {"type": "string", "enum": list(ENTRY_TYPES)},
                                     "year": {"type": "integer"},
                                     "aliases": {"type": "array", "items": {"type": "string"}},
-                                    "researchers": {"type": "array", "items": {"type": "object"}}}},
+                                    "researchers": {"type": "array", "items": {"type": "object"}},
+                                    "evidence": {"enum": [None, *EVIDENCE_GRADES]}}},
     "Entry": {"type": "object", "required": ["id", "iri", "name", "type", "year", "overview",
                                              "researchers", "seminal_works", "related"],
               "properties": {"id": {"type": "string"}, "iri": _IRI, "name": {"type": "string"},
                              "type": {"type": "string"}, "year": {"type": "integer"},
                              "overview": {"type": "array", "items": {"type": "string"}},
-                             "researchers": {"type": "array"}, "seminal_works": {"type": "array"},
-                             "related": {"type": "array"}}},
+                             "researchers": {"type": "array", "items": {
+                                 "type": "object", "properties": {
+                                     "role": {"type": "string", "enum": list(ROLES)}}}},
+                             "seminal_works": {"type": "array"}, "related": {"type": "array"},
+                             "evidence": {"oneOf": [{"type": "null"}, {
+                                 "type": "object", "required": ["grade", "summary", "sources"],
+                                 "properties": {"grade": {"enum": list(EVIDENCE_GRADES)}}}]},
+                             "revisions": {"type": "array"}}},
     "Health": {"type": "object", "required": ["status", "generation", "entries", "triples", "passages",
                                               "vectors", "model", "consistent"],
                "properties": {"status": {"type": "string", "enum": ["ok", "inconsistent"]},

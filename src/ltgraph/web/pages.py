@@ -19,6 +19,7 @@ from ltgraph.web.presentation import (
     EXAMPLE_QUERIES,
     EXAMPLE_QUESTIONS,
     comparison,
+    footnotes,
     highlight,
     linked_segments,
     neighbourhood,
@@ -147,7 +148,8 @@ RELATION_WORDS = {"buildsOn": ("builds on", "builds on"), "influencedBy": ("was 
                   "relatedTo": ("is related to", "is related to"),
                   "contrastsWith": ("contrasts with", "contrasts with")}
 SECTIONS = [("concept", "Key concepts"), ("implication", "Implications for instructional design"),
-            ("strength", "Strengths"), ("limitation", "Limitations"), ("network", "Personal learning network")]
+            ("strength", "Strengths"), ("limitation", "Limitations"),
+            ("misconception", "Common misconceptions"), ("network", "Personal learning network")]
 
 
 def theory_page(slug: str) -> str:
@@ -172,7 +174,9 @@ def theory_page(slug: str) -> str:
     return render_template("theory.html", entry=entry, data=data, names=names, relations=relations,
                            sections=SECTIONS, picture=neighbourhood(entry, entries),
                            generation_date=created.strftime("%Y-%m-%d"),
-                           people={p.name: p.slug for p in entry.researchers})
+                           people={p.name: p.slug for p in entry.researchers},
+                           roles={p.name: p.role or "contributor" for p in entry.researchers},
+                           notes=footnotes(entry, [kind for kind, _ in SECTIONS]))
 
 
 def person_page(slug: str) -> str:
@@ -184,7 +188,7 @@ def person_page(slug: str) -> str:
             if person.slug == slug:
                 name = name or person.name
                 text = next((i.text for i in entry.items_of("researcher") if i.title == person.name), "")
-                contributions.append((entry, text))
+                contributions.append((entry, text, person.role or "contributor"))
     works = [(entry, work) for entry in snap.entries() for work in entry.works
              if any(_slug(a) == slug for a in work.authors)]
     if name is None and works:

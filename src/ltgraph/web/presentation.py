@@ -190,13 +190,18 @@ def layout(nodes: dict[str, tuple[str, str, str]], edges: Iterable[tuple[str, st
     )
 
 
+#: The edge label between an entry and a person, by the person's role.
+ROLE_EDGES = {None: "developed by", "originator": "developed by", "contributor": "developed by",
+              "forerunner": "forerunner", "critic": "critic"}
+
+
 def neighbourhood(entry: Entry, entries: dict[str, Entry]) -> Picture:
     """The entry, its researchers and related entries (both directions)."""
     nodes = {f"e:{entry.slug}": (entry.name, entry.type, f"/theories/{entry.slug}")}
     edges: list[tuple[str, str, str]] = []
     for person in entry.researchers:
         nodes[f"p:{person.slug}"] = (person.name, "person", f"/people/{person.slug}")
-        edges.append((f"e:{entry.slug}", f"p:{person.slug}", "developed by"))
+        edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_EDGES[person.role]))
     for rel in entry.related:
         other = entries.get(rel.target)
         if other is not None:
@@ -224,6 +229,23 @@ def whole_graph(entries: Iterable[Entry]) -> Picture:
         for rel in entry.related:
             edges.append((f"e:{entry.slug}", f"e:{rel.target}", rel.relation))
     return layout(nodes, edges, width=1400, height=1100)
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def footnotes(entry: Entry, kinds: Iterable[str]) -> dict[str, int]:
+    """Note numbers of the works an entry's page cites (`Source:` lines, the evidence, the
+    revisions), numbered in the order the page shows them: evidence, researchers, the
+    sections in `kinds`' order, then revisions."""
+    keys: list[str] = list(entry.evidence.sources) if entry.evidence else []
+    for kind in ("researcher", *kinds):
+        keys += [k for item in entry.items_of(kind) for k in item.sources]
+    keys += [r.source for r in entry.revisions if r.source]
+    numbers: dict[str, int] = {}
+    for key in keys:
+        numbers.setdefault(entry.cite(key), len(numbers) + 1)
+    return numbers
 
 
 # --------------------------------------------------------------------------- compare
