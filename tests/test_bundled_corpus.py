@@ -78,19 +78,37 @@ def test_every_entry_meets_the_minimums(bundled: Service, pattern: str, minimum:
 def test_overviews_have_at_least_150_words_and_researchers_a_paragraph(bundled: Service) -> None:
     for row in select(bundled, "SELECT ?e ?d WHERE { ?e ltg:yearProposed ?y ; dcterms:description ?d }"):
         assert len(row["d"].split()) >= 150, row["e"]
-    rows = select(bundled, "SELECT ?e ?p ?t WHERE { ?e ltg:developedBy ?p . ?pa ltg:about ?p ; "
+    rows = select(bundled, "SELECT ?e ?p ?t WHERE { ?e ltg:hasResearcher ?p . ?pa ltg:about ?p ; "
                            "ltg:inEntry ?e ; ltg:text ?t }")
     described = {(r["e"], r["p"]) for r in rows if len(r["t"].split()) >= 20}
-    links = select(bundled, "SELECT ?e ?p WHERE { ?e ltg:developedBy ?p }")
+    links = select(bundled, "SELECT ?e ?p WHERE { ?e ltg:hasResearcher ?p }")
     assert {(r["e"], r["p"]) for r in links} == described
 
 
 def test_at_least_35_distinct_researchers_and_shared_people_have_one_iri(bundled: Service) -> None:
-    rows = select(bundled, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e ltg:developedBy ?p }")
+    rows = select(bundled, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?e ltg:hasResearcher ?p }")
     assert int(rows[0]["n"]) >= 35
     for person in ["jerome-bruner", "john-dewey", "jean-piaget"]:
-        rows = select(bundled, f"SELECT ?e WHERE {{ ?e ltg:developedBy <https://w3id.org/ltgraph/id/person/{person}> }}")
+        rows = select(bundled, f"SELECT ?e WHERE {{ ?e ltg:hasResearcher <https://w3id.org/ltgraph/id/person/{person}> }}")
         assert len(rows) >= 2, person
+
+
+def test_every_entry_has_sources_evidence_and_roles() -> None:
+    """Issue #18's acceptance: every bundled entry lists its sources, grades its evidence on
+    named works, gives every researcher a role and backs at least five items with a `Source:`
+    line; most have common misconceptions."""
+    from ltgraph.config import bundled_corpus_dir
+    from ltgraph.corpus import entry_files, load_corpus
+
+    entries = load_corpus(entry_files(bundled_corpus_dir()))
+    assert len(entries) == 63
+    for entry in entries:
+        assert entry.sources and entry.evidence and entry.evidence.sources, entry.slug
+        assert all(p.role for p in entry.researchers), entry.slug
+        assert sum(bool(i.sources) for i in entry.items) >= 5, entry.slug
+        for key in [k for i in entry.items for k in i.sources] + list(entry.evidence.sources):
+            assert entry.cite(key) in {w.citation for w in entry.works} | set(entry.sources)
+    assert sum(bool(e.items_of("misconception")) for e in entries) >= 55
 
 
 def test_aliases_people_search_by(bundled: Service) -> None:
