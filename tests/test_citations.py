@@ -3,6 +3,8 @@ common misconceptions — parsed, written back, turned into triples and shown on
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -172,6 +174,7 @@ def test_the_entry_page_shows_the_grade_roles_notes_revisions_and_misconceptions
     assert "John Dewey</a> (critic)" in page and '<p class="role">Originator</p>' in page
     assert 'id="misconceptions"' in page and "Examples are enough" in page
     assert "<strong>2005</strong> — Fading added." in page
+    assert re.search(r"<dt>Last changed</dt><dd><time datetime=\"\d{4}-\d\d-\d\d\">", page)
     # numbered notes: each work once, in the order the page first cites it
     notes = page[page.index('<ol class="notes">'):]
     assert notes.count("<li id=\"note-") == 2

@@ -406,3 +406,33 @@ def test_a_changed_people_registry_makes_the_data_stale(service: Service, gamma:
     assert service.is_stale()  # the delta did not relabel the base
     service.build()
     assert not service.is_stale()
+
+
+def test_an_entry_keeps_its_last_changed_time_until_its_file_changes(service: Service, gamma: Path,
+                                                                       tiny_corpus: Path) -> None:
+    """The catalog's `changed` (shown as "Last changed" on the entry page): the first
+    generation with the file's bytes; carried over by adds, updates of others and full builds."""
+    from ltgraph.store.catalog import CATALOG, Catalog
+
+    def changed() -> dict[str, float | None]:
+        catalog = Catalog.load(service.snapshot().path / CATALOG)
+        return {slug: e.changed for slug, e in catalog.entries.items()}
+
+    first = changed()
+    assert first["alpha-theory"] is not None and first["beta-model"] is not None
+    service.add([gamma])
+    added = changed()
+    assert added["alpha-theory"] == first["alpha-theory"]
+    assert added["gamma-theory"] is not None and added["gamma-theory"] >= first["alpha-theory"]
+    gamma.write_text(GAMMA.replace("goal first.", "goal first, twice."))
+    service.add([gamma], replace=True)
+    updated = changed()
+    assert updated["gamma-theory"] > added["gamma-theory"]
+    assert updated["alpha-theory"] == first["alpha-theory"]
+    beta = tiny_corpus / "beta-model.md"
+    beta.write_text(beta.read_text("utf-8").replace("\n## Overview\n", "\n## Overview\n\nRevised.\n", 1))
+    service.build()
+    rebuilt = changed()
+    assert rebuilt["alpha-theory"] == first["alpha-theory"]  # same bytes: same time
+    assert rebuilt["gamma-theory"] == updated["gamma-theory"]
+    assert rebuilt["beta-model"] > first["beta-model"]

@@ -115,7 +115,8 @@ def test_sparql_console_example(page) -> None:
 
 def test_graph_theories_and_not_found_pages(page) -> None:
     page.goto(page.base + "/graph")
-    assert page.locator("svg.graph .node").count() > 50
+    assert page.locator("svg.graph .node").count() > 50  # the no-JavaScript picture is there
+    page.wait_for_selector("#explorer[data-visible-nodes]")
     shot(page, "graph")
     page.goto(page.base + "/theories?type=model&sort=year")
     years = [int(t) for t in page.locator("table.entries tbody td:nth-child(3)").all_inner_texts()]
@@ -161,6 +162,58 @@ def test_script_in_an_entry_name_renders_as_text(page, live_data_dir, tmp_path) 
         subprocess.run([*cli, "remove", "xss-check"], check=True, capture_output=True, timeout=300)
 
 
+def test_the_graph_explorer_filters_focuses_and_falls_back(page, browser, live) -> None:
+    """Cytoscape (vendored) draws /api/graph; the filters hide kinds, relations and decades;
+    finding a node focuses its neighbourhood and lists it as links; without JavaScript the
+    server's SVG picture is the page. No CSP error, no outside request."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(page.base + "/graph")
+    explorer = page.locator("#explorer")
+    page.wait_for_selector("#explorer[data-visible-nodes]")
+    assert explorer.is_visible() and not page.locator("#graph-fallback").is_visible()
+    data = page.evaluate("fetch('/api/graph').then(r => r.json())")
+    people = sum(n["kind"] == "person" for n in data["nodes"])
+    everything = int(explorer.get_attribute("data-visible-nodes"))
+    assert everything == len(data["nodes"]) > 100
+
+    page.uncheck("input[name=kind][value=person]")
+    assert int(explorer.get_attribute("data-visible-nodes")) == everything - people
+    page.uncheck("input[name=kind][value=model]")
+    theories = sum(n["kind"] == "theory" for n in data["nodes"])
+    assert int(explorer.get_attribute("data-visible-nodes")) == theories
+    page.select_option("#decade-from", "2000")
+    recent = sum(n["kind"] == "theory" and n["decade"] >= 2000 for n in data["nodes"])
+    assert int(explorer.get_attribute("data-visible-nodes")) == recent < theories
+
+    page.click("#explorer-reset")
+    assert int(explorer.get_attribute("data-visible-nodes")) == everything
+    assert int(explorer.get_attribute("data-visible-edges")) == len(data["edges"])
+    page.uncheck("input[name=relation][value=contrastsWith]")
+    contrasts = sum(e["relation"] == "contrastsWith" for e in data["edges"])
+    assert int(explorer.get_attribute("data-visible-edges")) == len(data["edges"]) - contrasts < len(data["edges"])
+    page.check("input[name=relation][value=contrastsWith]")
+    page.fill("#find", "Connectivism")
+    page.click("#explorer-controls button[type=submit]")
+    assert explorer.get_attribute("data-focus") == "e:connectivism"
+    neighbours = {e["target"] if e["source"] == "e:connectivism" else e["source"]
+                  for e in data["edges"] if "e:connectivism" in (e["source"], e["target"])}
+    links = page.locator("#explorer-focus li a")
+    assert links.count() == len(neighbours) and "George Siemens" in links.all_inner_texts()
+    assert "Focused on Connectivism" in page.locator("#explorer-status").inner_text()
+    shot(page, "graph-explorer-focus")
+    assert problems == []
+
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(live + "/graph")
+        assert plain.locator("svg.graph .node").count() == len(data["nodes"])
+        assert not plain.locator("#explorer").is_visible()
+    finally:
+        context.close()
+
+
 def test_the_yasgui_console_runs_a_search_example(page) -> None:
     """YASGUI (vendored) loads from this server only, with the examples as tabs; running the
     ltgs:search example shows a results table; no CSP violation, no outside request."""
@@ -179,8 +232,8 @@ def test_the_yasgui_console_runs_a_search_example(page) -> None:
     assert problems == []
 
 
-def test_the_vendored_console_is_what_the_script_pins() -> None:
-    run = subprocess.run([sys.executable, str(REPO / "scripts" / "vendor_yasgui.py"), "--check"],
+def test_the_vendored_scripts_are_what_the_script_pins() -> None:
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "vendor_js.py"), "--check"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 

@@ -123,10 +123,12 @@ class Writer(Sources):
             people = corpus_people(entries, self.registry)
             catalog, row = Catalog(people={s: p.name for s, p in people.items()}), 0
             counts = Counter(r.entry for r in index.records)  # an entry's rows are contiguous
+            before, now = _changed_before(live), time.time()
             for entry in entries:
                 count = counts[entry.slug]
-                catalog.entries[entry.slug] = CatalogEntry.of(entry, _sha(corpus[entry.slug]), count,
-                                                             BASE, (row, row + count))
+                catalog.entries[entry.slug] = CatalogEntry.of(
+                    entry, _sha(corpus[entry.slug]), count, BASE, (row, row + count),
+                ).since(before.get(entry.slug), now)
                 row += count
             catalog.save(staging / CATALOG)
             manifest = Manifest(
@@ -379,11 +381,20 @@ def _apply(catalog: Catalog, change: _Change, passages: dict[str, int],
         count = passages.get(entry.slug)
         if count is None:
             count = len(corpus_passages([entry]))
-        after.put(entry.slug, CatalogEntry.of(entry, _sha(change.sources[entry.slug]), count, DELTA),
-                  entry)
+        item = CatalogEntry.of(entry, _sha(change.sources[entry.slug]), count, DELTA)
+        after.put(entry.slug, item.since(catalog.entries.get(entry.slug), time.time()), entry)
         for person in entry.researchers:  # the registered name, if any (one rule for labels)
             after.people[person.slug] = registry.label(person.slug, after.people[person.slug])
     return after
+
+
+def _changed_before(live: Generation | None) -> dict[str, CatalogEntry]:
+    """The live catalog's entries, to carry their `changed` times over (none when there is no
+    readable live generation: a build that repairs one starts the times afresh)."""
+    try:
+        return live.catalog().entries if live is not None else {}
+    except DataDirError:
+        return {}
 
 
 def _sha(data: bytes) -> str:

@@ -10,7 +10,7 @@ the only per-entry listing a writer reads, a few hundred bytes per entry.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ltgraph.corpus import Entry, listing_hash
@@ -36,12 +36,20 @@ class CatalogEntry:
     layer: str
     #: Rows [start, stop) of its passages in the base index (base entries only).
     rows: tuple[int, int] | None = None
+    #: When the entry's file last changed in this data directory (Unix time): the first
+    #: generation holding these bytes. None in a catalog from before it was recorded.
+    changed: float | None = None
 
     @classmethod
     def of(cls, entry: Entry, sha: str, passages: int, layer: str,
-           rows: tuple[int, int] | None = None) -> CatalogEntry:
+           rows: tuple[int, int] | None = None, changed: float | None = None) -> CatalogEntry:
         return cls(entry.type, entry.name, sha, [(r.target, r.relation) for r in entry.related],
-                   [p.slug for p in entry.researchers], passages, layer, rows)
+                   [p.slug for p in entry.researchers], passages, layer, rows, changed)
+
+    def since(self, before: CatalogEntry | None, now: float) -> CatalogEntry:
+        """This entry with `changed` carried over from `before` when its bytes are the same."""
+        same = before is not None and before.sha == self.sha and before.changed is not None
+        return replace(self, changed=before.changed if same and before else now)
 
 
 @dataclass
@@ -91,6 +99,7 @@ class Catalog:
             for slug, raw in data["entries"].items():
                 raw["related"] = [tuple(r) for r in raw["related"]]
                 raw["rows"] = tuple(raw["rows"]) if raw["rows"] is not None else None
+                raw.setdefault("changed", None)  # a catalog from before it was recorded
                 entries[slug] = CatalogEntry(**raw)
             return cls(entries, dict(data["people"]))
         except (OSError, ValueError, TypeError, KeyError) as exc:

@@ -14,7 +14,7 @@ from ltgraph.errors import NotFoundError, QueryError
 from ltgraph.web import sparql_protocol as protocol
 from ltgraph.web.common import RESOURCE_PATH, local, service, snapshot
 from ltgraph.web.openapi import openapi_document
-from ltgraph.web.pages import person_page, sparql_console, theory_page
+from ltgraph.web.pages import graph_data, person_page, sparql_console, theory_page
 from ltgraph.web.serializers import entry_json, entry_summary
 from ltgraph.web.sparql_protocol import RDF_TYPES
 
@@ -71,6 +71,11 @@ def blueprint() -> Blueprint:
     @bp.get("/api/theories/<slug>")
     def theory(slug: str) -> Response:
         return jsonify(entry_json(snapshot().entry(slug), service().iris))
+
+    @bp.get("/api/graph")
+    def graph() -> Response:
+        """Nodes (entries, people) and edges (relations, roles) for the graph explorer."""
+        return jsonify(graph_data())
 
     @bp.get("/api/health")
     def health() -> Response:

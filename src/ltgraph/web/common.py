@@ -6,7 +6,9 @@ No routes here; `web/app.py` builds the app, `web/api.py` and `web/pages.py` hol
 from __future__ import annotations
 
 import re
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, current_app, g, jsonify, render_template, request
 
@@ -29,6 +31,26 @@ def snapshot() -> Snapshot:
     if snap is None:
         snap = g.ltgraph_snapshot = service().snapshot()
     return snap
+
+
+T = TypeVar("T")
+_MEMO_LOCK = threading.Lock()
+
+
+def per_generation(key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per generation and key (a layout, a page's data), for every request
+    of the app; a new generation drops the old one's values."""
+    snap = snapshot()
+    memo: dict[tuple[str, str], Any] = current_app.extensions.setdefault("ltgraph_memo", {})
+    found = memo.get((snap.name, key), memo)
+    if found is not memo:
+        return found  # type: ignore[no-any-return]
+    value = compute()
+    with _MEMO_LOCK:
+        for stale in [k for k in memo if k[0] != snap.name]:
+            memo.pop(stale, None)
+        memo[(snap.name, key)] = value
+    return value
 
 
 def wants_html() -> bool:

@@ -110,6 +110,15 @@ def openapi_document(slugs: list[str]) -> dict[str, Any]:
                         "responses": {"200": {"description": "The entry", "content": json_of(ref("Entry"))},
                                       **_problem_responses(404, 503)}},
             },
+            "/api/graph": {
+                "get": {"summary": "Nodes and edges of the whole graph (the explorer's data)",
+                        "operationId": "graph",
+                        "responses": {"200": {"description": "Entries and people as nodes (with the "
+                                                             "server picture's positions), relations "
+                                                             "and roles as edges",
+                                              "content": json_of(ref("GraphData"))},
+                                      **_problem_responses(503)}},
+            },
             "/api/health": {
                 "get": {"summary": "Counts and consistency of the live data", "operationId": "health",
                         "responses": {"200": {"description": "Health", "content": json_of(ref("Health"))},
@@ -214,6 +223,11 @@ SCHEMAS: dict[str, Any] = {
                                  "type": "object", "required": ["grade", "summary", "sources"],
                                  "properties": {"grade": {"enum": list(EVIDENCE_GRADES)}}}]},
                              "revisions": {"type": "array"}}},
+    "GraphData": {"type": "object", "required": ["nodes", "edges", "relations"], "properties": {
+        "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "label", "kind", "href"],
+                                             "properties": {"kind": {"enum": [*ENTRY_TYPES, "person"]}}}},
+        "edges": {"type": "array", "items": {"type": "object", "required": ["source", "target", "relation"]}},
+        "relations": {"type": "object"}}},
     "Health": {"type": "object", "required": ["status", "generation", "entries", "triples", "passages",
                                               "vectors", "model", "consistent"],
                "properties": {"status": {"type": "string", "enum": ["ok", "inconsistent"]},

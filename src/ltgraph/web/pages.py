@@ -14,11 +14,13 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request
 
 from ltgraph.errors import LtgraphError, NotFoundError, QueryError
-from ltgraph.web.common import local, service, snapshot
+from ltgraph.web.common import local, per_generation, service, snapshot
 from ltgraph.web.presentation import (
     EXAMPLE_QUERIES,
     EXAMPLE_QUESTIONS,
+    EXPLORER_RELATIONS,
     comparison,
+    explorer_data,
     footnotes,
     highlight,
     linked_segments,
@@ -138,7 +140,9 @@ def blueprint() -> Blueprint:
 
     @bp.get("/graph")
     def graph() -> str:
-        return render_template("graph.html", picture=whole_graph(snapshot().entries()))
+        return render_template("graph.html", picture=whole_picture(),
+                               relations=EXPLORER_RELATIONS,
+                               decades=sorted({e.year // 10 * 10 for e in snapshot().entries()}))
 
     return bp
 
@@ -150,6 +154,33 @@ RELATION_WORDS = {"buildsOn": ("builds on", "builds on"), "influencedBy": ("was 
 SECTIONS = [("concept", "Key concepts"), ("implication", "Implications for instructional design"),
             ("strength", "Strengths"), ("limitation", "Limitations"),
             ("misconception", "Common misconceptions"), ("network", "Personal learning network")]
+
+
+def whole_picture() -> Any:
+    """The server's picture of the whole graph: laid out once per generation."""
+    return per_generation("whole-graph", lambda: whole_graph(snapshot().entries()))
+
+
+def graph_data() -> dict[str, Any]:
+    """`/api/graph`: the explorer's nodes and edges, once per generation."""
+    return per_generation("graph-data", lambda: explorer_data(snapshot().entries(), whole_picture()))
+
+
+def last_changed() -> dict[str, str]:
+    """Entry slug -> the date its file last changed in this data (from the catalog)."""
+    import datetime
+
+    from ltgraph.store.catalog import CATALOG, Catalog
+
+    def compute() -> dict[str, str]:
+        try:
+            entries = Catalog.load(snapshot().path / CATALOG).entries
+        except LtgraphError:
+            return {}
+        return {slug: datetime.datetime.fromtimestamp(e.changed, datetime.timezone.utc).strftime("%Y-%m-%d")
+                for slug, e in entries.items() if e.changed is not None}
+
+    return per_generation("last-changed", compute)
 
 
 def theory_page(slug: str) -> str:
@@ -176,7 +207,8 @@ def theory_page(slug: str) -> str:
                            generation_date=created.strftime("%Y-%m-%d"),
                            people={p.name: p.slug for p in entry.researchers},
                            roles={p.name: p.role or "contributor" for p in entry.researchers},
-                           notes=footnotes(entry, [kind for kind, _ in SECTIONS]))
+                           notes=footnotes(entry, [kind for kind, _ in SECTIONS]),
+                           changed=last_changed().get(slug))
 
 
 def person_page(slug: str) -> str:

@@ -225,10 +225,51 @@ def whole_graph(entries: Iterable[Entry]) -> Picture:
     for entry in entries:
         for person in entry.researchers:
             nodes.setdefault(f"p:{person.slug}", (person.name, "person", f"/people/{person.slug}"))
-            edges.append((f"e:{entry.slug}", f"p:{person.slug}", "developed by"))
+            edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_EDGES[person.role]))
         for rel in entry.related:
             edges.append((f"e:{entry.slug}", f"e:{rel.target}", rel.relation))
     return layout(nodes, edges, width=1400, height=1100)
+
+
+#: The explorer's relations: graph property -> the words its legend and filters use.
+EXPLORER_RELATIONS = {"buildsOn": "builds on", "influencedBy": "influenced by",
+                      "relatedTo": "related to", "contrastsWith": "contrasts with",
+                      "developedBy": "developed by", "forerunner": "forerunner", "critic": "critic"}
+
+
+def explorer_data(entries: Iterable[Entry], picture: Picture) -> dict[str, Any]:
+    """Nodes and edges for the graph explorer (`/api/graph`), placed where the server's
+    picture of the whole graph puts them, so the two views agree."""
+    entries = list(entries)
+    where = {n.id: (n.x, n.y) for n in picture.nodes}
+    known = {e.slug for e in entries}
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: dict[tuple[str, str, str], dict[str, str]] = {}
+    for entry in entries:
+        x, y = where.get(f"e:{entry.slug}", (0.0, 0.0))
+        nodes[f"e:{entry.slug}"] = {"id": f"e:{entry.slug}", "label": entry.name, "kind": entry.type,
+                                    "href": f"/theories/{entry.slug}", "year": entry.year,
+                                    "decade": entry.year // 10 * 10, "x": x, "y": y,
+                                    "evidence": entry.evidence.grade if entry.evidence else None}
+    for entry in entries:
+        for person in entry.researchers:
+            pid = f"p:{person.slug}"
+            x, y = where.get(pid, (0.0, 0.0))
+            nodes.setdefault(pid, {"id": pid, "label": person.name, "kind": "person",
+                                   "href": f"/people/{person.slug}", "x": x, "y": y})
+            relation = {"forerunner": "forerunner", "critic": "critic"}.get(person.role or "", "developedBy")
+            edges[(f"e:{entry.slug}", pid, relation)] = {"source": f"e:{entry.slug}", "target": pid,
+                                                         "relation": relation}
+        for rel in entry.related:
+            if rel.target not in known:
+                continue
+            a, b = f"e:{entry.slug}", f"e:{rel.target}"
+            if rel.relation in ("relatedTo", "contrastsWith"):
+                a, b = sorted((a, b))  # symmetric: once
+            edges[(a, b, rel.relation)] = {"source": a, "target": b, "relation": rel.relation}
+    return {"nodes": list(nodes.values()),
+            "edges": [{"id": f"x{n}", **edge} for n, edge in enumerate(edges.values())],
+            "relations": EXPLORER_RELATIONS}
 
 
 # --------------------------------------------------------------------------- notes
