@@ -26,7 +26,8 @@ PAGES = {
     "home": "/", "search": "/search?q=what+are+the+limitations+of+connectivism",
     "comparison": "/search?q=difference+between+ADDIE+and+SAM", "theories": "/theories",
     "theory": "/theories/connectivism", "people": "/people", "person": "/people/george-siemens",
-    "compare": "/compare?theories=addie,sam", "graph": "/graph", "sparql": "/sparql",
+    "compare": "/compare?theories=addie,sam", "graph": "/graph", "graph-focus": "/graph",
+    "sparql": "/sparql",
     "resource": "/id/theory/connectivism/limitation/information-overload",
 }
 
@@ -72,6 +73,13 @@ def main() -> int:
                         page.goto(base + path)
                         if name == "sparql":
                             page.wait_for_selector(".yasgui .tabsList")
+                        if name.startswith("graph"):
+                            page.wait_for_selector("#explorer[data-visible-nodes]")
+                        if name == "graph-focus":  # the explorer focused on one entry
+                            page.fill("#find", "Connectivism")
+                            page.click("#explorer-controls button[type=submit]")
+                            page.locator("#cy").scroll_into_view_if_needed()
+                            page.wait_for_timeout(600)  # the zoom animation (300 ms)
                         page.screenshot(path=str(OUT / f"{name}{suffix}.png"), full_page=False)
                         print(f"saved {name}{suffix}.png")
                     context.close()

@@ -75,6 +75,40 @@ def test_data_links_answer_in_their_formats(client) -> None:
     assert client.get("/api/theories/alpha-theory").get_json()["id"] == "alpha-theory"
 
 
+def test_every_list_and_person_page_offers_itself_as_data_that_parses(client) -> None:
+    """The footer's "This page as data" links (also `<link rel="alternate">`) answer in the
+    type they name, and it parses."""
+    import csv
+    import html
+    import io
+    import re
+
+    from rdflib import Graph
+
+    seen = 0
+    for path in ("/theories", "/theories?type=model", "/people", "/people/ada-example", "/graph"):
+        text = page(client, path)
+        links = re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"', text)
+        assert links, path
+        for mime, href in links:
+            href = html.unescape(href)
+            assert f'href="{html.escape(href)}"' in text.split("<footer")[1] or path == "/graph", (path, href)
+            response = client.get(href, headers={"Accept": "text/html"})
+            assert response.status_code == 200, href
+            body = response.get_data(as_text=True)
+            if mime == "text/csv":
+                rows = list(csv.reader(io.StringIO(body)))
+                assert len(rows) >= 3 and len(rows[0]) >= 4, href
+            elif "json" in mime and "ld+json" not in mime:
+                assert response.get_json(), href
+            else:
+                fmt = {"text/turtle": "turtle", "application/ld+json": "json-ld",
+                       "application/n-triples": "nt"}[mime]
+                assert len(Graph().parse(data=body, format=fmt)) >= 2, href
+            seen += 1
+    assert seen >= 10
+
+
 def test_people_index_and_hits_that_land_on_readable_places(client) -> None:
     text = page(client, "/people")
     assert 'href="/people/ada-example"' in text and 'href="/theories/alpha-theory"' in text

@@ -31,7 +31,7 @@ from ltgraph.web.serializers import entry_json
 
 KIND_LABELS = {"overview": "Overview", "researcher": "Researcher", "concept": "Concept",
                "implication": "Implication", "strength": "Strength", "limitation": "Limitation",
-               "network": "Learning network"}
+               "misconception": "Misconception", "network": "Learning network", "evidence": "Evidence"}
 
 
 def blueprint() -> Blueprint:
@@ -88,7 +88,10 @@ def blueprint() -> Blueprint:
         sort = request.args.get("sort") if request.args.get("sort") in ("name", "year") else "name"
         entries = snapshot().entries(type_)
         entries.sort(key=(lambda e: (e.year, e.name.lower())) if sort == "year" else (lambda e: e.name.lower()))
-        return render_template("theories.html", entries=entries, type=type_, sort=sort)
+        return render_template("theories.html", entries=entries, type=type_, sort=sort,
+                               data_links=[("JSON", "/api/theories" + (f"?type={type_}" if type_ else ""),
+                                            "application/json"),
+                                           ("CSV", sparql_link(ENTRIES_CSV, "csv"), "text/csv")])
 
     @bp.get("/theories/<slug>")
     def theory(slug: str) -> str:
@@ -101,7 +104,10 @@ def blueprint() -> Blueprint:
             for person in entry.researchers:
                 by_person.setdefault(person.slug, (person.name, []))[1].append(entry)
         rows = sorted(by_person.items(), key=lambda kv: kv[1][0].split()[-1].lower())
-        return render_template("people.html", people=rows)
+        return render_template("people.html", people=rows,
+                               data_links=[("CSV", sparql_link(PEOPLE_CSV, "csv"), "text/csv"),
+                                           ("JSON", sparql_link(PEOPLE_CSV, "json"),
+                                            "application/sparql-results+json")])
 
     @bp.get("/people/<slug>")
     def person(slug: str) -> str:
@@ -154,6 +160,28 @@ RELATION_WORDS = {"buildsOn": ("builds on", "builds on"), "influencedBy": ("was 
 SECTIONS = [("concept", "Key concepts"), ("implication", "Implications for instructional design"),
             ("strength", "Strengths"), ("limitation", "Limitations"),
             ("misconception", "Common misconceptions"), ("network", "Personal learning network")]
+
+
+#: The RDF formats a resource's page links to (label, ?format= value, media type).
+RDF_LINKS = (("Turtle", "ttl", "text/turtle"), ("JSON-LD", "jsonld", "application/ld+json"),
+             ("N-Triples", "nt", "application/n-triples"))
+#: Constant queries behind the list pages' CSV and JSON links (no request text in them).
+ENTRIES_CSV = """SELECT ?id ?name ?type ?year ?evidence WHERE {
+  ?e dcterms:identifier ?id ; rdfs:label ?name ; a ?class ; ltg:yearProposed ?year .
+  VALUES (?class ?type) { (ltg:LearningTheory "theory") (ltg:InstructionalDesignModel "model") }
+  OPTIONAL { ?e ltg:hasEvidence/ltg:evidenceGrade/skos:notation ?evidence } } ORDER BY ?name"""
+PEOPLE_CSV = """SELECT ?person ?name ?entry ?role WHERE {
+  ?e ?p ?person ; rdfs:label ?entry . ?person rdfs:label ?name .
+  VALUES (?p ?role) { (ltg:originatedBy "originator") (ltg:developedBy "developer")
+                      (ltg:hasForerunner "forerunner") (ltg:criticisedBy "critic") } }
+  ORDER BY ?name ?entry ?role"""
+
+
+def sparql_link(query: str, fmt: str) -> str:
+    """A link to the SPARQL endpoint running a constant query, answered as `fmt`."""
+    from urllib.parse import urlencode
+
+    return "/sparql?" + urlencode({"query": " ".join(query.split()), "format": fmt})
 
 
 def whole_picture() -> Any:
@@ -227,7 +255,9 @@ def person_page(slug: str) -> str:
         name = next(a for _, w in works for a in w.authors if _slug(a) == slug)
     if name is None:
         raise NotFoundError(f"no person {slug!r} in the graph")
+    data_links = [(label, f"/id/person/{slug}?format={fmt}", mime) for label, fmt, mime in RDF_LINKS]
     return render_template("person.html", name=name, slug=slug, iri=str(service().iris.person(slug)),
+                           data_links=data_links,
                            contributions=contributions, works=works)
 
 
@@ -305,6 +335,6 @@ def _human_anchor(hit: dict[str, Any]) -> str:
     """Where a hit is readable: its place on the entry page (or the person's page)."""
     if hit["kind"] == "researcher":
         return "/people/" + str(hit["item_iri"]).rsplit("/", 1)[-1]
-    if hit["kind"] == "overview":
-        return f"/theories/{hit['theory']}#overview"
+    if hit["kind"] in ("overview", "evidence"):  # one section each, no items
+        return f"/theories/{hit['theory']}#{hit['kind']}"
     return f"/theories/{hit['theory']}#{hit['kind']}-{hit['item_iri'].rsplit('/', 1)[-1]}"

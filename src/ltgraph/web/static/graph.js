@@ -57,7 +57,7 @@
           "width": 10, "height": 10, "font-size": 9 } },
         { selector: "edge", style: { "width": 1.3, "curve-style": "straight", "opacity": 0.8 } },
         { selector: "node.focus", style: { "border-color": "#111827", "border-width": 3, "width": 24, "height": 24,
-          "font-size": 14, "font-weight": "bold", "z-index": 10 } },
+          "z-index": 10 } },
         { selector: ".faded", style: { "opacity": 0.12, "text-opacity": 0 } },
         { selector: ".off", style: { "display": "none" } }
       ].concat(Object.keys(EDGES).map(function (key) {
