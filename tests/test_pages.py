@@ -146,6 +146,17 @@ def test_sparql_console(client) -> None:
     assert "syntax error" in page(client, "/sparql?query=SELECT+WHERE&format=html")
 
 
+def test_warming_computes_the_per_generation_page_data_once(app) -> None:
+    from ltgraph.web.app import warm
+
+    warm(app)
+    memo = app.extensions["ltgraph_memo"]
+    assert {key for _, key in memo} == {"whole-graph", "graph-data", "last-changed"}
+    before = dict(memo)
+    app.test_client().get("/graph")
+    assert all(memo[k] is v for k, v in before.items())  # reused, not computed again
+
+
 def test_graph_page(client) -> None:
     text = page(client, "/graph")
     assert text.count('class="node node-') == 5  # 2 entries, 3 researchers

@@ -121,10 +121,11 @@ def _raise_file_limit() -> None:
 
 def build_app(settings: Settings) -> Any:
     """The app with its data, model and SPARQL processes loaded and one query embedded."""
-    from ltgraph.web.app import create_app
+    from ltgraph.web.app import create_app, warm
 
     app = create_app(settings)
     app.extensions["ltgraph"].warm_up()
+    warm(app)
     return app
 
 

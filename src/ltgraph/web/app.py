@@ -56,6 +56,16 @@ def create_app(settings: Settings | None = None, service: Any = None) -> Flask:
     return app
 
 
+def warm(app: Flask) -> None:
+    """Compute what pages keep per generation (the graph's layout and data, the entries'
+    change dates) before the first request, so it is as fast as the rest. Servers call this
+    after `Service.warm_up`; a new generation computes them again on first use."""
+    with app.test_request_context("/"):
+        pages.whole_picture()
+        pages.graph_data()
+        pages.last_changed()
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(LtgraphError)
     def ltgraph_error(exc: LtgraphError) -> Response:
