@@ -23,6 +23,20 @@ def test_limitations_of_connectivism(bundled_service) -> None:
     assert "Information overload" in response["answer"]["text"]
 
 
+def test_evidence_and_myth_questions_are_answered_from_the_graph(bundled_service) -> None:
+    """"Is there evidence for …" answers with the entry's grade, summary and the reviews it
+    rests on; "myths about …" lists its common misconceptions; the passages lead the hits."""
+    response = bundled_service.search("is there any evidence that learning styles work?", k=5)
+    answer = response["answer"]
+    assert answer["kind"] == "fact" and "graded weak" in answer["text"]
+    assert "Pashler" in answer["text"]  # the review it rests on, cited in full
+    assert response["results"][0]["theory"] == "learning-styles"
+    assert "evidence" in [h["kind"] for h in response["results"][:3]]
+    myths = bundled_service.search("common myths about constructivism", k=5)
+    assert myths["answer"] and "misconceptions about Constructivism" in myths["answer"]["text"]
+    assert myths["results"][0]["kind"] == "misconception"
+
+
 def test_drawbacks_for_unmotivated_learners(bundled_service) -> None:
     results = bundled_service.search("what are the drawbacks of connectivism for unmotivated learners?")["results"]
     assert results[0]["label"] == "High self-motivation needed"
