@@ -2,10 +2,12 @@
 
 Metrics are at the entry level: a result list is reduced to its entries in order of first
 appearance, and a question counts as answered at rank r when one of its expected entries
-is the r-th distinct entry. kind-match@5 is, over questions labelled with a kind, the share
-where a top-5 passage is of that kind and from an expected entry. all@5 is, over questions
-expecting several entries together (comparisons; uncategorised questions with several expected
-entries), the share where every one of them is in the top 5.
+is the r-th distinct entry; `also` lists entries that answer it as directly (added when the
+corpus grew after the question was written) and count like expected ones. kind-match@5 is,
+over questions labelled with a kind, the share where a top-5 passage is of that kind and from
+an expected entry. all@5 is, over questions expecting several entries together (comparisons;
+uncategorised questions with several `expected` entries), the share where every one of them
+is in the top 5.
 A question may carry a `category` (paraphrase, description, misspelling, comparison, keyword,
 situation, person); `evaluate_by_category` reports each apart.
 """
@@ -28,6 +30,13 @@ class Question:
     expected: tuple[str, ...]
     kind: str | None
     category: str | None = None
+    #: Entries that answer the question as directly as the expected ones (not required together).
+    also: tuple[str, ...] = ()
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """Every entry that counts as a right answer."""
+        return self.expected + self.also
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -43,7 +52,7 @@ def load_questions(path: Path) -> list[Question]:
         try:
             data = json.loads(line)
             questions.append(Question(data["q"], tuple(data["expected"]), data.get("kind"),
-                                      data.get("category")))
+                                      data.get("category"), tuple(data.get("also", ()))))
         except (ValueError, KeyError, TypeError) as exc:
             raise ValidationError(f"{path}:{n}: not a question record ({exc})") from None
     return questions
@@ -66,7 +75,7 @@ def evaluate(questions: list[Question], search: Searcher, mode: str) -> dict[str
     kind_total = kind_hits = multi_total = multi_hits = 0
     for question in questions:
         results = search(question.q, mode)
-        rank = entry_rank(results, question.expected)
+        rank = entry_rank(results, question.answers)
         if len(question.expected) > 1 and question.category in (None, "comparison"):
             multi_total += 1  # entries named together (elsewhere, several would do: any counts)
             top5 = list(dict.fromkeys(h["theory"] for h in results))[:5]
@@ -76,7 +85,7 @@ def evaluate(questions: list[Question], search: Searcher, mode: str) -> dict[str
         rr += 1.0 / rank if rank else 0.0
         if question.kind:
             kind_total += 1
-            kind_hits += any(h["kind"] == question.kind and h["theory"] in question.expected
+            kind_hits += any(h["kind"] == question.kind and h["theory"] in question.answers
                              for h in results[:5])
     n = len(questions) or 1
     return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": rr / n,
