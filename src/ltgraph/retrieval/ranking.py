@@ -53,7 +53,7 @@ def analyse(question: str, lexicon: Lexicon,
     if found.type == "comparison":
         mentions = lexicon.entries_of_people(mentions)
     elif found.type == "description":  # "which theory says …": the entry's overview answers
-        kinds, sure = ["overview", *(k for k in kinds if k != "overview")], False
+        kinds, sure = ["overview", "concept", *(k for k in kinds if k not in ("overview", "concept"))], False
     return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure,
                     on_topic=found.on_topic)
 
