@@ -169,6 +169,22 @@ def test_an_unnamed_entry_takes_at_most_three_of_the_first_five() -> None:
     assert first.count("a") == UNNAMED_CAP and {"b", "c"} <= set(first)
 
 
+def test_other_entries_follow_the_first_five_before_more_of_the_same() -> None:
+    """A named entry may fill the first five; places 6-8 then go to the next entries' best
+    passages, ahead of that entry's remaining ones."""
+    from ltgraph.retrieval.lexicon import Mention
+    from ltgraph.retrieval.ranking import arrange
+
+    records = [R("a", "limitation", str(i)) for i in range(8)]
+    records += [R("b", "concept", "x"), R("b", "strength", "y"), R("c", "concept", "z"),
+                R("d", "concept", "w"), R("e", "concept", "v")]
+    named = Analysis(kinds=["limitation"], mentions=[Mention("entry", "a", "a", "A")])
+    out = [records[s.row].entry for s in arrange(_ranked(records), records, named)]
+    assert out[:5] == ["a"] * 5
+    assert out[5:8] == ["b", "c", "d"] and out[8:10] == ["a", "a"]
+    assert sorted(out) == sorted(r.entry for r in records)
+
+
 def test_no_two_overviews_of_one_entry_follow_each_other() -> None:
     from ltgraph.retrieval.ranking import arrange
 

@@ -235,7 +235,28 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
         return not (analysis.sure and records[scored.row].kind in analysis.kinds[:1])
 
     order = _no_overview_runs(_hold_back(order, key, UNNAMED_CAP, window, may_hold), records, window)
-    return _slots(order, ranked)
+    return _slots(_varied_tail(order, records, window), ranked)
+
+
+#: Places after the first five given to other entries' best passages, and where they end.
+TAIL_ENTRIES, TAIL_END = 3, 10
+
+
+def _varied_tail(order: list[Scored], records: Sequence[Any], window: int) -> list[Scored]:
+    """Let up to `TAIL_ENTRIES` entries not among the first `window` places show their best
+    passage right after them (before `TAIL_END`): when the first entry is the wrong reading
+    of a question, the list offers the next ones instead of more of the same entry."""
+    shown = {records[s.row].entry for s in order[:window]}
+    head, rest = order[:window], order[window:]
+    tail: list[Scored] = []
+    for scored in rest:
+        entry = records[scored.row].entry
+        if entry not in shown and len(tail) < TAIL_ENTRIES:
+            shown.add(entry)
+            tail.append(scored)
+    room = max(0, TAIL_END - window - len(tail))
+    others = [s for s in rest if s not in tail]
+    return head + tail + others[:room] + others[room:]
 
 
 def _hold_back(order: list[Scored], key: Callable[[Scored], str | None], cap: int,
