@@ -242,6 +242,26 @@ def test_linked_data_paths_are_never_query_text(guarded, canary) -> None:
     assert Canary.hits == []
 
 
+def test_page_data_links_never_carry_request_text(guarded, canary) -> None:
+    """The "This page as data" links: constant queries, validated parameters, 404 for a
+    person who is not in the graph — whatever the request holds, and the links still work."""
+    import html
+    import re
+
+    hostile = f"model> }} SERVICE <{canary}> {{ ?s ?p ?o }} #"
+    for path in ("/theories", "/people", "/graph"):
+        response = guarded.get(path, query_string={"type": hostile, "format": hostile,
+                                                    "query": hostile})
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert canary not in text and "SERVICE" not in text, path
+        for href in re.findall(r'<link rel="alternate" type="[^"]+" href="([^"]+)"', text):
+            assert guarded.get(html.unescape(href)).status_code == 200, href
+    for slug in (urllib.parse.quote(hostile, safe=""), "ada-example%3E", "..%2Fetc"):
+        assert guarded.get("/people/" + slug).status_code == 404
+    assert Canary.hits == []
+
+
 def test_linked_data_still_describes_real_nodes(guarded) -> None:
     response = guarded.get("/id/theory/alpha-theory", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and b"Alpha Theory" in response.data
@@ -387,7 +407,8 @@ def test_fuzzed_resource_paths(guarded, segment) -> None:
                                         "example", "format"]),
                        st.text(max_size=40), max_size=5))
 def test_fuzzed_query_parameters(guarded, params) -> None:
-    for path in ("/api/search", "/search", "/compare", "/theories", "/sparql", "/api/theories"):
+    for path in ("/api/search", "/search", "/compare", "/theories", "/sparql", "/api/theories",
+                 "/api/graph", "/graph", "/people"):
         response = guarded.get(path, query_string=params)
         assert response.status_code < 500, (path, params, response.data[:300])
 
