@@ -78,6 +78,12 @@ class Settings:
     sparql_guard: str = "on"
     max_entry_bytes: int = 256 * 1024
     lock_timeout: float = 30.0
+    #: A SPARQL 1.1 server holding the graph (its base URL, e.g. http://127.0.0.1:7878 for the
+    #: Oxigraph server); unset: the embedded store only. Writers mirror every change to it and
+    #: `/sparql` forwards queries to it (see README "Storage on servers").
+    graph_url: str = ""
+    graph_query_path: str = "/query"
+    graph_update_path: str = "/update"
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -93,6 +99,14 @@ class Settings:
                 raise ConfigError(f"LTGRAPH_{name.upper()} must be at least 1")
         if self.sparql_timeout <= 0 or self.sparql_wait <= 0 or self.sparql_queue < 0:
             raise ConfigError("LTGRAPH_SPARQL_TIMEOUT and _WAIT must be positive, _QUEUE not negative")
+        if self.graph_url and not self.graph_url.startswith(("http://", "https://")):
+            raise ConfigError(f"LTGRAPH_GRAPH_URL must be an http:// or https:// URL, got {self.graph_url!r}")
+        if self.graph_url and self.sparql_guard == "off":
+            raise ConfigError("LTGRAPH_SPARQL_GUARD=off is only for tests of the embedded store's "
+                              "sandbox; with LTGRAPH_GRAPH_URL the guard is the wall before the server")
+        for name in ("graph_query_path", "graph_update_path"):
+            if not getattr(self, name).startswith("/"):
+                raise ConfigError(f"LTGRAPH_{name.upper()} must start with '/', got {getattr(self, name)!r}")
         if self.backend not in ("onnx", "torch"):
             raise ConfigError(f"LTGRAPH_BACKEND must be onnx or torch, got {self.backend!r}")
 

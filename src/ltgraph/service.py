@@ -23,14 +23,14 @@ from ltgraph.corpus import Entry, corpus_hash, load_corpus
 from ltgraph.corpus.people import Registry
 from ltgraph.curation.report import Progress, Report
 from ltgraph.curation.writer import Writer
-from ltgraph.errors import DataDirError, QueryError, ValidationError
+from ltgraph.errors import ConfigError, DataDirError, LtgraphError, QueryError, ValidationError
 from ltgraph.rdf import graph as rdf_graph
 from ltgraph.rdf.build import build_graph
 from ltgraph.rdf.iris import Iris
 from ltgraph.rdf.shacl import validate_graph
 from ltgraph.retrieval.encoders import Encoder, make_encoder
 from ltgraph.retrieval.search import Searcher, rows_of
-from ltgraph.sparql.executor import GuardedExecutor
+from ltgraph.sparql.executor import GuardedExecutor, RemoteExecutor
 from ltgraph.sparql.guard import check_query
 from ltgraph.sparql.semantic import rewrite
 from ltgraph.store.datadir import DataDir
@@ -71,7 +71,7 @@ class Service:
         self.encoder: Encoder = encoder or make_encoder(settings.model, settings.backend,
                                                         settings.data_dir / "models")
         #: The one door for SPARQL that requests influence; its processes start on first use.
-        self.executor = GuardedExecutor(settings)
+        self.executor = RemoteExecutor(settings) if settings.graph_url else GuardedExecutor(settings)
         self.reader = SnapshotReader(self.datadir, self.encoder.name, settings.max_entry_bytes,
                                      on_switch=self._generation_switched)
         self.searcher = Searcher(self.encoder, self.iris)
@@ -130,7 +130,33 @@ class Service:
                   f"removed, in {self.writer.curated.root}"
                   + (f"; replacing bundled entries of the same id: {', '.join(shadowed)}"
                      if shadowed else ""))
-        return [("curated entries", True, detail), *rows]
+        return [("curated entries", True, detail), *rows, *self._graph_server_rows()]
+
+    def _graph_server_rows(self) -> list[tuple[str, bool, str]]:
+        """The graph server (if configured) against the live generation."""
+        if not self.settings.graph_url:
+            return []
+        from ltgraph.store.graph_server import GraphServer, compare
+
+        server = GraphServer(self.settings.graph_url, self.settings.graph_query_path,
+                             self.settings.graph_update_path)
+        try:
+            problems = compare(server, self.datadir.current())
+        except LtgraphError as exc:
+            return [("graph server", False, str(exc))]
+        if problems:
+            return [("graph server", False, f"{problems[0]} (and {len(problems) - 1} more); "
+                     "repair: `ltgraph migrate --to-server`")]
+        return [("graph server", True, f"{self.settings.graph_url} holds the live generation's "
+                 "named graphs")]
+
+    def migrate_to_server(self) -> dict[str, int]:
+        """Copy the live generation's graph to the graph server, replacing all it holds."""
+        if not self.settings.graph_url:
+            raise ConfigError("no graph server is configured: set LTGRAPH_GRAPH_URL")
+        with self.datadir.lock():
+            result = self.writer.mirror(self.datadir.current(), everything=True)
+        return result or {}
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""

@@ -216,6 +216,25 @@ def doctor(ctx: click.Context) -> None:
         raise click.ClickException("the data directory needs repair: run `ltgraph build`")
 
 
+@cli.command(short_help="Copy the live graph to the SPARQL server (LTGRAPH_GRAPH_URL).")
+@click.option("--to-server", "to_server", is_flag=True, required=True,
+              help="Replace everything the graph server holds with the live generation's graph.")
+@click.pass_context
+@_fail_cleanly
+def migrate(ctx: click.Context, to_server: bool) -> None:
+    """Copy the data directory's live graph to the graph server (LTGRAPH_GRAPH_URL): every
+    entry's named graph and the ontology's, in one SPARQL Update; what the server held before
+    is dropped. Writers keep it in step afterwards; `ltgraph doctor` compares the two.
+
+    \b
+    Example:
+      LTGRAPH_GRAPH_URL=http://127.0.0.1:7878 ltgraph migrate --to-server
+    """
+    result = _service(ctx).migrate_to_server()
+    click.echo(f"graph server: {counted(result.get('replaced', 0), 'named graph')} written, "
+               "everything else it held dropped")
+
+
 @cli.command(short_help='Check the whole corpus (format, links, SHACL).')
 @click.pass_context
 @_fail_cleanly

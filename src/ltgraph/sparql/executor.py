@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 
 from ltgraph.config import Settings
+from ltgraph.errors import QueryError
 from ltgraph.rdf.ontology import PREFIXES
 from ltgraph.sparql.guard import check_query
 from ltgraph.sparql.pool import Job, Limits, QueryPool
@@ -65,12 +66,15 @@ class GuardedExecutor:
             query, similarity = rewritten.query, rewritten.similarity
             if s.sparql_guard != "off":
                 check_query(query, max(s.sparql_max_query_bytes, len(query.encode("utf-8"))))
+        return self._execute(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
+                                 s.sparql_max_rows, s.sparql_max_response_bytes, similarity),
+                             generation)
+
+    def _execute(self, job: Job, generation: str) -> Rendered:
         pool = self._get_pool()
         if generation != self._generation:
             self.use(generation)
-        rendered: Rendered = pool.run(Job(query, PREFIXES, s.base_iri, select_fmt, graph_fmt,
-                                          s.sparql_max_rows, s.sparql_max_response_bytes,
-                                          similarity))
+        rendered: Rendered = pool.run(job)
         return rendered
 
     def status(self) -> dict[str, int] | None:
@@ -82,3 +86,44 @@ class GuardedExecutor:
             self._generation = None
         if pool is not None:
             pool.close()
+
+
+class RemoteExecutor(GuardedExecutor):
+    """The same guard, rewrite and limits, with the query answered by the graph server
+    (`LTGRAPH_GRAPH_URL`) instead of local query processes. The server must be one the
+    public may query: read-only, SERVICE refused, a time limit (README "Storage on servers");
+    the guard refuses SERVICE, updates and dataset clauses before anything is sent."""
+
+    #: What the server is asked for: results as JSON (SELECT, ASK), graphs as N-Triples.
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        from ltgraph.store.graph_server import GraphServer
+
+        self.server = GraphServer(settings.graph_url, settings.graph_query_path,
+                                  settings.graph_update_path, timeout=settings.sparql_timeout)
+
+    @property
+    def started(self) -> bool:
+        return False  # no local query processes to load
+
+    def use(self, generation: str) -> None:
+        self._generation = generation
+
+    def _execute(self, job: Job, generation: str) -> Rendered:
+        from ltgraph.sparql.results import render_answer
+
+        if job.similarity:
+            raise QueryError("ltgs:similarity runs on the embedded store only, not on the graph "
+                             "server; use ltgs:search or ltgs:similarEntries")
+        prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in job.prefixes.items())
+        text = f"BASE <{job.base_iri}>\n{prologue}{job.query}"
+        body, media = self.server.query(text, self.ACCEPT, 4 * job.max_bytes)
+        return render_answer(body, media, job)
+
+    def status(self) -> dict[str, int] | None:
+        return None
+
+    def close(self) -> None:
+        self._generation = None

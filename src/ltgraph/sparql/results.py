@@ -98,6 +98,19 @@ def _render(result: Any, job: Job) -> Rendered:
     return Rendered(body, SELECT_TYPES[job.select_fmt], "select", kept, cut)
 
 
+def render_answer(body: bytes, media_type: str, job: Job) -> Rendered:
+    """A SPARQL server's answer (results JSON, or N-Triples for a graph) rendered as `job`
+    asks, with the same row and byte limits as a local query."""
+    try:
+        if media_type == "application/n-triples":
+            triples, cut = _take(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), job.max_rows)
+            graph, kept, cut = _fit_graph(triples, job, cut)
+            return Rendered(graph, GRAPH_TYPES[job.graph_fmt], "graph", kept, cut)
+        return _render(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON), job)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise QueryError(f"the graph server's answer could not be read: {exc}") from None
+
+
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], str | None]:
     out: list[Any] = []
     for item in items:

@@ -1,0 +1,166 @@
+"""The graph on a SPARQL 1.1 server (`LTGRAPH_GRAPH_URL`): mirrored by writers, queried by `/sparql`.
+
+The data directory stays the source of what is served; a configured server holds the same
+named graphs (one per entry, plus the ontology's) and answers the public SPARQL endpoint, so
+operators can run, back up and replicate it like any other store. Consistency model:
+
+- A writer (one at a time: the data directory's lock) publishes a generation, then sends
+  **one SPARQL Update request** that drops and re-inserts exactly the named graphs whose
+  content changed and drops those of removed entries. A SPARQL server applies one Update
+  request as a whole (Oxigraph: one transaction), so a reader sees an entry's statements
+  entirely old or entirely new, never torn.
+- What was last pushed (generation, and a digest per named graph) is recorded in the data
+  directory (`graph-server.json`); the next push sends only the difference from it. A push
+  that fails leaves the record as it was, so the next write or `ltgraph migrate --to-server`
+  sends everything still missing; `ltgraph doctor` compares the server's triple count per
+  named graph with the generation's.
+- The server must see the union of the named graphs as its default graph (Oxigraph: the
+  `union-default-graph` query parameter, sent on every query; Fuseki: `tdb2:unionDefaultGraph`).
+
+Only stdlib HTTP here (`urllib`): requests carry a timeout, responses a size cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ltgraph.errors import DataDirError, QueryError
+from ltgraph.store.datadir import FULL, MANIFEST, Manifest
+from ltgraph.store.served import DELTA_DIR, entry_graphs
+
+RECORD = "graph-server.json"
+
+
+@dataclass(frozen=True)
+class GraphServer:
+    """A SPARQL 1.1 server: its base URL and the paths of its query and update endpoints."""
+
+    url: str
+    query_path: str = "/query"
+    update_path: str = "/update"
+    timeout: float = 30.0
+
+    def _post(self, path: str, body: bytes, content_type: str, accept: str = "*/*",
+              params: dict[str, str] | None = None, max_bytes: int = 64 * 1024 * 1024,
+              ) -> tuple[bytes, str]:
+        target = self.url.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        request = urllib.request.Request(target, data=body, method="POST",
+                                         headers={"Content-Type": content_type, "Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                data: bytes = response.read(max_bytes + 1)
+                media = str(response.headers.get("Content-Type", "")).split(";")[0].strip()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(2000).decode("utf-8", "replace").strip()
+            raise QueryError(f"the graph server refused the request ({exc.code}): {detail}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DataDirError(f"the graph server at {self.url} did not answer ({reason}); check "
+                               "LTGRAPH_GRAPH_URL and that the server runs") from None
+        if len(data) > max_bytes:
+            raise QueryError(f"the graph server's answer is over {max_bytes} bytes; add a LIMIT")
+        return data, media
+
+    def update(self, text: str) -> None:
+        self._post(self.update_path, text.encode("utf-8"), "application/sparql-update")
+
+    def query(self, text: str, accept: str, max_bytes: int = 64 * 1024 * 1024) -> tuple[bytes, str]:
+        """Run a query over the union of the named graphs: the answer and its media type."""
+        return self._post(self.query_path, text.encode("utf-8"), "application/sparql-query",
+                          accept, {"union-default-graph": ""}, max_bytes)
+
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per named graph on the server."""
+        body, _ = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                             "application/sparql-results+json")
+        rows = json.loads(body)["results"]["bindings"]
+        return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+# --------------------------------------------------------------------------- a generation's graphs
+
+
+def generation_graphs(path: Path) -> dict[str, list[ox.Triple]]:
+    """The named graphs a generation serves (graph IRI -> its triples), from its files alone."""
+    manifest = Manifest.read(path / MANIFEST)
+    base = path if manifest.kind == FULL else path.parent / str(manifest.base)
+    dataset = ox.Store()
+    dataset.bulk_load(path=str(base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+    graphs: dict[str, list[ox.Triple]] = {}
+    for quad in dataset:
+        if isinstance(quad.graph_name, ox.NamedNode):  # every statement is in a named graph
+            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    if manifest.kind != FULL:
+        hidden = set(manifest.deleted)
+        for slug, name in entry_graphs(dataset).items():
+            if slug in hidden:
+                graphs.pop(name.value, None)
+        prefix = f"{manifest.base_iri}graph/"
+        for file in sorted((path / DELTA_DIR).glob("*.nt")):
+            graphs[prefix + file.stem] = list(ox.parse(path=str(file), format=ox.RdfFormat.N_TRIPLES))
+    return graphs
+
+
+def digest(triples: Iterable[ox.Triple]) -> str:
+    """Order-independent digest of a graph's triples."""
+    lines = sorted(str(t) for t in triples)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _record(datadir_root: Path) -> dict[str, object]:
+    try:
+        data: dict[str, object] = json.loads((datadir_root / RECORD).read_text("utf-8"))
+        return data
+    except (OSError, ValueError):
+        return {}
+
+
+def push(server: GraphServer, datadir_root: Path, generation: Path, everything: bool = False) -> dict[str, int]:
+    """Bring the server to `generation` in one Update request; returns what it changed.
+
+    Only named graphs whose digest differs from the last successful push are sent (all of
+    them with `everything`, after dropping every graph the generation does not have).
+    """
+    graphs = generation_graphs(generation)
+    wanted = {name: digest(triples) for name, triples in graphs.items()}
+    record = _record(datadir_root)
+    known_raw = record.get("graphs") if record.get("url") == server.url and not everything else None
+    known: dict[str, str] = dict(known_raw) if isinstance(known_raw, dict) else {}
+    changed = [name for name, sha in wanted.items() if known.get(name) != sha]
+    removed = [name for name in known if name not in wanted]
+    parts = ["DROP SILENT ALL"] if everything or not known else []
+    for name in removed:
+        parts.append(f"DROP SILENT GRAPH <{name}>")
+    for name in changed:
+        body = " .\n".join(str(t) for t in graphs[name])
+        parts.append(f"DROP SILENT GRAPH <{name}>")
+        if body:
+            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
+    if parts:
+        server.update(" ;\n".join(parts))
+    (datadir_root / RECORD).write_text(json.dumps({
+        "url": server.url, "generation": generation.name, "graphs": wanted}, indent=1), "utf-8")
+    return {"replaced": len(changed), "removed": len(removed)}
+
+
+def compare(server: GraphServer, generation: Path) -> list[str]:
+    """Problems between the server and a generation (triples per named graph), in words."""
+    graphs = generation_graphs(generation)
+    sizes = server.graph_sizes()
+    problems = []
+    for name, triples in sorted(graphs.items()):
+        if sizes.get(name) != len(set(triples)):
+            problems.append(f"graph server: {name} holds {sizes.get(name, 0)} triples, the data "
+                            f"directory {len(set(triples))}")
+    for name in sorted(set(sizes) - set(graphs)):
+        problems.append(f"graph server: {name} is not in the data directory's generation")
+    return problems

@@ -1,0 +1,185 @@
+"""The graph on a real SPARQL server (the Oxigraph server binary from the `oxigraph` wheel, on
+127.0.0.1): writers mirror every change in one Update, `/sparql` forwards through the guard,
+`doctor` compares, `migrate --to-server` repairs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ltgraph.config import Settings
+from ltgraph.errors import ConfigError, DataDirError
+from ltgraph.service import Service
+from ltgraph.store.graph_server import GraphServer, compare, generation_graphs
+from ltgraph.web.app import create_app
+
+from .conftest import entry_text, free_port
+
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).exists(),
+                                reason="needs the Oxigraph server: pip install oxigraph")
+
+
+def start_oxigraph(location: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location),
+                                "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
+            return process, url
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the Oxigraph server did not start")
+
+
+@pytest.fixture
+def oxigraph(tmp_path: Path):
+    process, url = start_oxigraph(tmp_path / "oxigraph")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def served(tmp_path: Path, tiny_corpus: Path, oxigraph: str, fake_encoder):
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=oxigraph)
+    service = Service(settings, encoder=fake_encoder)
+    service.build()
+    yield service
+    service.close()
+
+
+def sparql(service: Service, query: str, accept: str = "application/sparql-results+json"):
+    client = create_app(service.settings, service).test_client()
+    return client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+
+
+def rows(response) -> set[tuple[str, ...]]:
+    data = response.get_json()
+    names = data["head"]["vars"]
+    return {tuple(b.get(n, {}).get("value", "") for n in names) for b in data["results"]["bindings"]}
+
+
+QUERIES = [
+    "SELECT ?e ?name WHERE { ?e a ltg:LearningTheory ; rdfs:label ?name }",
+    "SELECT ?e (COUNT(?i) AS ?n) WHERE { ?e ltg:hasConcept|ltg:hasLimitation ?i } GROUP BY ?e",
+    "SELECT ?p WHERE { ?e ltg:developedBy ?p . ?p foaf:name ?n } ORDER BY ?p",
+    "SELECT ?s ?o WHERE { ?s ltg:relatedTo ?o }",
+]
+
+
+def test_a_build_mirrors_every_named_graph_and_sparql_answers_alike(served: Service, tmp_path,
+                                                                    tiny_corpus, fake_encoder) -> None:
+    server = GraphServer(served.settings.graph_url)
+    graphs = generation_graphs(served.datadir.current())
+    assert server.graph_sizes() == {name: len(set(t)) for name, t in graphs.items()}
+    assert compare(server, served.datadir.current()) == []
+    embedded = Service(Settings(data_dir=served.settings.data_dir, corpus_dir=tiny_corpus),
+                       encoder=fake_encoder)
+    try:
+        for query in QUERIES:
+            remote, local = sparql(served, query), sparql(embedded, query)
+            assert remote.status_code == local.status_code == 200, (query, remote.data[:300])
+            assert rows(remote) == rows(local) and rows(local), query
+        ask = sparql(served, "ASK { ?e rdfs:label 'Alpha Theory' }").get_json()
+        assert ask["boolean"] is True
+        graph = sparql(served, "CONSTRUCT { ?e rdfs:label ?l } WHERE { ?e rdfs:label ?l }",
+                       "application/n-triples")
+        assert graph.status_code == 200 and b"Alpha Theory" in graph.data
+    finally:
+        embedded.close()
+    assert ("graph server", True) in {(name, ok) for name, ok, _ in served.doctor()}
+
+
+def test_add_update_remove_reach_the_server_and_another_reader_sees_them(served: Service, tmp_path,
+                                                                         fake_encoder) -> None:
+    other = Service(served.settings, encoder=fake_encoder)  # a second API process, same servers
+    gamma = tmp_path / "gamma-theory.md"
+    gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                     .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+    query = "SELECT ?n WHERE { ?e a ltg:LearningTheory ; rdfs:label ?n FILTER(STRSTARTS(?n, 'Gamma')) }"
+    try:
+        assert rows(sparql(other, query)) == set()
+        served.add([gamma])
+        assert rows(sparql(other, query)) == {("Gamma Theory",)}
+        gamma.write_text(gamma.read_text().replace("Gamma Theory", "Gamma Theory Revised"))
+        served.add([gamma], replace=True)
+        assert rows(sparql(other, query)) == {("Gamma Theory Revised",)}  # old name gone: whole
+        served.remove("gamma-theory")
+        assert rows(sparql(other, query)) == set()
+        assert compare(GraphServer(served.settings.graph_url), served.datadir.current()) == []
+    finally:
+        other.close()
+
+
+def test_a_server_that_was_down_is_repaired_by_migrate(tmp_path, tiny_corpus, fake_encoder) -> None:
+    process, url = start_oxigraph(tmp_path / "ox")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=url)
+    service = Service(settings, encoder=fake_encoder)
+    service.build()
+    process.terminate()
+    process.wait(timeout=20)
+    gamma = tmp_path / "gamma-theory.md"
+    gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                     .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+    with pytest.raises(DataDirError, match="migrate --to-server"):
+        service.add([gamma])  # published here; the server is behind and the error says so
+    assert "gamma-theory" in {e.slug for e in service.snapshot().entries()}
+    process, _ = start_oxigraph(tmp_path / "ox-new")  # a new, empty server on another port
+    service.close()
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus,
+                        graph_url=f"http://127.0.0.1:{_port(process)}")
+    service = Service(settings, encoder=fake_encoder)
+    try:
+        doctor = {name: ok for name, ok, _ in service.doctor()}
+        assert doctor["graph server"] is False
+        assert service.migrate_to_server()["replaced"] >= 3
+        assert {name: ok for name, ok, _ in service.doctor()}["graph server"] is True
+    finally:
+        service.close()
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _port(process: subprocess.Popen[bytes]) -> str:
+    args = process.args
+    assert isinstance(args, list)
+    return str(args[args.index("--bind") + 1]).rsplit(":", 1)[1]
+
+
+def test_the_guard_still_stands_before_the_server(served: Service) -> None:
+    """SERVICE, updates and dataset clauses never reach the server; the guard cannot be
+    switched off in server mode."""
+    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
+                  "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "SELECT * FROM <urn:g> WHERE { ?s ?p ?o }",
+                  "LOAD <http://127.0.0.1:9/x>"):
+        response = sparql(served, query)
+        assert response.status_code in (400, 403), (query, response.status_code)
+    assert rows(sparql(served, "SELECT ?s WHERE { ?s ?p <urn:c> }")) == set()
+    with pytest.raises(ConfigError, match="GUARD=off"):
+        Settings(graph_url="http://127.0.0.1:1", sparql_guard="off")
+
+
+def test_server_answers_keep_the_row_limit(tmp_path, tiny_corpus, oxigraph, fake_encoder) -> None:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=oxigraph,
+                        sparql_max_rows=3)
+    service = Service(settings, encoder=fake_encoder)
+    try:
+        service.build()
+        response = sparql(service, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+        assert response.status_code == 200 and len(response.get_json()["results"]["bindings"]) == 3
+        assert response.headers["X-Result-Truncated"] == "true"
+        assert json.loads(response.data)["head"]["vars"] == ["s", "p", "o"]
+    finally:
+        service.close()
