@@ -157,3 +157,14 @@ def test_a_misspelled_name_is_searched_as_corrected_and_said(service) -> None:
     # words the corpus uses are never "corrected", nor words far from any name
     assert service.search("worked examples")["did_you_mean"] is None
     assert service.search("zxqv flibbertigibbet")["did_you_mean"] is None
+
+
+def test_a_one_word_question_is_found_by_keywords() -> None:
+    """bm25s numbers a question's words from 0: a one-word question is id 0, which `any()`
+    once read as "no words" (the keyword retriever then returned nothing)."""
+    from ltgraph.retrieval.keyword import KeywordIndex
+
+    index = KeywordIndex.build(["Dewey wrote about experience", "Piaget studied children",
+                                "nothing here"])
+    assert [row for row, _ in index.search("Dewey", 3)] == [0]
+    assert index.search("the", 3) == []  # only a stop word: no words to look for

@@ -84,6 +84,10 @@ class Settings:
     graph_url: str = ""
     graph_query_path: str = "/query"
     graph_update_path: str = "/update"
+    #: PostgreSQL with pgvector holding the live generation (a postgresql:// URL); unset: the
+    #: data directory only. Writers copy every generation there; readers with it set need no
+    #: data directory (see README "Storage on servers").
+    index_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith(("/", "#")):
@@ -101,6 +105,11 @@ class Settings:
             raise ConfigError("LTGRAPH_SPARQL_TIMEOUT and _WAIT must be positive, _QUEUE not negative")
         if self.graph_url and not self.graph_url.startswith(("http://", "https://")):
             raise ConfigError(f"LTGRAPH_GRAPH_URL must be an http:// or https:// URL, got {self.graph_url!r}")
+        if self.index_url and not self.index_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"LTGRAPH_INDEX_URL must be a postgresql:// URL, got {self.index_url!r}")
+        if self.index_url and not self.graph_url:
+            raise ConfigError("LTGRAPH_INDEX_URL needs LTGRAPH_GRAPH_URL too: without a data "
+                              "directory, /sparql is answered by the graph server")
         if self.graph_url and self.sparql_guard == "off":
             raise ConfigError("LTGRAPH_SPARQL_GUARD=off is only for tests of the embedded store's "
                               "sandbox; with LTGRAPH_GRAPH_URL the guard is the wall before the server")

@@ -72,8 +72,14 @@ class Service:
                                                         settings.data_dir / "models")
         #: The one door for SPARQL that requests influence; its processes start on first use.
         self.executor = RemoteExecutor(settings) if settings.graph_url else GuardedExecutor(settings)
-        self.reader = SnapshotReader(self.datadir, self.encoder.name, settings.max_entry_bytes,
-                                     on_switch=self._generation_switched)
+        if settings.index_url:  # a stateless reader: the generation PostgreSQL names
+            from ltgraph.store.pg_index import PgSnapshotReader
+
+            self.reader: SnapshotReader | PgSnapshotReader = PgSnapshotReader(
+                settings.index_url, self.encoder.name, settings.max_entry_bytes)
+        else:
+            self.reader = SnapshotReader(self.datadir, self.encoder.name, settings.max_entry_bytes,
+                                         on_switch=self._generation_switched)
         self.searcher = Searcher(self.encoder, self.iris)
         self.writer = Writer(settings, self.iris, self.datadir, self.encoder)
 
@@ -133,9 +139,10 @@ class Service:
         return [("curated entries", True, detail), *rows, *self._graph_server_rows()]
 
     def _graph_server_rows(self) -> list[tuple[str, bool, str]]:
-        """The graph server (if configured) against the live generation."""
+        """The servers (if configured) against the data directory's live generation."""
+        rows = self._postgres_rows()
         if not self.settings.graph_url:
-            return []
+            return rows
         from ltgraph.store.graph_server import GraphServer, compare
 
         server = GraphServer(self.settings.graph_url, self.settings.graph_query_path,
@@ -145,15 +152,30 @@ class Service:
         except LtgraphError as exc:
             return [("graph server", False, str(exc))]
         if problems:
-            return [("graph server", False, f"{problems[0]} (and {len(problems) - 1} more); "
-                     "repair: `ltgraph migrate --to-server`")]
-        return [("graph server", True, f"{self.settings.graph_url} holds the live generation's "
-                 "named graphs")]
+            return [*rows, ("graph server", False, f"{problems[0]} (and {len(problems) - 1} "
+                            "more); repair: `ltgraph migrate --to-server`")]
+        return [*rows, ("graph server", True, f"{self.settings.graph_url} holds the live "
+                        "generation's named graphs")]
+
+    def _postgres_rows(self) -> list[tuple[str, bool, str]]:
+        if not self.settings.index_url:
+            return []
+        from ltgraph.store.pg_index import live_name
+
+        try:
+            name, local = live_name(self.settings.index_url), self.datadir.current_name()
+        except LtgraphError as exc:
+            return [("postgresql", False, str(exc))]
+        if name != local:
+            return [("postgresql", False, f"its live generation is {name}, the data directory's "
+                     f"{local}; repair: `ltgraph migrate --to-server`")]
+        return [("postgresql", True, f"live generation {name}, as in the data directory")]
 
     def migrate_to_server(self) -> dict[str, int]:
-        """Copy the live generation's graph to the graph server, replacing all it holds."""
-        if not self.settings.graph_url:
-            raise ConfigError("no graph server is configured: set LTGRAPH_GRAPH_URL")
+        """Copy the live generation to the servers: its graph to the graph server (replacing
+        all it holds), everything to PostgreSQL."""
+        if not self.settings.graph_url and not self.settings.index_url:
+            raise ConfigError("no server is configured: set LTGRAPH_GRAPH_URL and/or LTGRAPH_INDEX_URL")
         with self.datadir.lock():
             result = self.writer.mirror(self.datadir.current(), everything=True)
         return result or {}

@@ -34,7 +34,7 @@ from ltgraph.curation import rules
 from ltgraph.curation.embedding import known_vectors, reuse_or_embed
 from ltgraph.curation.report import Progress, Report, listing, progress_of, storage_errors
 from ltgraph.curation.sources import Sources
-from ltgraph.errors import CorpusError, DataDirError, LtgraphError, NotFoundError, ValidationError
+from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
 from ltgraph.rdf.build import build_dataset, corpus_people, entry_quads
 from ltgraph.rdf.graph import save_dataset, save_union, union_graph
 from ltgraph.rdf.iris import Iris
@@ -108,20 +108,10 @@ class Writer(Sources):
         self.mirror(self.datadir.generations / name)
 
     def mirror(self, generation: Path, everything: bool = False) -> dict[str, int] | None:
-        """Bring the graph server (`LTGRAPH_GRAPH_URL`, if set) to `generation`: one SPARQL
-        Update with the named graphs that changed (`store.graph_server`). None without one."""
-        if not self.settings.graph_url:
-            return None
-        from ltgraph.store.graph_server import GraphServer, push
+        """Bring the configured servers to `generation` (`curation.servers.mirror`)."""
+        from ltgraph.curation.servers import mirror
 
-        server = GraphServer(self.settings.graph_url, self.settings.graph_query_path,
-                             self.settings.graph_update_path)
-        try:
-            return push(server, self.datadir.root, generation, everything)
-        except LtgraphError as exc:
-            raise DataDirError(f"{generation.name} is published in the data directory, but the "
-                               f"graph server was not updated: {exc} — run `ltgraph "
-                               "migrate --to-server` once it answers") from None
+        return mirror(self.settings, self.datadir.root, generation, everything)
 
     def _publish_full(self, entries: list[Entry], corpus: dict[str, bytes], store: ox.Store,
                       user_entries: list[str], removed_bundled: list[str], live: Generation | None,

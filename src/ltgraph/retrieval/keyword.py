@@ -45,7 +45,7 @@ class KeywordIndex:
 
         tokens = bm25s.tokenize([normalise_spelling(query)], stopwords="en", stemmer=self._stem,
                                 show_progress=False)
-        if not tokens.vocab or not any(tokens.ids[0]):
+        if not tokens.vocab or len(tokens.ids[0]) == 0:  # (ids start at 0: `any` would be wrong)
             return []
         k = min(k, self.size)
         ids, scores = self._retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)

@@ -24,6 +24,8 @@ from ltgraph.retrieval.lexicon import Lexicon, Mention
 from ltgraph.retrieval.ranking import Analysis, analyse, arrange, boost, reciprocal_rank_fusion
 
 MAX_QUESTION_CHARS = 500
+#: Scores equal to this many decimals are ties (then ordered by passage key).
+TIE_DECIMALS = 5
 MAX_K = 100
 #: Candidates taken from each retriever before fusion.
 CANDIDATES = 50
@@ -170,7 +172,9 @@ class Searcher:
         def ordered(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
             # Equal scores in passage-key order, so that ranks (and fused scores) are the same
             # whatever order rows have: a full build and a composed delta lay them out apart.
-            hits.sort(key=lambda h: (-h[1], records[h[0]].key))
+            # Equal to 5 decimals is equal: the same score summed in float32 (bm25s, FAISS) or
+            # in SQL (PostgreSQL) differs in the last bits.
+            hits.sort(key=lambda h: (-round(h[1], TIE_DECIMALS), records[h[0]].key))
             return hits[:depth]
 
         dense: list[tuple[int, float]] = []

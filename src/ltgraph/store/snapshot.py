@@ -19,7 +19,7 @@ from rdflib import Graph
 from ltgraph.corpus import Entry, entry_files, load_corpus
 from ltgraph.errors import NotFoundError
 from ltgraph.rdf.graph import count_triples, new_graph
-from ltgraph.retrieval.index import PassageIndex
+from ltgraph.retrieval.index import PassageStore
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.datadir import DataDir, Lease
 from ltgraph.store.generation import Generation
@@ -36,7 +36,7 @@ class Snapshot:
     manifest: Manifest
     by_slug: dict[str, Entry]
     graph: Graph
-    index: PassageIndex
+    index: PassageStore
     lexicon: Lexicon
 
     def entries(self, type_: str | None = None) -> list[Entry]:

@@ -1,0 +1,305 @@
+"""Generations in PostgreSQL with pgvector (`LTGRAPH_INDEX_URL`): stateless readers follow them.
+
+A writer builds and publishes a generation in its data directory as always, then copies it to
+PostgreSQL in **one transaction** (under a transaction-level advisory lock, so writers on
+several hosts take turns): the manifest, the entry files, the served graph (N-Triples, for the
+answer cards' facts), and the search index — one row per passage with its vector in a
+pgvector column and its keyword terms in a terms table — and finally moves the one-row
+`ltgraph_live` pointer. Readers (`PgSnapshotReader`) check that pointer at most every
+`POLL_SECONDS` and load the generation it names; they need no data directory of their own.
+
+Search runs in SQL: dense retrieval as exact inner product (`<#>`) over the pgvector column,
+keyword retrieval as BM25 computed from the terms table with bm25s's formula (Lucene idf,
+k1 1.5, b 0.75), so results and scores equal the embedded index's (a test compares them).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ltgraph.corpus import Entry, parse_entry
+from ltgraph.errors import DataDirError
+from ltgraph.rdf.graph import new_graph
+from ltgraph.retrieval.index import TIE_MARGIN, IndexedPassage
+from ltgraph.retrieval.lexicon import Lexicon
+from ltgraph.retrieval.text import tokenize
+from ltgraph.store.manifest import Manifest
+
+if TYPE_CHECKING:
+    from ltgraph.store.snapshot import Snapshot
+
+POLL_SECONDS = 0.5
+K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene")
+LOCK_KEY = 0x6C7467  # "ltg": the writers' advisory lock
+
+SCHEMA = """
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE TABLE IF NOT EXISTS ltgraph_generation (
+    name text PRIMARY KEY, created double precision NOT NULL, manifest jsonb NOT NULL,
+    graph bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS ltgraph_live (
+    id int PRIMARY KEY CHECK (id = 1),
+    generation text NOT NULL REFERENCES ltgraph_generation (name));
+CREATE TABLE IF NOT EXISTS ltgraph_entry (
+    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
+    slug text NOT NULL, source bytea NOT NULL, PRIMARY KEY (generation, slug));
+CREATE TABLE IF NOT EXISTS ltgraph_passage (
+    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
+    row int NOT NULL, key text NOT NULL, entry text NOT NULL, kind text NOT NULL, item text,
+    label text NOT NULL, text text NOT NULL, digest text NOT NULL, embedding vector NOT NULL,
+    PRIMARY KEY (generation, row));
+-- keyword documents: level 'p' = passages (doc = row), 'e' = whole entries (doc = entry order)
+CREATE TABLE IF NOT EXISTS ltgraph_doc (
+    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
+    level char(1) NOT NULL, doc int NOT NULL, length int NOT NULL, name text NOT NULL,
+    PRIMARY KEY (generation, level, doc));
+CREATE TABLE IF NOT EXISTS ltgraph_term (
+    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
+    level char(1) NOT NULL, term text NOT NULL, doc int NOT NULL, tf int NOT NULL,
+    PRIMARY KEY (generation, level, term, doc));
+"""
+
+
+def connect(url: str) -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise DataDirError("LTGRAPH_INDEX_URL needs psycopg: pip install 'ltgraph[server]'") from None
+    try:
+        return psycopg.connect(url, autocommit=False)
+    except psycopg.OperationalError as exc:
+        raise DataDirError(f"PostgreSQL at LTGRAPH_INDEX_URL did not answer ({str(exc).strip()}); "
+                           "check the URL and that the server runs") from None
+
+
+def _vector(values: np.ndarray) -> str:
+    return "[" + ",".join(f"{float(x):.9g}" for x in values) + "]"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], graph_nt: bytes,
+         records: list[IndexedPassage], vectors: np.ndarray, tokens: list[list[str]]) -> None:
+    """Copy one generation to PostgreSQL and make it live, in one transaction."""
+    with connect(url) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        conn.execute(SCHEMA)
+        conn.execute("DELETE FROM ltgraph_generation WHERE name = %s AND name NOT IN "
+                     "(SELECT generation FROM ltgraph_live)", (name,))
+        conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph) VALUES "
+                      "(%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                      (name, manifest.created, manifest.to_json(), graph_nt))
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO ltgraph_entry VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                            [(name, slug, data) for slug, data in sources.items()])
+            with cur.copy("COPY ltgraph_passage (generation, row, key, entry, kind, item, label, "
+                          "text, digest, embedding) FROM STDIN") as copy:
+                for row, (record, vector) in enumerate(zip(records, vectors, strict=True)):
+                    copy.write_row((name, row, record.key, record.entry, record.kind, record.item,
+                                    record.label, record.text, record.digest, _vector(vector)))
+            entry_order = list(dict.fromkeys(r.entry for r in records))
+            entry_tokens: dict[str, list[str]] = {}
+            for record, words in zip(records, tokens, strict=True):
+                entry_tokens.setdefault(record.entry, []).extend(words)
+            with cur.copy("COPY ltgraph_doc (generation, level, doc, length, name) FROM STDIN") as copy:
+                for row, (record, words) in enumerate(zip(records, tokens, strict=True)):
+                    copy.write_row((name, "p", row, len(words), record.key))
+                for doc, slug in enumerate(entry_order):
+                    copy.write_row((name, "e", doc, len(entry_tokens[slug]), slug))
+            with cur.copy("COPY ltgraph_term (generation, level, term, doc, tf) FROM STDIN") as copy:
+                for row, words in enumerate(tokens):
+                    for term, tf in Counter(words).items():
+                        copy.write_row((name, "p", term, row, tf))
+                for doc, slug in enumerate(entry_order):
+                    for term, tf in Counter(entry_tokens[slug]).items():
+                        copy.write_row((name, "e", term, doc, tf))
+        conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
+                     "DO UPDATE SET generation = excluded.generation", (name,))
+        # older generations go; readers that loaded one keep their copy in memory
+        conn.execute("DELETE FROM ltgraph_generation WHERE name <> %s", (name,))
+
+
+def live_name(url: str) -> str | None:
+    with connect(url) as conn:
+        if conn.execute("SELECT to_regclass('ltgraph_live')").fetchone()[0] is None:
+            return None
+        row = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
+        return str(row[0]) if row else None
+
+
+# --------------------------------------------------------------------------- searching
+
+
+class _Keywords:
+    """BM25 over one level's documents, in SQL."""
+
+    def __init__(self, store: PgPassageStore, level: str) -> None:
+        self.store, self.level = store, level
+        with store.lock:
+            row = store.conn.execute("SELECT count(*), coalesce(avg(length), 1) FROM ltgraph_doc "
+                                     "WHERE generation = %s AND level = %s",
+                                     (store.name, level)).fetchone()
+        self.size, self.avg = int(row[0]), float(row[1]) or 1.0
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        counts = Counter(tokenize([query])[0])
+        if not counts or not self.size:
+            return []
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                """WITH q(term, n) AS (SELECT * FROM unnest(%(terms)s::text[], %(ns)s::int[])),
+                   df AS (SELECT t.term, count(*) AS df FROM ltgraph_term t JOIN q USING (term)
+                          WHERE t.generation = %(g)s AND t.level = %(l)s GROUP BY t.term)
+                   SELECT t.doc, sum(q.n * ln(1 + (%(N)s - df.df + 0.5) / (df.df + 0.5))
+                                     * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * d.length / %(avg)s))) AS s
+                   FROM ltgraph_term t JOIN q USING (term) JOIN df USING (term)
+                   JOIN ltgraph_doc d ON d.generation = t.generation AND d.level = t.level AND d.doc = t.doc
+                   WHERE t.generation = %(g)s AND t.level = %(l)s
+                   GROUP BY t.doc ORDER BY s DESC, t.doc LIMIT %(k)s""",
+                {"terms": list(counts), "ns": list(counts.values()), "g": self.store.name,
+                 "l": self.level, "N": self.size, "k1": K1, "b": B, "avg": self.avg, "k": k}).fetchall()
+        return [(int(doc), float(score)) for doc, score in rows if score > 0]
+
+
+class _Vectors:
+    """Exact inner product over the pgvector column (vectors are L2-normalised)."""
+
+    hnsw = False
+
+    def __init__(self, store: PgPassageStore) -> None:
+        self.store = store
+        self._matrix: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.store.records)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every vector, loaded on first use (entry centroids, closeness tables)."""
+        if self._matrix is None:
+            with self.store.lock:
+                rows = self.store.conn.execute(
+                    "SELECT embedding::text FROM ltgraph_passage WHERE generation = %s ORDER BY row",
+                    (self.store.name,)).fetchall()
+            self._matrix = np.array([json.loads(r[0]) for r in rows], dtype=np.float32)
+        return self._matrix
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        with self.store.lock:
+            rows = self.store.conn.execute(
+                "SELECT row, -(embedding <#> %s::vector) AS s FROM ltgraph_passage "
+                "WHERE generation = %s ORDER BY embedding <#> %s::vector, row LIMIT %s",
+                (_vector(vector), self.store.name, _vector(vector), k)).fetchall()
+        return [(int(row), float(score)) for row, score in rows]
+
+
+class PgPassageStore:
+    """The `PassageStore` seam on PostgreSQL: one generation's passages, searched in SQL."""
+
+    def __init__(self, url: str, name: str) -> None:
+        self.conn = connect(url)
+        self.conn.autocommit = True
+        self.lock = threading.Lock()  # one connection, many request threads
+        self.name = name
+        rows = self.conn.execute("SELECT key, entry, kind, item, label, text, digest FROM "
+                                 "ltgraph_passage WHERE generation = %s ORDER BY row", (name,)).fetchall()
+        self.records = [IndexedPassage(*row) for row in rows]
+        self.entry_slugs = list(dict.fromkeys(r.entry for r in self.records))
+        self._vectors = _Vectors(self)
+        self._keywords = _Keywords(self, "p")
+        self._entries = _Keywords(self, "e")
+
+    @property
+    def vectors(self) -> _Vectors:
+        return self._vectors
+
+    @property
+    def keywords(self) -> _Keywords:
+        return self._keywords
+
+    def entry_ranking(self, question: str, k: int) -> list[str]:
+        hits = self._entries.search(question, k + TIE_MARGIN)
+        hits.sort(key=lambda h: (-h[1], self.entry_slugs[h[0]]))
+        return [self.entry_slugs[i] for i, _ in hits[:k]]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class PgSnapshotReader:
+    """`SnapshotReader` for stateless readers: the generation `ltgraph_live` names."""
+
+    def __init__(self, url: str, model: str, max_entry_bytes: int) -> None:
+        self.url, self.model, self.max_entry_bytes = url, model, max_entry_bytes
+        self._loaded: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot:
+        loaded = self._loaded
+        if loaded is not None and time.monotonic() - self._checked < POLL_SECONDS:
+            return loaded
+        with self._lock:
+            name = live_name(self.url)
+            self._checked = time.monotonic()
+            if name is None:
+                raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
+                                   "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+            if self._loaded is None or self._loaded.name != name:
+                old, self._loaded = self._loaded, self._load(name)
+                if old is not None and isinstance(old.index, PgPassageStore):
+                    old.index.close()
+            return self._loaded
+
+    def _load(self, name: str) -> Snapshot:
+        import pyoxigraph as ox
+
+        from ltgraph.store.snapshot import Snapshot
+
+        with connect(self.url) as conn:
+            row = conn.execute("SELECT manifest::text, graph FROM ltgraph_generation WHERE name = %s",
+                               (name,)).fetchone()
+            if row is None:  # replaced between the two reads: the next call loads the newer one
+                raise DataDirError("the live generation changed while loading; try again")
+            sources = conn.execute("SELECT slug, source FROM ltgraph_entry WHERE generation = %s "
+                                   "ORDER BY slug", (name,)).fetchall()
+        manifest = Manifest.from_json(row[0])
+        manifest.require_model(self.model)
+        entries: list[Entry] = [parse_entry(bytes(data).decode("utf-8"), f"{slug}.md")
+                                for slug, data in sources]
+        store = ox.Store()
+        store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
+        return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries},
+                        new_graph(store), PgPassageStore(self.url, name), Lexicon(entries))
+
+    def close(self) -> None:
+        if self._loaded is not None and isinstance(self._loaded.index, PgPassageStore):
+            self._loaded.index.close()
+
+
+def generation_parts(path: Path) -> tuple[Manifest, dict[str, bytes], bytes, list[IndexedPassage],
+                                          np.ndarray, list[list[str]]]:
+    """What `push` copies, read from a published generation of a data directory."""
+    import pyoxigraph as ox
+
+    from ltgraph.store.generation import Generation
+    from ltgraph.store.layers import load_vectors, served_store
+
+    generation = Generation.open(path)
+    records, vectors, tokens = load_vectors(generation)
+    sources = {p.stem: p.read_bytes() for p in generation.entry_files()}
+    graph = ox.serialize([q.triple for q in served_store(generation)], format=ox.RdfFormat.N_TRIPLES) or b""
+    return generation.manifest, sources, graph, records, vectors, [t for _, t in tokens]
+

