@@ -55,15 +55,18 @@ def free_port() -> int:
 
 
 
-def load(port: int, paths: list[tuple[str, dict[str, str]]], clients: int, seconds: float) -> dict:
-    """`clients` threads, each with one keep-alive connection, cycling through `paths`."""
+def load(port: int | list[int], paths: list[tuple[str, dict[str, str]]], clients: int,
+         seconds: float) -> dict:
+    """`clients` threads, each with one keep-alive connection, cycling through `paths`; with
+    several ports (one server process each), client i talks to ports[i % len(ports)]."""
+    ports = port if isinstance(port, list) else [port]
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
     def worker(offset: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", ports[offset % len(ports)], timeout=30)
         mine, i = [], offset
         while time.monotonic() < stop:
             path, headers = paths[i % len(paths)]
@@ -84,6 +87,21 @@ def load(port: int, paths: list[tuple[str, dict[str, str]]], clients: int, secon
     return {"requests": len(latencies), "rps": len(latencies) / elapsed,
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
             "errors": errors[0]}
+
+
+def wait_healthy(port: int, seconds: float = 240) -> None:
+    """Until the server on `port` answers /api/health (it loads data and model first)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the server on port {port} did not become healthy")
 
 
 def sparql_overhead(data_dir: Path, runs: int = 200) -> list[tuple[str, float, float]]:
@@ -135,14 +153,7 @@ def main() -> None:
                                "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(240):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+        wait_healthy(port)
         questions = [json.loads(line)["q"] for line in (REPO / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
         search_paths = [("/api/search?" + urllib.parse.urlencode({"q": q, "k": 10}), {}) for q in questions]
         accept = {"json": "application/sparql-results+json", "turtle": "text/turtle"}

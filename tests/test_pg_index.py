@@ -179,3 +179,62 @@ def test_settings_need_both_urls_and_a_postgresql_scheme() -> None:
         Settings(graph_url="http://127.0.0.1:1", index_url="mysql://x")
     with pytest.raises(ConfigError, match="needs LTGRAPH_GRAPH_URL"):
         Settings(index_url="postgresql://x")
+
+
+@pytest.mark.slow
+def test_two_api_processes_on_the_servers_see_a_cli_change(tmp_path, tiny_corpus, servers) -> None:
+    """Two `ltgraph serve` processes with no data directory, on their own ports, sharing the
+    servers: `ltgraph add` on the writer is answered by both (each polls every 0.5 s; the
+    figure is measured by benchmarks/bench_servers.py), and so is the removal."""
+    import json
+    import subprocess
+    import sys
+    import urllib.parse
+    import urllib.request
+
+    from .conftest import free_port
+
+    index_url, graph_url = servers
+    base = {**os.environ, "LTGRAPH_GRAPH_URL": graph_url, "LTGRAPH_INDEX_URL": index_url,
+            "LTGRAPH_CORPUS_DIR": str(tiny_corpus)}
+    writer = {**base, "LTGRAPH_DATA_DIR": str(tmp_path / "writer")}
+    ltgraph = [sys.executable, "-m", "ltgraph"]
+    subprocess.run([*ltgraph, "build"], env=writer, check=True, capture_output=True, timeout=600)
+    ports = [free_port(), free_port()]
+    readers = [subprocess.Popen([*ltgraph, "serve", "--port", str(port), "--workers", "1"],
+                                env={**base, "LTGRAPH_DATA_DIR": str(tmp_path / f"reader{port}")},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for port in ports]
+
+    def hits(port: int) -> set[str]:
+        url = f"http://127.0.0.1:{port}/api/search?" + urllib.parse.urlencode({"q": "Gammaism", "k": 5})
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return {hit["theory"] for hit in json.loads(response.read())["results"]}
+
+    def wait(condition) -> bool:  # a generous bound for a busy machine, not a speed target
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if condition():
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    try:
+        assert all(wait(lambda p=p: "gamma-theory" not in hits(p)) for p in ports)  # healthy, old
+        gamma = tmp_path / "gamma-theory.md"
+        gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                         .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+        subprocess.run([*ltgraph, "add", str(gamma)], env=writer, check=True, capture_output=True,
+                       timeout=600)
+        assert all(wait(lambda p=p: "gamma-theory" in hits(p)) for p in ports)
+        subprocess.run([*ltgraph, "remove", "gamma-theory"], env=writer, check=True,
+                       capture_output=True, timeout=600)
+        assert all(wait(lambda p=p: "gamma-theory" not in hits(p)) for p in ports)
+    finally:
+        for reader in readers:
+            reader.terminate()
+        for reader in readers:
+            reader.wait(timeout=60)

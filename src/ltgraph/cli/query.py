@@ -200,7 +200,15 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     from ltgraph.server import serve as run_server
 
     service = _service(ctx)
-    service.datadir.current()  # fail now, with the repair hint, if there is nothing to serve
+    # fail now, with the repair hint, if there is nothing to serve (a stateless reader: nothing
+    # in PostgreSQL; else: nothing in the data directory)
+    from ltgraph.store.pg_index import live_name
+
+    if service.settings.index_url and live_name(service.settings.index_url) is None:
+        raise click.ClickException("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
+                                   "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+    if not service.settings.index_url:
+        service.datadir.current()
     try:
         run_server(service.settings, host=host, port=port, workers=workers, threads=threads)
     except OSError as exc:

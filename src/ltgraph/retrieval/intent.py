@@ -108,7 +108,7 @@ class IntentModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                topic = ("topic_w" in data.files) or None
+                topic = "topic_w" in data.files  # models from before the topic head lack it
                 return cls(meta["model"], data["type_w"], data["type_b"], data["kind_w"],
                            data["kind_b"], tuple(meta["types"]), tuple(meta["kinds"]),
                            data["topic_w"] if topic else None,

