@@ -97,7 +97,7 @@ def test_quality_on_the_held_out_questions(bundled_service) -> None:
 
 
 def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
-    """`match`: "none" for at most 2 % of the on-topic questions (7 of 677 on 63 entries) and
+    """`match`: "none" for at most 2 % of the on-topic questions (7 of 747 on 63 entries) and
     at least 95 % of the off-topic ones (182 of 188; calibration: benchmarks/calibrate_match.py).
     The topic head was trained on training/offtopic.jsonl, none of whose questions is here."""
     on = [q.q for name in ("questions", "heldout", "test", "everyday")
