@@ -17,7 +17,8 @@ from ltgraph.config import Settings
 from ltgraph.errors import ConfigError, NotFoundError
 from ltgraph.evaluation import load_questions
 from ltgraph.service import Service
-from ltgraph.store.pg_index import connect, generation_parts, live_name, push
+from ltgraph.store.generation import Generation
+from ltgraph.store.pg_index import connect, generation_parts, live_name, live_sources, push
 
 from .conftest import REPO, entry_text
 from .test_graph_server import OXIGRAPH, start_oxigraph
@@ -238,3 +239,43 @@ def test_two_api_processes_on_the_servers_see_a_cli_change(tmp_path, tiny_corpus
             reader.terminate()
         for reader in readers:
             reader.wait(timeout=60)
+
+
+def test_migrate_from_the_servers_rebuilds_a_data_directory_with_their_entries(
+        tmp_path, tiny_corpus, servers, fake_encoder) -> None:
+    """`ltgraph migrate --from-server`: a new data directory holds PostgreSQL's live entries
+    (an added one as a curators' entry, a removed bundled one removed) and searches alike."""
+    from click.testing import CliRunner
+
+    from ltgraph.cli import cli
+
+    index_url, graph_url = servers
+    first = Service(Settings(data_dir=tmp_path / "a", corpus_dir=tiny_corpus, graph_url=graph_url,
+                             index_url=index_url), encoder=fake_encoder)
+    first.build()
+    gamma = tmp_path / "gamma-theory.md"
+    gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                     .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism")
+                     .replace("{id: beta-model, relation: relatedTo}", "{id: alpha-theory, relation: relatedTo}"))
+    first.add([gamma])
+    first.remove("beta-model", force=True)
+    settings = Settings(data_dir=tmp_path / "b", corpus_dir=tiny_corpus, graph_url=graph_url,
+                        index_url=index_url)
+    second = Service(settings, encoder=fake_encoder)
+    try:
+        moved = second.migrate_from_server()
+        assert "gamma-theory" in moved["added or changed"] and moved["removed"] == ["beta-model"]
+        local = Service(Settings(data_dir=tmp_path / "b", corpus_dir=tiny_corpus), encoder=fake_encoder)
+        try:
+            assert {e.slug for e in local.entries()} == {"alpha-theory", "gamma-theory"}
+            files = {p.stem: p.read_bytes() for p in Generation.open(local.datadir.current()).entry_files()}
+            assert files == live_sources(index_url)  # the same bytes as the servers serve
+            assert [h["passage_iri"] for h in local.search("Gammaism", k=5)["results"]] == \
+                   [h["passage_iri"] for h in second.search("Gammaism", k=5)["results"]]
+        finally:
+            local.close()
+    finally:
+        first.close()
+        second.close()
+    usage = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "c"), "migrate"], obj={})
+    assert usage.exit_code != 0 and "--to-server or --from-server" in usage.output

@@ -216,23 +216,36 @@ def doctor(ctx: click.Context) -> None:
         raise click.ClickException("the data directory needs repair: run `ltgraph build`")
 
 
-@cli.command(short_help="Copy the live graph to the SPARQL server (LTGRAPH_GRAPH_URL).")
-@click.option("--to-server", "to_server", is_flag=True, required=True,
-              help="Replace everything the graph server holds with the live generation's graph.")
+@cli.command(short_help="Copy the live data to the servers, or back from them.")
+@click.option("--to-server", "to_server", is_flag=True,
+              help="Replace what the servers hold with this data directory's live generation.")
+@click.option("--from-server", "from_server", is_flag=True,
+              help="Make this data directory hold PostgreSQL's live entries (then rebuild).")
 @click.pass_context
 @_fail_cleanly
-def migrate(ctx: click.Context, to_server: bool) -> None:
-    """Copy the data directory's live graph to the graph server (LTGRAPH_GRAPH_URL): every
-    entry's named graph and the ontology's, in one SPARQL Update; what the server held before
-    is dropped. Writers keep it in step afterwards; `ltgraph doctor` compares the two.
+def migrate(ctx: click.Context, to_server: bool, from_server: bool) -> None:
+    """Copy the data directory's live generation to the servers (LTGRAPH_GRAPH_URL: every named
+    graph, in one SPARQL Update, replacing what it held; LTGRAPH_INDEX_URL: the generation, in
+    one transaction), or back: the entries PostgreSQL serves become this data directory's
+    (those that differ from the bundled corpus as curators' entries) and it is rebuilt.
 
     \b
     Example:
       LTGRAPH_GRAPH_URL=http://127.0.0.1:7878 ltgraph migrate --to-server
+      LTGRAPH_INDEX_URL=postgresql://ltgraph@db/ltgraph ltgraph migrate --from-server
     """
-    result = _service(ctx).migrate_to_server()
-    click.echo(f"graph server: {counted(result.get('replaced', 0), 'named graph')} written, "
-               "everything else it held dropped")
+    if to_server == from_server:
+        raise click.UsageError("say which way: --to-server or --from-server")
+    service = _service(ctx)
+    if to_server:
+        result = service.migrate_to_server()
+        click.echo(f"servers: {counted(result.get('replaced', 0), 'named graph')} written to the "
+                   "graph server" if service.settings.graph_url else "servers: done")
+        return
+    moved = service.migrate_from_server()
+    click.echo(f"data directory: {counted(len(moved['added or changed']), 'entry')} added or "
+               f"changed, {counted(len(moved['removed']), 'entry')} of the bundled corpus removed, "
+               "rebuilt")
 
 
 @cli.command(short_help='Check the whole corpus (format, links, SHACL).')

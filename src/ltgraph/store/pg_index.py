@@ -128,6 +128,14 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
         conn.execute("DELETE FROM ltgraph_generation WHERE name <> %s", (name,))
 
 
+def live_sources(url: str) -> dict[str, bytes]:
+    """The entry files of the live generation (slug -> bytes)."""
+    with connect(url) as conn:
+        rows = conn.execute("SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_live l "
+                            "ON l.generation = e.generation ORDER BY e.slug").fetchall()
+    return {str(slug): bytes(data) for slug, data in rows}
+
+
 def live_name(url: str) -> str | None:
     with connect(url) as conn:
         if conn.execute("SELECT to_regclass('ltgraph_live')").fetchone()[0] is None:
