@@ -64,6 +64,8 @@ def test_a_stateless_reader_answers_like_the_writer(tmp_path, tiny_corpus, serve
                               graph_url=graph_url, index_url=index_url), encoder=fake_encoder)
     writer.build()
     assert live_name(index_url) == writer.datadir.current_name()
+    assert writer.migrate_to_server()["replaced"] >= 3  # again: the same generation, no error
+    assert live_name(index_url) == writer.datadir.current_name()
     local = Service(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus), encoder=fake_encoder)
     reader = Service(Settings(data_dir=tmp_path / "empty", corpus_dir=tiny_corpus,
                               graph_url=graph_url, index_url=index_url), encoder=fake_encoder)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -147,8 +148,10 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
             parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
     if parts:
         server.update(" ;\n".join(parts))
-    (datadir_root / RECORD).write_text(json.dumps({
-        "url": server.url, "generation": generation.name, "graphs": wanted}, indent=1), "utf-8")
+    staged = datadir_root / (RECORD + ".tmp")  # replaced whole: never half a record
+    staged.write_text(json.dumps({"url": server.url, "generation": generation.name,
+                                  "graphs": wanted}, indent=1), "utf-8")
+    os.replace(staged, datadir_root / RECORD)
     return {"replaced": len(changed), "removed": len(removed)}
 
 

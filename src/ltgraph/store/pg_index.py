@@ -92,6 +92,9 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
     with connect(url) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute(SCHEMA)
+        live = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
+        if live is not None and live[0] == name:
+            return  # already live (a second `migrate --to-server`): nothing to copy
         conn.execute("DELETE FROM ltgraph_generation WHERE name = %s AND name NOT IN "
                      "(SELECT generation FROM ltgraph_live)", (name,))
         conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph) VALUES "
