@@ -101,7 +101,10 @@ def test_a_change_is_seen_by_every_reader_at_its_next_poll(tmp_path, tiny_corpus
     try:
         for reader in readers:
             assert "gamma-theory" not in reader.snapshot().by_slug
+        before = readers[0].snapshot()
         writer.add([gamma])
+        # a request still on the replaced generation (until its reader's next poll) finds rows
+        assert readers[0].searcher.search(before, "Alphaism", k=3)["results"]
         for reader in readers:
             reader.reader._checked = 0.0  # type: ignore[union-attr]  # its next poll (every 0.5 s)
             assert "gamma-theory" in reader.snapshot().by_slug

@@ -5,8 +5,10 @@ PostgreSQL in **one transaction** (under a transaction-level advisory lock, so w
 several hosts take turns): the manifest, the entry files, the served graph (N-Triples, for the
 answer cards' facts), and the search index — one row per passage with its vector in a
 pgvector column and its keyword terms in a terms table — and finally moves the one-row
-`ltgraph_live` pointer. Readers (`PgSnapshotReader`) check that pointer at most every
-`POLL_SECONDS` and load the generation it names; they need no data directory of their own.
+`ltgraph_live` pointer; the generation it replaced is kept until the next push (readers
+still on it search its rows), older ones are deleted. Readers (`PgSnapshotReader`) check the
+pointer at most every `POLL_SECONDS` and load the generation it names; they need no data
+directory of their own.
 
 Search runs in SQL: dense retrieval as exact inner product (`<#>`) over the pgvector column,
 keyword retrieval as BM25 computed from the terms table with bm25s's formula (Lucene idf,
@@ -127,8 +129,11 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
         conn.execute("ANALYZE ltgraph_passage, ltgraph_doc, ltgraph_term")  # plans for the new rows
         conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
                      "DO UPDATE SET generation = excluded.generation", (name,))
-        # older generations go; readers that loaded one keep their copy in memory
-        conn.execute("DELETE FROM ltgraph_generation WHERE name <> %s", (name,))
+        # older generations go, but the one just replaced stays: readers still on it (until
+        # their next poll) search its rows
+        previous = live[0] if live is not None else name
+        conn.execute("DELETE FROM ltgraph_generation WHERE name <> %s AND name <> %s",
+                     (name, previous))
 
 
 def live_sources(url: str) -> dict[str, bytes]:
