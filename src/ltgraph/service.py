@@ -136,17 +136,16 @@ class Service:
                   f"removed, in {self.writer.curated.root}"
                   + (f"; replacing bundled entries of the same id: {', '.join(shadowed)}"
                      if shadowed else ""))
-        return [("curated entries", True, detail), *rows, *self._graph_server_rows()]
+        return [("curated entries", True, detail), *rows, *self._server_rows()]
 
-    def _graph_server_rows(self) -> list[tuple[str, bool, str]]:
+    def _server_rows(self) -> list[tuple[str, bool, str]]:
         """The servers (if configured) against the data directory's live generation."""
         rows = self._postgres_rows()
         if not self.settings.graph_url:
             return rows
         from ltgraph.store.graph_server import GraphServer, compare
 
-        server = GraphServer(self.settings.graph_url, self.settings.graph_query_path,
-                             self.settings.graph_update_path)
+        server = GraphServer.of(self.settings)
         try:
             problems = compare(server, self.datadir.current())
         except LtgraphError as exc:
@@ -174,8 +173,8 @@ class Service:
     def migrate_to_server(self) -> dict[str, int]:
         """Copy the live generation to the servers: its graph to the graph server (replacing
         all it holds), everything to PostgreSQL."""
-        if not self.settings.graph_url and not self.settings.index_url:
-            raise ConfigError("no server is configured: set LTGRAPH_GRAPH_URL and/or LTGRAPH_INDEX_URL")
+        if not self.settings.graph_url:  # (an index URL needs a graph URL too)
+            raise ConfigError("no server is configured: set LTGRAPH_GRAPH_URL (and LTGRAPH_INDEX_URL)")
         with self.datadir.lock():
             result = self.writer.mirror(self.datadir.current(), everything=True)
         return result or {}

@@ -240,7 +240,7 @@ def migrate(ctx: click.Context, to_server: bool, from_server: bool) -> None:
     if to_server:
         result = service.migrate_to_server()
         click.echo(f"servers: {counted(result.get('replaced', 0), 'named graph')} written to the "
-                   "graph server" if service.settings.graph_url else "servers: done")
+                   "graph server")
         return
     moved = service.migrate_from_server()
     click.echo(f"data directory: {counted(len(moved['added or changed']), 'entry')} added or "

@@ -202,12 +202,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     service = _service(ctx)
     # fail now, with the repair hint, if there is nothing to serve (a stateless reader: nothing
     # in PostgreSQL; else: nothing in the data directory)
-    from ltgraph.store.pg_index import live_name
+    if service.settings.index_url:
+        from ltgraph.store.pg_index import live_name
 
-    if service.settings.index_url and live_name(service.settings.index_url) is None:
-        raise click.ClickException("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
-                                   "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
-    if not service.settings.index_url:
+        if live_name(service.settings.index_url) is None:
+            raise click.ClickException("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
+                                       "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+    else:
         service.datadir.current()
     try:
         run_server(service.settings, host=host, port=port, workers=workers, threads=threads)

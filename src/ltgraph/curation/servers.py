@@ -28,9 +28,8 @@ def mirror(settings: Settings, root: Path, generation: Path, everything: bool = 
         return None
     from ltgraph.store.graph_server import GraphServer, push
 
-    server = GraphServer(settings.graph_url, settings.graph_query_path, settings.graph_update_path)
     try:
-        return push(server, root, generation, everything)
+        return push(GraphServer.of(settings), root, generation, everything)
     except LtgraphError as exc:
         raise _behind(generation, "the graph server", exc) from None
 

@@ -101,8 +101,7 @@ class RemoteExecutor(GuardedExecutor):
         super().__init__(settings)
         from ltgraph.store.graph_server import GraphServer
 
-        self.server = GraphServer(settings.graph_url, settings.graph_query_path,
-                                  settings.graph_update_path, timeout=settings.sparql_timeout)
+        self.server = GraphServer.of(settings, timeout=settings.sparql_timeout)
 
     @property
     def started(self) -> bool:

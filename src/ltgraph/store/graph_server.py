@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ltgraph.config import Settings
 from ltgraph.errors import DataDirError, QueryError
 from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 from ltgraph.store.served import DELTA_DIR, entry_graphs
@@ -49,6 +50,11 @@ class GraphServer:
     query_path: str = "/query"
     update_path: str = "/update"
     timeout: float = 30.0
+
+    @classmethod
+    def of(cls, settings: Settings, timeout: float = 30.0) -> GraphServer:
+        """The graph server the settings name (`LTGRAPH_GRAPH_URL` and its endpoint paths)."""
+        return cls(settings.graph_url, settings.graph_query_path, settings.graph_update_path, timeout)
 
     def _post(self, path: str, body: bytes, content_type: str, accept: str = "*/*",
               params: dict[str, str] | None = None, max_bytes: int = 64 * 1024 * 1024,

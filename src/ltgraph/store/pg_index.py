@@ -144,12 +144,15 @@ def live_sources(url: str) -> dict[str, bytes]:
     return {str(slug): bytes(data) for slug, data in rows}
 
 
-def live_name(url: str) -> str | None:
-    with connect(url) as conn:
-        if conn.execute("SELECT to_regclass('ltgraph_live')").fetchone()[0] is None:
-            return None
-        row = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
-        return str(row[0]) if row else None
+def live_name(url: str, conn: Any = None) -> str | None:
+    """The live generation's name (None before the first push); on `conn` if given."""
+    if conn is None:
+        with connect(url) as own:
+            return live_name(url, own)
+    if conn.execute("SELECT to_regclass('ltgraph_live')").fetchone()[0] is None:
+        return None
+    row = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
+    return str(row[0]) if row else None
 
 
 # --------------------------------------------------------------------------- searching
@@ -274,13 +277,17 @@ class PgSnapshotReader:
         self._loaded: Snapshot | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._poll: Any = None  # one connection for the polls (under `_lock`), not one each
 
     def current(self) -> Snapshot:
         loaded = self._loaded
         if loaded is not None and time.monotonic() - self._checked < POLL_SECONDS:
             return loaded
         with self._lock:
-            name = live_name(self.url)
+            if self._poll is None or self._poll.closed or self._poll.broken:
+                self._poll = connect(self.url)
+                self._poll.autocommit = True
+            name = live_name(self.url, self._poll)
             self._checked = time.monotonic()
             if name is None:
                 raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
@@ -312,6 +319,8 @@ class PgSnapshotReader:
                         new_graph(store), PgPassageStore(self.url, name), Lexicon(entries))
 
     def close(self) -> None:
+        if self._poll is not None:
+            self._poll.close()
         if self._loaded is not None and isinstance(self._loaded.index, PgPassageStore):
             self._loaded.index.close()
 

@@ -190,9 +190,9 @@ def layout(nodes: dict[str, tuple[str, str, str]], edges: Iterable[tuple[str, st
     )
 
 
-#: The edge label between an entry and a person, by the person's role.
-ROLE_EDGES = {None: "developed by", "originator": "developed by", "contributor": "developed by",
-              "forerunner": "forerunner", "critic": "critic"}
+#: The relation between an entry and a person, by the person's role (both graph views).
+ROLE_RELATIONS = {None: "developedBy", "originator": "developedBy", "contributor": "developedBy",
+                  "forerunner": "forerunner", "critic": "critic"}
 
 
 def neighbourhood(entry: Entry, entries: dict[str, Entry]) -> Picture:
@@ -201,7 +201,7 @@ def neighbourhood(entry: Entry, entries: dict[str, Entry]) -> Picture:
     edges: list[tuple[str, str, str]] = []
     for person in entry.researchers:
         nodes[f"p:{person.slug}"] = (person.name, "person", f"/people/{person.slug}")
-        edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_EDGES[person.role]))
+        edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_RELATIONS[person.role]))
     for rel in entry.related:
         other = entries.get(rel.target)
         if other is not None:
@@ -225,7 +225,7 @@ def whole_graph(entries: Iterable[Entry]) -> Picture:
     for entry in entries:
         for person in entry.researchers:
             nodes.setdefault(f"p:{person.slug}", (person.name, "person", f"/people/{person.slug}"))
-            edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_EDGES[person.role]))
+            edges.append((f"e:{entry.slug}", f"p:{person.slug}", ROLE_RELATIONS[person.role]))
         for rel in entry.related:
             edges.append((f"e:{entry.slug}", f"e:{rel.target}", rel.relation))
     return layout(nodes, edges, width=1400, height=1100)
@@ -257,7 +257,7 @@ def explorer_data(entries: Iterable[Entry], picture: Picture) -> dict[str, Any]:
             x, y = where.get(pid, (0.0, 0.0))
             nodes.setdefault(pid, {"id": pid, "label": person.name, "kind": "person",
                                    "href": f"/people/{person.slug}", "x": x, "y": y})
-            relation = {"forerunner": "forerunner", "critic": "critic"}.get(person.role or "", "developedBy")
+            relation = ROLE_RELATIONS[person.role]
             edges[(f"e:{entry.slug}", pid, relation)] = {"source": f"e:{entry.slug}", "target": pid,
                                                          "relation": relation}
         for rel in entry.related:
