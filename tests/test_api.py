@@ -12,6 +12,8 @@ from rdflib import Graph, URIRef
 
 from ltgraph.web.app import create_app
 
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
+
 BASE = "https://w3id.org/ltgraph/"
 DEVELOPERS = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-theory> ltg:developedBy ?p . "
               "?p rdfs:label ?name } ORDER BY ?name")
@@ -143,7 +145,9 @@ def test_ask_and_describe(client) -> None:
 
 def test_syntax_error_is_400_with_the_parser_message(client) -> None:
     body = is_problem(client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x"}), 400)
-    assert "SPARQL syntax error" in body["detail"]
+    assert "SPARQL syntax error at line 1, column 21" in body["detail"]  # the user's line, any backend
+    body = is_problem(client.get("/sparql", query_string={"query": "SELECT ?x\nWHERE { ?x foo:bar ?y }"}), 400)
+    assert "the prefix 'foo:' is not declared at line 2" in body["detail"]
 
 
 def test_update_and_dataset_parameters_are_refused(client) -> None:

@@ -13,6 +13,8 @@ from ltgraph.cli import cli
 
 from .conftest import entry_text
 
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
+
 QUERY = ("SELECT ?name WHERE { <https://w3id.org/ltgraph/id/theory/alpha-theory> "
          "ltg:developedBy ?p . ?p rdfs:label ?name } ORDER BY ?name")
 

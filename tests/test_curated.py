@@ -19,6 +19,8 @@ from ltgraph.service import Service
 from .conftest import FakeEncoder
 from .test_curation import GAMMA, gamma, snapshot  # noqa: F401 - gamma is a fixture
 
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
+
 
 def slugs(service: Service) -> set[str]:
     return {e.slug for e in Service(service.settings, encoder=FakeEncoder()).entries()}
@@ -218,6 +220,8 @@ def test_the_id_must_equal_the_file_name(service: Service, tmp_path: Path) -> No
     assert any("must equal the file name (bar-baz.md)" in p for p in info.value.problems)
 
 
+@pytest.mark.embedded_only("leases on the data directory's generations; PostgreSQL keeps the "
+                            "replaced generation (test_pg_index)")
 def test_clean_up_never_removes_a_generation_a_reader_holds(service: Service, gamma: Path) -> None:
     """A reader (a server) still serving an old generation keeps it through many publishes."""
     reader = Service(service.settings, encoder=FakeEncoder())

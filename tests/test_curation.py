@@ -20,6 +20,8 @@ from ltgraph.service import Service
 
 from .conftest import FakeEncoder, entry_text, select
 
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
+
 GAMMA = entry_text().replace("alpha-theory", "gamma-theory").replace("Alpha Theory", "Gamma Theory") \
     .replace("Alphaism", "Gammaism").replace("{id: beta-model, relation: relatedTo}",
                                              "{id: alpha-theory, relation: contrastsWith}") \
@@ -283,6 +285,8 @@ def fork_add(settings, path: Path) -> int:
     return pid
 
 
+@pytest.mark.embedded_only("kills between the data directory's publish and the servers' push are "
+                            "test_pg_index.test_a_writer_killed_at_any_point_leaves_whole_stores")
 def test_sigkill_during_add_leaves_old_or_new_state(settings, gamma: Path) -> None:
     """Fault injection: a writer killed with SIGKILL at random moments, 60 times."""
     service = Service(settings, encoder=FakeEncoder())
@@ -328,6 +332,7 @@ def test_a_killed_writers_staging_directory_is_cleared_by_the_next_writer(servic
     assert service.health()["consistent"]
 
 
+@pytest.mark.embedded_only("the data directory's format; readers of PostgreSQL never read it")
 def test_a_build_over_an_older_data_format_keeps_the_users_entries(service: Service, gamma: Path) -> None:
     """Upgrading ltgraph: the live generation is of an earlier data format; the rebuild that
     readers ask for must carry over what the user added and removed."""
@@ -412,11 +417,8 @@ def test_an_entry_keeps_its_last_changed_time_until_its_file_changes(service: Se
                                                                        tiny_corpus: Path) -> None:
     """The catalog's `changed` (shown as "Last changed" on the entry page): the first
     generation with the file's bytes; carried over by adds, updates of others and full builds."""
-    from ltgraph.store.catalog import CATALOG, Catalog
-
     def changed() -> dict[str, float | None]:
-        catalog = Catalog.load(service.snapshot().path / CATALOG)
-        return {slug: e.changed for slug, e in catalog.entries.items()}
+        return dict(service.snapshot().last_changed())  # the catalog's, or PostgreSQL's copy
 
     first = changed()
     assert first["alpha-theory"] is not None and first["beta-model"] is not None

@@ -5,11 +5,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,27 +16,11 @@ from ltgraph.service import Service
 from ltgraph.store.graph_server import GraphServer, compare, generation_graphs
 from ltgraph.web.app import create_app
 
-from .conftest import entry_text, free_port
+from .conftest import entry_text
+from .servers import OXIGRAPH, start_oxigraph
 
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
 pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).exists(),
                                 reason="needs the Oxigraph server: pip install oxigraph")
-
-
-def start_oxigraph(location: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=1)
-            return process, url
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the Oxigraph server did not start")
 
 
 @pytest.fixture
@@ -76,6 +56,9 @@ QUERIES = [
     "SELECT ?e (COUNT(?i) AS ?n) WHERE { ?e ltg:hasConcept|ltg:hasLimitation ?i } GROUP BY ?e",
     "SELECT ?p WHERE { ?e ltg:developedBy ?p . ?p foaf:name ?n } ORDER BY ?p",
     "SELECT ?s ?o WHERE { ?s ltg:relatedTo ?o }",
+    # a statement two entries make (a person's name, a symmetric link) counts once, as embedded
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT (COUNT(?name) AS ?n) WHERE { ?p foaf:name ?name }",
 ]
 
 
@@ -84,6 +67,10 @@ def test_a_build_mirrors_every_named_graph_and_sparql_answers_alike(served: Serv
     server = GraphServer(served.settings.graph_url)
     graphs = generation_graphs(served.datadir.current())
     assert server.graph_sizes() == {name: len(set(t)) for name, t in graphs.items()}
+    shared = served.iris.shared_graph
+    assert graphs[shared]  # e.g. John Dewey, in both entries: in the shared graph only
+    every = [t for triples in graphs.values() for t in triples]
+    assert len(every) == len(set(every))
     assert compare(server, served.datadir.current()) == []
     embedded = Service(Settings(data_dir=served.settings.data_dir, corpus_dir=tiny_corpus),
                        encoder=fake_encoder)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 
 from ltgraph.web.app import create_app
+
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
 
 HTML = {"Accept": "text/html"}
 
@@ -49,6 +52,7 @@ def test_theory_page_sections_links_and_picture(client) -> None:
                     "Limitations", "Sources", "In the graph", "Cite this entry"):
         assert f">{heading}</h2>" in text, heading
     assert 'href="/people/ada-example"' in text and "Recommended tools" in text
+    assert "<dt>Last changed</dt>" in text  # from the catalog, or PostgreSQL's copy of it
     assert "<svg" in text and 'href="/theories/beta-model"' in text
     # relations in words, each once (a symmetric link is stated both ways in the graph)
     assert ">relatedTo<" not in text and "<strong>relatedTo" not in text and "is related to" in text

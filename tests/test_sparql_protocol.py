@@ -15,6 +15,8 @@ import pytest
 
 from ltgraph.web.app import create_app
 
+pytestmark = pytest.mark.backends  # each test on the embedded store and on the servers
+
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):

@@ -13,7 +13,7 @@ response takes `snapshot()` once and passes it, so the response never mixes two 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -59,6 +59,9 @@ class SearchBackend:
 
     def similarity_table(self, text: str) -> dict[str, float]:
         return self.searcher.similarity_table(self.snap, text)
+
+
+_T = TypeVar("_T")
 
 
 class Service:
@@ -109,17 +112,26 @@ class Service:
 
         Always repairs: whatever state the data directory is in, the result is consistent.
         """
-        return self.writer.build(progress)
+        return self._written(self.writer.build(progress))
 
     def add(self, paths: list[Path], replace: bool | None = False, dry_run: bool = False,
             strict: bool = False) -> Report:
         """Add (or replace) entries from files in one all-or-nothing change (`replace=None`:
         each as new or replacing, by its id)."""
-        return self.writer.add(paths, replace_existing=replace, dry_run=dry_run, strict=strict)
+        return self._written(self.writer.add(paths, replace_existing=replace, dry_run=dry_run,
+                                             strict=strict))
 
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry, its items, passages, vectors and now-unreferenced people."""
-        return self.writer.remove(slug, force=force, dry_run=dry_run)
+        return self._written(self.writer.remove(slug, force=force, dry_run=dry_run))
+
+    def _written(self, report: _T) -> _T:
+        """After a change: this process's next read sees it (read your own writes), also when
+        it reads PostgreSQL, whose pointer it otherwise checks every `POLL_SECONDS`."""
+        expire = getattr(self.reader, "expire", None)
+        if expire is not None:
+            expire()
+        return report
 
     def doctor(self) -> list[tuple[str, bool, str]]:
         """Whether corpus, graph and indexes agree; each failure says how to repair."""
@@ -177,7 +189,7 @@ class Service:
             raise ConfigError("no server is configured: set LTGRAPH_GRAPH_URL (and LTGRAPH_INDEX_URL)")
         with self.datadir.lock():
             result = self.writer.mirror(self.datadir.current(), everything=True)
-        return result or {}
+        return self._written(result or {})
 
     def migrate_from_server(self) -> dict[str, list[str]]:
         """Make this data directory hold the entries of PostgreSQL's live generation: entries

@@ -13,7 +13,7 @@ from typing import Sequence
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Ids an entry may not take: `ontology` names the ontology's named graph (`…/graph/ontology`),
 #: and `readme` files are documentation, never entries (see `entry_files`).
-RESERVED_IDS = frozenset({"ontology", "readme"})
+RESERVED_IDS = frozenset({"ontology", "readme", "shared"})  # graph names, the README
 ENTRY_TYPES = ("theory", "model")
 RELATIONS = ("buildsOn", "contrastsWith", "relatedTo", "influencedBy")
 #: Relations that hold both ways; the graph states them in both directions.

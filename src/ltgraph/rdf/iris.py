@@ -49,6 +49,11 @@ class Iris:
     def ontology_graph(self) -> str:
         return f"{self.base}graph/ontology"
 
+    @property
+    def shared_graph(self) -> str:
+        """On a graph server: the statements several entries make (a person, a tool, a link)."""
+        return f"{self.base}graph/shared"
+
     def slug_of(self, iri: str) -> str | None:
         """The entry slug of an entry or item IRI, else None."""
         prefix = f"{self.base}id/theory/"

@@ -9,6 +9,7 @@ and never text pasted together from a request.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -19,6 +20,9 @@ from ltgraph.sparql.guard import check_query
 from ltgraph.sparql.pool import Job, Limits, QueryPool
 from ltgraph.sparql.results import Rendered
 from ltgraph.sparql.semantic import Rewritten, uses_ltgs
+
+#: Where a graph server (Oxigraph) says a syntax error is: "error at LINE:COLUMN: …".
+_SERVER_WHERE = re.compile(r"error at (\d+):(\d+): ")
 
 
 class GuardedExecutor:
@@ -111,14 +115,26 @@ class RemoteExecutor(GuardedExecutor):
         self._generation = generation
 
     def _execute(self, job: Job, generation: str) -> Rendered:
+        from ltgraph.rdf.syntax import explain
         from ltgraph.sparql.results import render_answer
+        from ltgraph.store.graph_server import Refused
 
         if job.similarity:
             raise QueryError("ltgs:similarity runs on the embedded store only, not on the graph "
                              "server; use ltgs:search or ltgs:similarEntries")
         prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in job.prefixes.items())
         text = f"BASE <{job.base_iri}>\n{prologue}{job.query}"
-        body, media = self.server.query(text, self.ACCEPT, 4 * job.max_bytes)
+        try:
+            body, media = self.server.query(text, self.ACCEPT, 4 * job.max_bytes)
+        except Refused as exc:
+            where = _SERVER_WHERE.match(exc.detail)
+            if exc.code != 400 or where is None:
+                raise
+            # a syntax error (Oxigraph's words, as in the embedded store), at the line of the
+            # query as sent to us: the prologue added above is not the user's
+            line = int(where.group(1)) - 1 - len(job.prefixes)
+            raise QueryError(explain(f"error at {line}:{where.group(2)}: {exc.detail[where.end():]}",
+                                     job.query, job.prefixes)) from None
         return render_answer(body, media, job)
 
     def status(self) -> dict[str, int] | None:

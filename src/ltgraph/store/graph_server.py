@@ -16,6 +16,9 @@ operators can run, back up and replicate it like any other store. Consistency mo
   named graph with the generation's.
 - The server must see the union of the named graphs as its default graph (Oxigraph: the
   `union-default-graph` query parameter, sent on every query; Fuseki: `tdb2:unionDefaultGraph`).
+  Servers differ on whether a statement in two graphs then counts once or twice (Oxigraph:
+  twice), so each statement is in exactly one graph: those several entries make (a person's
+  name, a tool, a symmetric link) are in `…/graph/shared`, sent again whenever they change.
 
 Only stdlib HTTP here (`urllib`): requests carry a timeout, responses a size cap.
 """
@@ -35,11 +38,20 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ltgraph.config import Settings
-from ltgraph.errors import DataDirError, QueryError
+from ltgraph.errors import DataDirError, QueryError, QueryTimeout
+from ltgraph.rdf.iris import Iris
 from ltgraph.store.datadir import FULL, MANIFEST, Manifest
 from ltgraph.store.served import DELTA_DIR, entry_graphs
 
 RECORD = "graph-server.json"
+
+
+class Refused(QueryError):
+    """The server answered with an HTTP error: its status and its own words."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(f"the graph server refused the request ({code}): {detail}")
+        self.code, self.detail = code, detail
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ class GraphServer:
 
     def _post(self, path: str, body: bytes, content_type: str, accept: str = "*/*",
               params: dict[str, str] | None = None, max_bytes: int = 64 * 1024 * 1024,
-              ) -> tuple[bytes, str]:
+              query: bool = False) -> tuple[bytes, str]:
         target = self.url.rstrip("/") + path + ("?" + urllib.parse.urlencode(params) if params else "")
         request = urllib.request.Request(target, data=body, method="POST",
                                          headers={"Content-Type": content_type, "Accept": accept})
@@ -67,9 +79,14 @@ class GraphServer:
                 data: bytes = response.read(max_bytes + 1)
                 media = str(response.headers.get("Content-Type", "")).split(";")[0].strip()
         except urllib.error.HTTPError as exc:
-            detail = exc.read(2000).decode("utf-8", "replace").strip()
-            raise QueryError(f"the graph server refused the request ({exc.code}): {detail}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise Refused(exc.code, exc.read(2000).decode("utf-8", "replace").strip()) from None
+        except TimeoutError:  # connected, but no answer in time: the query ran too long
+            if query:
+                raise QueryTimeout(f"the query took longer than the time limit of {self.timeout:g} s "
+                                   "and was stopped; add LIMIT or narrow its patterns") from None
+            raise DataDirError(f"the graph server at {self.url} did not answer within "
+                               f"{self.timeout:g} s; check that it runs") from None
+        except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise DataDirError(f"the graph server at {self.url} did not answer ({reason}); check "
                                "LTGRAPH_GRAPH_URL and that the server runs") from None
@@ -83,7 +100,7 @@ class GraphServer:
     def query(self, text: str, accept: str, max_bytes: int = 64 * 1024 * 1024) -> tuple[bytes, str]:
         """Run a query over the union of the named graphs: the answer and its media type."""
         return self._post(self.query_path, text.encode("utf-8"), "application/sparql-query",
-                          accept, {"union-default-graph": ""}, max_bytes)
+                          accept, {"union-default-graph": ""}, max_bytes, query=True)
 
     def graph_sizes(self) -> dict[str, int]:
         """Triples per named graph on the server."""
@@ -114,7 +131,22 @@ def generation_graphs(path: Path) -> dict[str, list[ox.Triple]]:
         prefix = f"{manifest.base_iri}graph/"
         for file in sorted((path / DELTA_DIR).glob("*.nt")):
             graphs[prefix + file.stem] = list(ox.parse(path=str(file), format=ox.RdfFormat.N_TRIPLES))
-    return graphs
+    return _share(graphs, Iris(manifest.base_iri).shared_graph)
+
+
+def _share(graphs: dict[str, list[ox.Triple]], shared: str) -> dict[str, list[ox.Triple]]:
+    """The graphs with every statement that is in more than one of them moved to `shared`:
+    a union default graph then holds each statement once on any server."""
+    holders: dict[ox.Triple, int] = {}
+    for triples in graphs.values():
+        for triple in set(triples):
+            holders[triple] = holders.get(triple, 0) + 1
+    out = {name: sorted({t for t in triples if holders[t] == 1}, key=str)
+           for name, triples in graphs.items()}
+    common = sorted((t for t, n in holders.items() if n > 1), key=str)
+    if common:
+        out[shared] = common
+    return out
 
 
 def digest(triples: Iterable[ox.Triple]) -> str:

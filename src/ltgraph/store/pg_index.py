@@ -46,6 +46,8 @@ CREATE EXTENSION IF NOT EXISTS vector;
 CREATE TABLE IF NOT EXISTS ltgraph_generation (
     name text PRIMARY KEY, created double precision NOT NULL, manifest jsonb NOT NULL,
     graph bytea NOT NULL);
+-- entry slug -> when its file last changed (Unix time; the catalog's "changed")
+ALTER TABLE ltgraph_generation ADD COLUMN IF NOT EXISTS changed jsonb NOT NULL DEFAULT '{}';
 CREATE TABLE IF NOT EXISTS ltgraph_live (
     id int PRIMARY KEY CHECK (id = 1),
     generation text NOT NULL REFERENCES ltgraph_generation (name));
@@ -89,7 +91,8 @@ def _vector(values: np.ndarray) -> str:
 
 
 def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], graph_nt: bytes,
-         records: list[IndexedPassage], vectors: np.ndarray, tokens: list[list[str]]) -> None:
+         records: list[IndexedPassage], vectors: np.ndarray, tokens: list[list[str]],
+         changed: dict[str, float] | None = None) -> None:
     """Copy one generation to PostgreSQL and make it live, in one transaction."""
     with connect(url) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
@@ -99,9 +102,9 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
             return  # already live (a second `migrate --to-server`): nothing to copy
         conn.execute("DELETE FROM ltgraph_generation WHERE name = %s AND name NOT IN "
                      "(SELECT generation FROM ltgraph_live)", (name,))
-        conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph) VALUES "
-                      "(%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
-                      (name, manifest.created, manifest.to_json(), graph_nt))
+        conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph, changed) "
+                      "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                      (name, manifest.created, manifest.to_json(), graph_nt, json.dumps(changed or {})))
         with conn.cursor() as cur:
             cur.executemany("INSERT INTO ltgraph_entry VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                             [(name, slug, data) for slug, data in sources.items()])
@@ -297,14 +300,19 @@ class PgSnapshotReader:
                 self._loaded = self._load(name)
             return self._loaded
 
+    def expire(self) -> None:
+        """Check the live pointer on the next call (a writer in this process just moved it:
+        its own next read sees its change)."""
+        self._checked = 0.0
+
     def _load(self, name: str) -> Snapshot:
         import pyoxigraph as ox
 
         from ltgraph.store.snapshot import Snapshot
 
         with connect(self.url) as conn:
-            row = conn.execute("SELECT manifest::text, graph FROM ltgraph_generation WHERE name = %s",
-                               (name,)).fetchone()
+            row = conn.execute("SELECT manifest::text, graph, changed::text FROM ltgraph_generation "
+                               "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
             sources = conn.execute("SELECT slug, source FROM ltgraph_entry WHERE generation = %s "
@@ -316,7 +324,8 @@ class PgSnapshotReader:
         store = ox.Store()
         store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
         return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries},
-                        new_graph(store), PgPassageStore(self.url, name), Lexicon(entries))
+                        new_graph(store), PgPassageStore(self.url, name), Lexicon(entries),
+                        changed={str(k): float(v) for k, v in json.loads(row[2]).items()})
 
     def close(self) -> None:
         if self._poll is not None:
@@ -326,7 +335,7 @@ class PgSnapshotReader:
 
 
 def generation_parts(path: Path) -> tuple[Manifest, dict[str, bytes], bytes, list[IndexedPassage],
-                                          np.ndarray, list[list[str]]]:
+                                          np.ndarray, list[list[str]], dict[str, float]]:
     """What `push` copies, read from a published generation of a data directory."""
     import pyoxigraph as ox
 
@@ -337,5 +346,6 @@ def generation_parts(path: Path) -> tuple[Manifest, dict[str, bytes], bytes, lis
     records, vectors, tokens = load_vectors(generation)
     sources = {p.stem: p.read_bytes() for p in generation.entry_files()}
     graph = ox.serialize([q.triple for q in served_store(generation)], format=ox.RdfFormat.N_TRIPLES) or b""
-    return generation.manifest, sources, graph, records, vectors, [t for _, t in tokens]
+    changed = {slug: e.changed for slug, e in generation.catalog().entries.items() if e.changed is not None}
+    return generation.manifest, sources, graph, records, vectors, [t for _, t in tokens], changed
 

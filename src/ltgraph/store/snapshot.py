@@ -17,10 +17,11 @@ from typing import Any
 from rdflib import Graph
 
 from ltgraph.corpus import Entry, entry_files, load_corpus
-from ltgraph.errors import NotFoundError
+from ltgraph.errors import LtgraphError, NotFoundError
 from ltgraph.rdf.graph import count_triples, new_graph
 from ltgraph.retrieval.index import PassageStore
 from ltgraph.retrieval.lexicon import Lexicon
+from ltgraph.store.catalog import CATALOG, Catalog
 from ltgraph.store.datadir import DataDir, Lease
 from ltgraph.store.generation import Generation
 from ltgraph.store.layers import BaseIndex, DeltaCache, load_index, served_store
@@ -38,6 +39,18 @@ class Snapshot:
     graph: Graph
     index: PassageStore
     lexicon: Lexicon
+    #: Entry slug -> when its file last changed (Unix time); None: from the catalog at `path`.
+    changed: dict[str, float] | None = None
+
+    def last_changed(self) -> dict[str, float]:
+        """When each entry's file last changed in this data (Unix time; none if unknown)."""
+        if self.changed is not None:
+            return self.changed
+        try:
+            entries = Catalog.load(self.path / CATALOG).entries
+        except LtgraphError:
+            return {}
+        return {slug: e.changed for slug, e in entries.items() if e.changed is not None}
 
     def entries(self, type_: str | None = None) -> list[Entry]:
         """The entries in id order (only those of `type_` when given)."""

@@ -195,18 +195,12 @@ def graph_data() -> dict[str, Any]:
 
 
 def last_changed() -> dict[str, str]:
-    """Entry slug -> the date its file last changed in this data (from the catalog)."""
+    """Entry slug -> the date its file last changed in this data (`Snapshot.last_changed`)."""
     import datetime
 
-    from ltgraph.store.catalog import CATALOG, Catalog
-
     def compute() -> dict[str, str]:
-        try:
-            entries = Catalog.load(snapshot().path / CATALOG).entries
-        except LtgraphError:
-            return {}
-        return {slug: datetime.datetime.fromtimestamp(e.changed, datetime.timezone.utc).strftime("%Y-%m-%d")
-                for slug, e in entries.items() if e.changed is not None}
+        return {slug: datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%d")
+                for slug, when in snapshot().last_changed().items()}
 
     return per_generation("last-changed", compute)
 
