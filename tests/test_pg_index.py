@@ -308,3 +308,78 @@ def test_a_large_generation_is_searched_through_its_own_hnsw_index(tmp_path, tin
     finally:
         writer.close()
         local.close()
+
+
+def _host(tmp_path: Path, name: str, tiny_corpus: Path, servers, fake_encoder) -> Service:
+    index_url, graph_url = servers
+    return Service(Settings(data_dir=tmp_path / name, corpus_dir=tiny_corpus, graph_url=graph_url,
+                            index_url=index_url), encoder=fake_encoder)
+
+
+def _variant(tmp_path: Path, slug: str) -> Path:
+    path = tmp_path / f"{slug}.md"
+    name = slug.replace("-", " ").title()
+    path.write_text(entry_text().replace("alpha-theory", slug).replace("Alpha Theory", name)
+                    .replace("Alphaism", name.split()[0] + "ism"))
+    return path
+
+
+def test_writers_on_two_hosts_never_drop_each_others_changes(tmp_path, tiny_corpus, servers,
+                                                             fake_encoder) -> None:
+    """Each host has its own data directory: a writer first catches up with what the other
+    pushed, so every change survives the other host's next write."""
+    index_url, _ = servers
+    a, b = (_host(tmp_path, name, tiny_corpus, servers, fake_encoder) for name in ("a", "b"))
+    try:
+        a.build()
+        a.add([_variant(tmp_path, "gamma-theory")])
+        b.add([_variant(tmp_path, "delta-theory")])  # b had never written: catches up first
+        assert {"gamma-theory", "delta-theory"} <= set(live_sources(index_url))
+        assert {"gamma-theory", "delta-theory"} <= set(b.snapshot().by_slug)
+        rows = dict((name, (ok, text)) for name, ok, text in a.doctor())
+        assert rows["postgresql"][0] and "another writer" in rows["postgresql"][1], rows
+        a.remove("gamma-theory")  # a catches up with delta first, then removes gamma
+        assert set(live_sources(index_url)) == {"alpha-theory", "beta-model", "delta-theory"}
+        b.remove("delta-theory")
+        assert set(live_sources(index_url)) == {"alpha-theory", "beta-model"}
+        for host in (a, b):
+            host.add([_variant(tmp_path, "epsilon-theory")], replace=None)
+            assert all(ok for _, ok, _ in host.doctor()), host.doctor()
+        # the graph server holds each entry once, as either data directory says
+        assert all(ok for _, ok, _ in b.doctor())
+    finally:
+        a.close()
+        b.close()
+
+
+def test_concurrent_writers_on_two_hosts_take_turns(tmp_path, tiny_corpus, servers, fake_encoder) -> None:
+    """Two hosts adding at the same moment: PostgreSQL's writers' lock serialises them, the
+    second catches up with the first, and both entries are live."""
+    import threading
+
+    index_url, _ = servers
+    hosts = [_host(tmp_path, name, tiny_corpus, servers, fake_encoder) for name in ("a", "b")]
+    hosts[0].build()
+    drafts = [_variant(tmp_path, slug) for slug in ("gamma-theory", "delta-theory")]
+    errors: list[BaseException] = []
+
+    def write(host: Service, draft: Path) -> None:
+        try:
+            host.add([draft])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=write, args=pair) for pair in zip(hosts, drafts, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not errors, errors
+        assert {"gamma-theory", "delta-theory"} <= set(live_sources(index_url))
+        for host in hosts:
+            host.build()  # a host's full build keeps the other's entry too
+            assert {"gamma-theory", "delta-theory"} <= set(live_sources(index_url))
+    finally:
+        for host in hosts:
+            host.close()

@@ -12,6 +12,8 @@ response takes `snapshot()` once and passes it, so the response never mixes two 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +25,7 @@ from ltgraph.corpus import Entry, corpus_hash, load_corpus
 from ltgraph.corpus.people import Registry
 from ltgraph.curation.report import Progress, Report
 from ltgraph.curation.writer import Writer
-from ltgraph.errors import ConfigError, DataDirError, LtgraphError, QueryError, ValidationError
+from ltgraph.errors import ConfigError, DataDirError, QueryError, ValidationError
 from ltgraph.rdf import graph as rdf_graph
 from ltgraph.rdf.build import build_graph
 from ltgraph.rdf.iris import Iris
@@ -112,18 +114,35 @@ class Service:
 
         Always repairs: whatever state the data directory is in, the result is consistent.
         """
-        return self._written(self.writer.build(progress))
+        with self._turn("ltgraph build"):
+            return self._written(self.writer.build(progress))
 
     def add(self, paths: list[Path], replace: bool | None = False, dry_run: bool = False,
             strict: bool = False) -> Report:
         """Add (or replace) entries from files in one all-or-nothing change (`replace=None`:
         each as new or replacing, by its id)."""
-        return self._written(self.writer.add(paths, replace_existing=replace, dry_run=dry_run,
-                                             strict=strict))
+        with self._turn("ltgraph add"):
+            return self._written(self.writer.add(paths, replace_existing=replace, dry_run=dry_run,
+                                                 strict=strict))
 
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry, its items, passages, vectors and now-unreferenced people."""
-        return self._written(self.writer.remove(slug, force=force, dry_run=dry_run))
+        with self._turn("ltgraph remove"):
+            return self._written(self.writer.remove(slug, force=force, dry_run=dry_run))
+
+    @contextlib.contextmanager
+    def _turn(self, what: str, catch: bool = True) -> Iterator[None]:
+        """With PostgreSQL configured: writers on every host take turns (its writers' lock), and
+        this one first catches up with what others wrote (`curation.servers.catch_up`)."""
+        if not self.settings.index_url:
+            yield
+            return
+        from ltgraph.curation.servers import catch_up, writers_lock
+
+        with writers_lock(self.settings, what, self.writer.on_wait):
+            if catch:
+                catch_up(self.writer)
+            yield
 
     def _written(self, report: _T) -> _T:
         """After a change: this process's next read sees it (read your own writes), also when
@@ -148,46 +167,16 @@ class Service:
                   f"removed, in {self.writer.curated.root}"
                   + (f"; replacing bundled entries of the same id: {', '.join(shadowed)}"
                      if shadowed else ""))
-        return [("curated entries", True, detail), *rows, *self._server_rows()]
+        from ltgraph.curation.servers import doctor_rows
 
-    def _server_rows(self) -> list[tuple[str, bool, str]]:
-        """The servers (if configured) against the data directory's live generation."""
-        rows = self._postgres_rows()
-        if not self.settings.graph_url:
-            return rows
-        from ltgraph.store.graph_server import GraphServer, compare
-
-        server = GraphServer.of(self.settings)
-        try:
-            problems = compare(server, self.datadir.current())
-        except LtgraphError as exc:
-            return [("graph server", False, str(exc))]
-        if problems:
-            return [*rows, ("graph server", False, f"{problems[0]} (and {len(problems) - 1} "
-                            "more); repair: `ltgraph migrate --to-server`")]
-        return [*rows, ("graph server", True, f"{self.settings.graph_url} holds the live "
-                        "generation's named graphs")]
-
-    def _postgres_rows(self) -> list[tuple[str, bool, str]]:
-        if not self.settings.index_url:
-            return []
-        from ltgraph.store.pg_index import live_name
-
-        try:
-            name, local = live_name(self.settings.index_url), self.datadir.current_name()
-        except LtgraphError as exc:
-            return [("postgresql", False, str(exc))]
-        if name != local:
-            return [("postgresql", False, f"its live generation is {name}, the data directory's "
-                     f"{local}; repair: `ltgraph migrate --to-server`")]
-        return [("postgresql", True, f"live generation {name}, as in the data directory")]
+        return [("curated entries", True, detail), *rows, *doctor_rows(self.settings, self.datadir)]
 
     def migrate_to_server(self) -> dict[str, int]:
         """Copy the live generation to the servers: its graph to the graph server (replacing
         all it holds), everything to PostgreSQL."""
         if not self.settings.graph_url:  # (an index URL needs a graph URL too)
             raise ConfigError("no server is configured: set LTGRAPH_GRAPH_URL (and LTGRAPH_INDEX_URL)")
-        with self.datadir.lock():
+        with self._turn("ltgraph migrate --to-server", catch=False), self.datadir.lock():
             result = self.writer.mirror(self.datadir.current(), everything=True)
         return self._written(result or {})
 

@@ -101,6 +101,9 @@ class Writer(Sources):
                                         list(curated.removed), live, progress, started)
             return replace(report, shadowed=self.shadowed(curated))
 
+    #: Whether a publish is pushed to the configured servers (not while catching up with them).
+    mirroring = True
+
     def _publish(self, name: str, staging: Path, manifest: Manifest) -> None:
         """Write the manifest last (a generation without one is incomplete), then switch."""
         (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")

@@ -186,11 +186,23 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
             parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
     if parts:
         server.update(" ;\n".join(parts))
-    staged = datadir_root / (RECORD + ".tmp")  # replaced whole: never half a record
-    staged.write_text(json.dumps({"url": server.url, "generation": generation.name,
-                                  "graphs": wanted}, indent=1), "utf-8")
-    os.replace(staged, datadir_root / RECORD)
+    _record_push(server, datadir_root, generation.name, wanted)
     return {"replaced": len(changed), "removed": len(removed)}
+
+
+def remember(server: GraphServer, datadir_root: Path, generation: Path) -> None:
+    """Record `generation` as what the server holds (another writer pushed the same entries),
+    so that the next push sends what differs from it."""
+    graphs = generation_graphs(generation)
+    _record_push(server, datadir_root, generation.name,
+                 {name: digest(triples) for name, triples in graphs.items()})
+
+
+def _record_push(server: GraphServer, datadir_root: Path, name: str, graphs: dict[str, str]) -> None:
+    staged = datadir_root / (RECORD + ".tmp")  # replaced whole: never half a record
+    staged.write_text(json.dumps({"url": server.url, "generation": name, "graphs": graphs},
+                                 indent=1), "utf-8")
+    os.replace(staged, datadir_root / RECORD)
 
 
 def compare(server: GraphServer, generation: Path) -> list[str]:

@@ -184,6 +184,16 @@ def live_sources(url: str) -> dict[str, bytes]:
     return {str(slug): bytes(data) for slug, data in rows}
 
 
+def live_manifest(url: str) -> Manifest | None:
+    """The live generation's manifest (None before the first push)."""
+    with connect(url) as conn:
+        if conn.execute("SELECT to_regclass('ltgraph_live')").fetchone()[0] is None:
+            return None
+        row = conn.execute("SELECT g.manifest::text FROM ltgraph_generation g JOIN ltgraph_live l "
+                           "ON l.generation = g.name").fetchone()
+    return Manifest.from_json(row[0]) if row else None
+
+
 def live_name(url: str, conn: Any = None) -> str | None:
     """The live generation's name (None before the first push); on `conn` if given."""
     if conn is None:
