@@ -89,19 +89,20 @@ def load(port: int | list[int], paths: list[tuple[str, dict[str, str]]], clients
             "errors": errors[0]}
 
 
-def wait_healthy(port: int, seconds: float = 240) -> None:
-    """Until the server on `port` answers /api/health (it loads data and model first)."""
+def wait_healthy(port: int, seconds: float = 240, path: str = "/api/health") -> None:
+    """Until the server on `port` answers `path` with 200 (it loads data and model first; its
+    SPARQL query processes load the graph on first use: pass a /sparql path to wait for them)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/health")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"the server on port {port} did not become healthy")
+    raise RuntimeError(f"the server on port {port} did not answer {path}")
 
 
 def sparql_overhead(data_dir: Path, runs: int = 200) -> list[tuple[str, float, float]]:

@@ -136,6 +136,8 @@ def main() -> None:
                     ports = [port for _, port in running]
                     for port in ports:
                         wait_healthy(port)
+                        for _ in range(4):  # every query process of the server has loaded the graph
+                            wait_healthy(port, 600, sparql_paths[0][0])
                     load(ports, sparql_paths + search_paths[:20], args.clients, 3)  # warm
                     search = load(ports, search_paths, args.clients, args.seconds)
                     sparql = load(ports, sparql_paths, args.clients, args.seconds)

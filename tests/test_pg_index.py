@@ -383,3 +383,26 @@ def test_concurrent_writers_on_two_hosts_take_turns(tmp_path, tiny_corpus, serve
     finally:
         for host in hosts:
             host.close()
+
+
+def test_a_reader_parses_only_the_entries_a_new_generation_changed(tmp_path, tiny_corpus, servers,
+                                                                   fake_encoder, monkeypatch) -> None:
+    import ltgraph.store.pg_index as pg
+
+    writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
+    reader = _host(tmp_path, "r", tiny_corpus, servers, fake_encoder)
+    try:
+        writer.build()
+        assert set(reader.snapshot().by_slug) == {"alpha-theory", "beta-model"}
+        parsed: list[str] = []
+        real = pg.parse_entry
+        monkeypatch.setattr(pg, "parse_entry", lambda text, path: parsed.append(path) or real(text, path))
+        writer.add([_variant(tmp_path, "gamma-theory")])
+        reader.reader.expire()  # type: ignore[union-attr]  # its next poll
+        snap = reader.snapshot()
+        assert parsed == ["gamma-theory.md"] and set(snap.by_slug) == {"alpha-theory", "beta-model",
+                                                                       "gamma-theory"}
+        assert snap.entry("alpha-theory").name == "Alpha Theory"
+    finally:
+        writer.close()
+        reader.close()

@@ -4,17 +4,18 @@ A writer builds and publishes a generation in its data directory as always, then
 PostgreSQL in **one transaction** (under a transaction-level advisory lock, so writers on
 several hosts take turns): the manifest, the entry files, the served graph (N-Triples, for the
 answer cards' facts), and the search index — one row per passage with its vector in a
-pgvector column and its keyword terms in a terms table — and finally moves the one-row
+pgvector column, and the keyword postings — and finally moves the one-row
 `ltgraph_live` pointer; the generation it replaced is kept until the next push (readers
 still on it search its rows), older ones are deleted. Readers (`PgSnapshotReader`) check the
 pointer at most every `POLL_SECONDS` and load the generation it names; they need no data
 directory of their own.
 
-Search runs in SQL: dense retrieval as exact inner product (`<#>`) over the pgvector column —
+Search runs in SQL: keyword retrieval as BM25 over postings weighted at push time
+(`pg_keywords`); dense retrieval as exact inner product (`<#>`) over the pgvector column —
 or, for a generation of `HNSW_THRESHOLD` passages or more (as the embedded index), through an
 HNSW index of that generation alone (a partial index, built in the push's transaction, dropped
-with the generation; M and ef as FAISS's) — keyword retrieval as BM25 computed from the terms table with bm25s's formula (Lucene idf,
-k1 1.5, b 0.75), so results and scores equal the embedded index's (a test compares them).
+with the generation; M and ef as FAISS's). Results and scores equal the embedded index's (a
+test compares them).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,15 +33,15 @@ from ltgraph.errors import DataDirError
 from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.index import TIE_MARGIN, IndexedPassage
 from ltgraph.retrieval.lexicon import Lexicon
-from ltgraph.retrieval.text import tokenize
 from ltgraph.retrieval.vectors import HNSW_THRESHOLD
 from ltgraph.store.manifest import Manifest
+from ltgraph.store.pg_keywords import SCHEMA as KEYWORD_SCHEMA
+from ltgraph.store.pg_keywords import PgKeywords, copy_postings, postings
 
 if TYPE_CHECKING:
     from ltgraph.store.snapshot import Snapshot
 
 POLL_SECONDS = 0.5
-K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene")
 LOCK_KEY = 0x6C7467  # "ltg": the writers' advisory lock
 #: HNSW parameters, as the embedded FAISS index's (`retrieval.vectors`).
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
@@ -64,15 +64,13 @@ CREATE TABLE IF NOT EXISTS ltgraph_passage (
     row int NOT NULL, key text NOT NULL, entry text NOT NULL, kind text NOT NULL, item text,
     label text NOT NULL, text text NOT NULL, digest text NOT NULL, embedding vector NOT NULL,
     PRIMARY KEY (generation, row));
--- keyword documents: level 'p' = passages (doc = row), 'e' = whole entries (doc = entry order)
-CREATE TABLE IF NOT EXISTS ltgraph_doc (
-    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
-    level char(1) NOT NULL, doc int NOT NULL, length int NOT NULL, name text NOT NULL,
-    PRIMARY KEY (generation, level, doc));
-CREATE TABLE IF NOT EXISTS ltgraph_term (
-    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
-    level char(1) NOT NULL, term text NOT NULL, doc int NOT NULL, tf int NOT NULL,
-    PRIMARY KEY (generation, level, term, doc));
+-- vectors inline in the rows (the text goes to TOAST instead): exact search reads no TOAST
+DO $$ BEGIN
+    IF (SELECT attstorage FROM pg_attribute WHERE attrelid = 'ltgraph_passage'::regclass
+        AND attname = 'embedding') <> 'p' THEN
+        ALTER TABLE ltgraph_passage ALTER COLUMN embedding SET STORAGE PLAIN;
+    END IF;
+END $$;
 """
 
 
@@ -134,6 +132,7 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
     with connect(url) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute(SCHEMA)
+        conn.execute(KEYWORD_SCHEMA)
         live = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
         if live is not None and live[0] == name:
             return  # already live (a second `migrate --to-server`): nothing to copy
@@ -150,25 +149,13 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
                 for row, (record, vector) in enumerate(zip(records, vectors, strict=True)):
                     copy.write_row((name, row, record.key, record.entry, record.kind, record.item,
                                     record.label, record.text, record.digest, _vector(vector)))
-            entry_order = list(dict.fromkeys(r.entry for r in records))
             entry_tokens: dict[str, list[str]] = {}
             for record, words in zip(records, tokens, strict=True):
                 entry_tokens.setdefault(record.entry, []).extend(words)
-            with cur.copy("COPY ltgraph_doc (generation, level, doc, length, name) FROM STDIN") as copy:
-                for row, (record, words) in enumerate(zip(records, tokens, strict=True)):
-                    copy.write_row((name, "p", row, len(words), record.key))
-                for doc, slug in enumerate(entry_order):
-                    copy.write_row((name, "e", doc, len(entry_tokens[slug]), slug))
-            with cur.copy("COPY ltgraph_term (generation, level, term, doc, tf) FROM STDIN") as copy:
-                for row, words in enumerate(tokens):
-                    for term, tf in Counter(words).items():
-                        copy.write_row((name, "p", term, row, tf))
-                for doc, slug in enumerate(entry_order):
-                    for term, tf in Counter(entry_tokens[slug]).items():
-                        copy.write_row((name, "e", term, doc, tf))
+            copy_postings(cur, name, postings("p", tokens) + postings("e", list(entry_tokens.values())))
         if len(records) >= HNSW_THRESHOLD:
             _create_hnsw(conn, name, int(vectors.shape[1]))
-        conn.execute("ANALYZE ltgraph_passage, ltgraph_doc, ltgraph_term")  # plans for the new rows
+        conn.execute("ANALYZE ltgraph_passage, ltgraph_posting")  # plans for the new rows
         conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
                      "DO UPDATE SET generation = excluded.generation", (name,))
         # older generations go, but the one just replaced stays: readers still on it (until
@@ -206,35 +193,6 @@ def live_name(url: str, conn: Any = None) -> str | None:
 
 
 # --------------------------------------------------------------------------- searching
-
-
-class _Keywords:
-    """BM25 over one level's documents, in SQL."""
-
-    def __init__(self, store: PgPassageStore, level: str) -> None:
-        self.store, self.level = store, level
-        row = store.conn.execute("SELECT count(*), coalesce(avg(length), 1) FROM ltgraph_doc "
-                                 "WHERE generation = %s AND level = %s",
-                                 (store.name, level)).fetchone()
-        self.size, self.avg = int(row[0]), float(row[1]) or 1.0
-
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        counts = Counter(tokenize([query])[0])
-        if not counts or not self.size:
-            return []
-        rows = self.store.conn.execute(
-            """WITH q(term, n) AS (SELECT * FROM unnest(%(terms)s::text[], %(ns)s::int[])),
-               df AS (SELECT t.term, count(*) AS df FROM ltgraph_term t JOIN q USING (term)
-                      WHERE t.generation = %(g)s AND t.level = %(l)s GROUP BY t.term)
-               SELECT t.doc, sum(q.n * ln(1 + (%(N)s - df.df + 0.5) / (df.df + 0.5))
-                                 * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * d.length / %(avg)s))) AS s
-               FROM ltgraph_term t JOIN q USING (term) JOIN df USING (term)
-               JOIN ltgraph_doc d ON d.generation = t.generation AND d.level = t.level AND d.doc = t.doc
-               WHERE t.generation = %(g)s AND t.level = %(l)s
-               GROUP BY t.doc ORDER BY s DESC, t.doc LIMIT %(k)s""",
-            {"terms": list(counts), "ns": list(counts.values()), "g": self.store.name,
-             "l": self.level, "N": self.size, "k1": K1, "b": B, "avg": self.avg, "k": k}).fetchall()
-        return [(int(doc), float(score)) for doc, score in rows if score > 0]
 
 
 class _Vectors:
@@ -297,8 +255,8 @@ class PgPassageStore:
         self.records = [IndexedPassage(*row) for row in rows]
         self.entry_slugs = list(dict.fromkeys(r.entry for r in self.records))
         self._vectors = _Vectors(self)
-        self._keywords = _Keywords(self, "p")
-        self._entries = _Keywords(self, "e")
+        self._keywords = PgKeywords(self, "p", len(self.records))
+        self._entries = PgKeywords(self, "e", len(self.entry_slugs))
 
     @property
     def conn(self) -> Any:
@@ -318,7 +276,7 @@ class PgPassageStore:
         return self._vectors
 
     @property
-    def keywords(self) -> _Keywords:
+    def keywords(self) -> PgKeywords:
         return self._keywords
 
     def entry_ranking(self, question: str, k: int) -> list[str]:
@@ -345,6 +303,9 @@ class PgSnapshotReader:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._poll: Any = None  # one connection for the polls (under `_lock`), not one each
+        #: The parsed entries of the last load and the MD5 of their files: a new generation
+        #: fetches and parses only the entries whose files changed.
+        self._parsed: dict[str, tuple[str, Entry]] = {}
 
     def current(self) -> Snapshot:
         loaded = self._loaded
@@ -379,12 +340,19 @@ class PgSnapshotReader:
                                "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
+            digests = dict(conn.execute("SELECT slug, md5(source) FROM ltgraph_entry WHERE "
+                                        "generation = %s", (name,)).fetchall())
+            known = self._parsed
+            wanted = [slug for slug, md5 in digests.items() if known.get(slug, ("",))[0] != md5]
             sources = conn.execute("SELECT slug, source FROM ltgraph_entry WHERE generation = %s "
-                                   "ORDER BY slug", (name,)).fetchall()
+                                   "AND slug = ANY(%s)", (name, wanted)).fetchall()
         manifest = Manifest.from_json(row[0])
         manifest.require_model(self.model)
-        entries: list[Entry] = [parse_entry(bytes(data).decode("utf-8"), f"{slug}.md")
-                                for slug, data in sources]
+        parsed = {slug: known[slug] for slug in digests if slug not in wanted}
+        for slug, data in sources:
+            parsed[slug] = (digests[slug], parse_entry(bytes(data).decode("utf-8"), f"{slug}.md"))
+        self._parsed = parsed
+        entries = [parsed[slug][1] for slug in sorted(parsed)]
         store = ox.Store()
         store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
         return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries},
