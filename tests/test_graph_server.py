@@ -170,3 +170,25 @@ def test_server_answers_keep_the_row_limit(tmp_path, tiny_corpus, oxigraph, fake
         assert json.loads(response.data)["head"]["vars"] == ["s", "p", "o"]
     finally:
         service.close()
+
+
+def test_a_push_over_the_request_limit_goes_in_batches_of_whole_graphs(served: Service, monkeypatch) -> None:
+    """A full load bigger than a server takes in one request (Oxigraph: 128 MiB) is sent in
+    several, never splitting a graph; the server ends up holding every graph exactly."""
+    import ltgraph.store.graph_server as gs
+
+    server = GraphServer(served.settings.graph_url)
+    sent: list[str] = []
+    real = GraphServer.update
+    monkeypatch.setattr(GraphServer, "update", lambda self, text: sent.append(text) or real(self, text))
+    monkeypatch.setattr(gs, "UPDATE_BYTES", 2000)
+    server.update("INSERT DATA { GRAPH <urn:stale> { <urn:a> <urn:b> <urn:c> } }")
+    sent.clear()
+    served.migrate_to_server()
+    graphs = generation_graphs(served.datadir.current())
+    assert len(sent) > 3
+    for text in sent:  # a graph's DROP and INSERT always travel together
+        for name in graphs:
+            assert text.count(f"DROP SILENT GRAPH <{name}>") == text.count(f"GRAPH <{name}> {{")
+    assert server.graph_sizes() == {name: len(set(t)) for name, t in graphs.items()}
+    assert compare(server, served.datadir.current()) == []

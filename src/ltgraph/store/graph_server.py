@@ -8,7 +8,9 @@ operators can run, back up and replicate it like any other store. Consistency mo
   **one SPARQL Update request** that drops and re-inserts exactly the named graphs whose
   content changed and drops those of removed entries. A SPARQL server applies one Update
   request as a whole (Oxigraph: one transaction), so a reader sees an entry's statements
-  entirely old or entirely new, never torn.
+  entirely old or entirely new, never torn. Only a push over `UPDATE_BYTES` (the full load
+  of a corpus of thousands of entries; servers cap a request's size) goes in several
+  requests, each replacing whole graphs: then entries change one batch after another.
 - What was last pushed (generation, and a digest per named graph) is recorded in the data
   directory (`graph-server.json`); the next push sends only the difference from it. A push
   that fails leaves the record as it was, so the next write or `ltgraph migrate --to-server`
@@ -163,29 +165,45 @@ def _record(datadir_root: Path) -> dict[str, object]:
         return {}
 
 
+#: The largest Update request sent (Oxigraph's server refuses bodies over 128 MiB).
+UPDATE_BYTES = 32 * 1024 * 1024
+
+
 def push(server: GraphServer, datadir_root: Path, generation: Path, everything: bool = False) -> dict[str, int]:
-    """Bring the server to `generation` in one Update request; returns what it changed.
+    """Bring the server to `generation`; returns what it changed.
 
     Only named graphs whose digest differs from the last successful push are sent (all of
-    them with `everything`, after dropping every graph the generation does not have).
+    them with `everything`, after dropping every graph on the server the generation does not
+    have). A change goes in one Update request; one over `UPDATE_BYTES` (a full load of a
+    large corpus) in several, each replacing whole graphs, the shared graph last.
     """
     graphs = generation_graphs(generation)
     wanted = {name: digest(triples) for name, triples in graphs.items()}
     record = _record(datadir_root)
     known_raw = record.get("graphs") if record.get("url") == server.url and not everything else None
     known: dict[str, str] = dict(known_raw) if isinstance(known_raw, dict) else {}
-    changed = [name for name, sha in wanted.items() if known.get(name) != sha]
-    removed = [name for name in known if name not in wanted]
-    parts = ["DROP SILENT ALL"] if everything or not known else []
-    for name in removed:
-        parts.append(f"DROP SILENT GRAPH <{name}>")
+    if everything or not known:
+        known = {}
+        removed = sorted(set(server.graph_sizes()) - set(wanted))
+    else:
+        removed = [name for name in known if name not in wanted]
+    changed = sorted((name for name, sha in wanted.items() if known.get(name) != sha),
+                     key=lambda name: name.endswith("/graph/shared"))
+    parts = [f"DROP SILENT GRAPH <{name}>" for name in removed]
     for name in changed:
         body = " .\n".join(str(t) for t in graphs[name])
-        parts.append(f"DROP SILENT GRAPH <{name}>")
-        if body:
-            parts.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}")
-    if parts:
-        server.update(" ;\n".join(parts))
+        parts.append(f"DROP SILENT GRAPH <{name}>"
+                     + (f" ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}" if body else ""))
+    batch: list[str] = []
+    size = 0
+    for part in parts:
+        if batch and size + len(part) > UPDATE_BYTES:
+            server.update(" ;\n".join(batch))
+            batch, size = [], 0
+        batch.append(part)
+        size += len(part.encode("utf-8")) + 3
+    if batch:
+        server.update(" ;\n".join(batch))
     _record_push(server, datadir_root, generation.name, wanted)
     return {"replaced": len(changed), "removed": len(removed)}
 
