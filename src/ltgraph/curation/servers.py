@@ -44,7 +44,7 @@ def mirror(settings: Settings, root: Path, generation: Path, everything: bool = 
     from ltgraph.store.graph_server import GraphServer, push
 
     try:
-        return push(GraphServer.of(settings), root, generation, everything)
+        return push(GraphServer.of(settings), root, generation, everything, settings.index_url)
     except LtgraphError as exc:
         raise _behind(generation, "the graph server", exc) from None
 
@@ -126,7 +126,8 @@ def catch_up(writer: Writer) -> dict[str, list[str]] | None:
     """Bring this data directory to PostgreSQL's live entries when another writer (on another
     host) changed them since this one last pushed (`others_wrote`): entries PostgreSQL has in
     another version are replaced (or added), entries it lacks removed — published here only,
-    not pushed (the servers already hold them). Call it under `writers_lock`. Returns what
+    not pushed (the servers already hold them; what the graph server holds is recorded in
+    PostgreSQL, so this writer's next push sends exactly what differs). Call it under `writers_lock`. Returns what
     changed, or None when nothing had to."""
     import tempfile
 
@@ -160,10 +161,6 @@ def catch_up(writer: Writer) -> dict[str, list[str]] | None:
             writer.remove(slug, force=True)
     finally:
         writer.mirroring = True
-    if writer.settings.graph_url:  # the graph server holds what the other writer pushed: this
-        from ltgraph.store.graph_server import GraphServer, remember
-
-        remember(GraphServer.of(writer.settings), writer.datadir.root, writer.datadir.current())
     _remember(writer.datadir.root, url, str(live))  # in step with it now
     return {"added or changed": changed, "removed": removed}
 

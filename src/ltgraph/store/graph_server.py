@@ -11,8 +11,9 @@ operators can run, back up and replicate it like any other store. Consistency mo
   entirely old or entirely new, never torn. Only a push over `UPDATE_BYTES` (the full load
   of a corpus of thousands of entries; servers cap a request's size) goes in several
   requests, each replacing whole graphs: then entries change one batch after another.
-- What was last pushed (generation, and a digest per named graph) is recorded in the data
-  directory (`graph-server.json`); the next push sends only the difference from it. A push
+- What was last pushed (generation, and a digest per named graph) is recorded in PostgreSQL
+  when it is configured (every writer host then knows), else in the data directory
+  (`graph-server.json`); the next push sends only the difference from it. A push
   that fails leaves the record as it was, so the next write or `ltgraph migrate --to-server`
   sends everything still missing; `ltgraph doctor` compares the server's triple count per
   named graph with the generation's.
@@ -157,7 +158,11 @@ def digest(triples: Iterable[ox.Triple]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _record(datadir_root: Path) -> dict[str, object]:
+def _record(datadir_root: Path, index_url: str = "") -> dict[str, object]:
+    if index_url:
+        from ltgraph.store.pg_index import graph_record
+
+        return graph_record(index_url)
     try:
         data: dict[str, object] = json.loads((datadir_root / RECORD).read_text("utf-8"))
         return data
@@ -169,17 +174,21 @@ def _record(datadir_root: Path) -> dict[str, object]:
 UPDATE_BYTES = 32 * 1024 * 1024
 
 
-def push(server: GraphServer, datadir_root: Path, generation: Path, everything: bool = False) -> dict[str, int]:
+def push(server: GraphServer, datadir_root: Path, generation: Path, everything: bool = False,
+         index_url: str = "") -> dict[str, int]:
     """Bring the server to `generation`; returns what it changed.
 
     Only named graphs whose digest differs from the last successful push are sent (all of
     them with `everything`, after dropping every graph on the server the generation does not
     have). A change goes in one Update request; one over `UPDATE_BYTES` (a full load of a
     large corpus) in several, each replacing whole graphs, the shared graph last.
+
+    What was pushed is recorded in PostgreSQL when `index_url` is given (writers on every host
+    then know what the server holds), else in the data directory.
     """
     graphs = generation_graphs(generation)
     wanted = {name: digest(triples) for name, triples in graphs.items()}
-    record = _record(datadir_root)
+    record = _record(datadir_root, index_url)
     known_raw = record.get("graphs") if record.get("url") == server.url and not everything else None
     known: dict[str, str] = dict(known_raw) if isinstance(known_raw, dict) else {}
     if everything or not known:
@@ -204,22 +213,20 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
         size += len(part.encode("utf-8")) + 3
     if batch:
         server.update(" ;\n".join(batch))
-    _record_push(server, datadir_root, generation.name, wanted)
+    _record_push(server, datadir_root, generation.name, wanted, index_url)
     return {"replaced": len(changed), "removed": len(removed)}
 
 
-def remember(server: GraphServer, datadir_root: Path, generation: Path) -> None:
-    """Record `generation` as what the server holds (another writer pushed the same entries),
-    so that the next push sends what differs from it."""
-    graphs = generation_graphs(generation)
-    _record_push(server, datadir_root, generation.name,
-                 {name: digest(triples) for name, triples in graphs.items()})
+def _record_push(server: GraphServer, datadir_root: Path, name: str, graphs: dict[str, str],
+                 index_url: str = "") -> None:
+    record: dict[str, object] = {"url": server.url, "generation": name, "graphs": graphs}
+    if index_url:
+        from ltgraph.store.pg_index import save_graph_record
 
-
-def _record_push(server: GraphServer, datadir_root: Path, name: str, graphs: dict[str, str]) -> None:
+        save_graph_record(index_url, record)
+        return
     staged = datadir_root / (RECORD + ".tmp")  # replaced whole: never half a record
-    staged.write_text(json.dumps({"url": server.url, "generation": name, "graphs": graphs},
-                                 indent=1), "utf-8")
+    staged.write_text(json.dumps(record, indent=1), "utf-8")
     os.replace(staged, datadir_root / RECORD)
 
 

@@ -171,6 +171,24 @@ def live_sources(url: str) -> dict[str, bytes]:
     return {str(slug): bytes(data) for slug, data in rows}
 
 
+def graph_record(url: str) -> dict[str, object]:
+    """What was last pushed to the graph server (`graph_server.push`), {} if nothing."""
+    with connect(url) as conn:
+        if conn.execute("SELECT to_regclass('ltgraph_graph_record')").fetchone()[0] is None:
+            return {}
+        row = conn.execute("SELECT record::text FROM ltgraph_graph_record WHERE id = 1").fetchone()
+    data = json.loads(row[0]) if row else {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_graph_record(url: str, record: dict[str, object]) -> None:
+    with connect(url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS ltgraph_graph_record (id int PRIMARY KEY CHECK "
+                     "(id = 1), record jsonb NOT NULL)")
+        conn.execute("INSERT INTO ltgraph_graph_record VALUES (1, %s) ON CONFLICT (id) DO UPDATE "
+                     "SET record = excluded.record", (json.dumps(record),))
+
+
 def live_manifest(url: str) -> Manifest | None:
     """The live generation's manifest (None before the first push)."""
     with connect(url) as conn:
