@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ltgraph.config import Settings
-from ltgraph.errors import ConfigError, DataDirError
+from ltgraph.errors import ConfigError, DataDirError, ServersBehind
 from ltgraph.service import Service
 from ltgraph.store.graph_server import GraphServer, compare, generation_graphs
 from ltgraph.web.app import create_app
@@ -192,3 +192,50 @@ def test_a_push_over_the_request_limit_goes_in_batches_of_whole_graphs(served: S
             assert text.count(f"DROP SILENT GRAPH <{name}>") == text.count(f"GRAPH <{name}> {{")
     assert server.graph_sizes() == {name: len(set(t)) for name, t in graphs.items()}
     assert compare(server, served.datadir.current()) == []
+
+
+def _gamma(tmp_path: Path) -> Path:
+    path = tmp_path / "gamma-theory.md"
+    path.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                    .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+    return path
+
+
+def test_a_change_the_server_missed_stands_and_a_build_keeps_it(served: Service, tmp_path,
+                                                                monkeypatch) -> None:
+    """The graph server refuses an add: the change stays published and in the curators' store
+    (a later full build keeps it), and the next write brings the server in step."""
+    def down(self, text):
+        raise DataDirError("the graph server did not answer (test)")
+
+    delta = tmp_path / "delta-theory.md"  # the curators' store has a version to go back to
+    delta.write_text(_gamma(tmp_path).read_text().replace("gamma-theory", "delta-theory")
+                     .replace("Gamma Theory", "Delta Theory").replace("Gammaism", "Deltaism"))
+    served.add([delta])
+    with monkeypatch.context() as patch:
+        patch.setattr(GraphServer, "update", down)
+        with pytest.raises(ServersBehind, match="migrate --to-server"):
+            served.add([_gamma(tmp_path)])
+    assert "gamma-theory" in served.snapshot().by_slug
+    served.build()
+    assert "gamma-theory" in served.snapshot().by_slug
+    assert compare(GraphServer(served.settings.graph_url), served.datadir.current()) == []
+
+
+def test_a_push_the_server_applied_but_did_not_confirm_is_not_lost(served: Service, tmp_path,
+                                                                    monkeypatch) -> None:
+    """The server commits an Update but the answer never arrives (a timeout, a writer killed
+    before it wrote down what it sent): the next push still drops and sends every graph in
+    doubt, so the server ends exactly as the data directory."""
+    real = GraphServer.update
+
+    def applied_unconfirmed(self, text):
+        real(self, text)
+        raise DataDirError("no answer (test)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(GraphServer, "update", applied_unconfirmed)
+        with pytest.raises(ServersBehind):
+            served.add([_gamma(tmp_path)])
+    served.remove("gamma-theory")  # gamma's graph is on the server though no record says so
+    assert compare(GraphServer(served.settings.graph_url), served.datadir.current()) == []

@@ -63,6 +63,11 @@ class DataDirError(LtgraphError):
     title = "Data directory not ready"
 
 
+class ServersBehind(DataDirError):
+    """A change is published in the data directory, but a configured server was not updated
+    (the change stands; the next write or `ltgraph migrate --to-server` sends it)."""
+
+
 class ConfigError(LtgraphError, ValueError):
     """A setting (CLI option or LTGRAPH_* variable) has a value ltgraph cannot use (also a
     ValueError: `Settings(...)` raises it for a bad value)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ltgraph.config import Settings
-from ltgraph.errors import DataDirError, LtgraphError
+from ltgraph.errors import DataDirError, LtgraphError, ServersBehind
 from ltgraph.store.datadir import DataDir
 from ltgraph.store.manifest import Manifest
 
@@ -49,8 +49,8 @@ def mirror(settings: Settings, root: Path, generation: Path, everything: bool = 
         raise _behind(generation, "the graph server", exc) from None
 
 
-def _behind(generation: Path, what: str, exc: LtgraphError) -> DataDirError:
-    return DataDirError(f"{generation.name} is published in the data directory, but {what} was "
+def _behind(generation: Path, what: str, exc: LtgraphError) -> ServersBehind:
+    return ServersBehind(f"{generation.name} is published in the data directory, but {what} was "
                         f"not updated: {exc} — run `ltgraph migrate --to-server` once it answers")
 
 

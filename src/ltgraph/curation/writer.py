@@ -34,7 +34,7 @@ from ltgraph.curation import rules
 from ltgraph.curation.embedding import known_vectors, reuse_or_embed
 from ltgraph.curation.report import Progress, Report, listing, progress_of, storage_errors
 from ltgraph.curation.sources import Sources
-from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ValidationError
+from ltgraph.errors import CorpusError, DataDirError, NotFoundError, ServersBehind, ValidationError
 from ltgraph.rdf.build import build_dataset, corpus_people, entry_quads
 from ltgraph.rdf.graph import save_dataset, save_union, union_graph
 from ltgraph.rdf.iris import Iris
@@ -270,10 +270,13 @@ class Writer(Sources):
     def _write_ahead(self, curated: Curated, upserts: dict[str, bytes], drop: list[str],
                      removed: list[str], publish: Callable[[], Report]) -> Report:
         """Record the change in the curators' store, then publish its generation; if the
-        publish fails, the store goes back to the version it had (all under the lock)."""
+        publish fails, the store goes back to the version it had (all under the lock). A
+        server left behind after the publish does not undo it: the change stands."""
         previous = self.curated.write(upserts, drop, removed)
         try:
             return publish()
+        except ServersBehind:
+            raise
         except BaseException:
             if previous:
                 self.curated.switch(previous)

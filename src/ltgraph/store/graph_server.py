@@ -184,20 +184,27 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
     large corpus) in several, each replacing whole graphs, the shared graph last.
 
     What was pushed is recorded in PostgreSQL when `index_url` is given (writers on every host
-    then know what the server holds), else in the data directory.
+    then know what the server holds), else in the data directory: before sending, as pending
+    beside what the server held; after, as what it holds. A writer killed in between leaves
+    both, and the next push sends every graph either one leaves in doubt.
     """
     graphs = generation_graphs(generation)
     wanted = {name: digest(triples) for name, triples in graphs.items()}
     record = _record(datadir_root, index_url)
-    known_raw = record.get("graphs") if record.get("url") == server.url and not everything else None
-    known: dict[str, str] = dict(known_raw) if isinstance(known_raw, dict) else {}
-    if everything or not known:
-        known = {}
+    same = record.get("url") == server.url and not everything
+    known = _graphs(record.get("graphs")) if same else {}
+    pending = _doubts(record.get("pending")) if same else {}  # graph -> digests it may hold
+    if not known:
         removed = sorted(set(server.graph_sizes()) - set(wanted))
     else:
-        removed = [name for name in known if name not in wanted]
-    changed = sorted((name for name, sha in wanted.items() if known.get(name) != sha),
+        removed = sorted(name for name in known.keys() | pending.keys() if name not in wanted)
+    changed = sorted((name for name, sha in wanted.items()
+                      if known.get(name) != sha or any(d != sha for d in pending.get(name, []))),
                      key=lambda name: name.endswith("/graph/shared"))
+    if known:
+        _record_push(server, datadir_root, str(record.get("generation")), known, index_url,
+                     pending={name: sorted(set(pending.get(name, [])) | {wanted.get(name, "")})
+                              for name in pending.keys() | wanted.keys()})
     parts = [f"DROP SILENT GRAPH <{name}>" for name in removed]
     for name in changed:
         body = " .\n".join(str(t) for t in graphs[name])
@@ -217,9 +224,21 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
     return {"replaced": len(changed), "removed": len(removed)}
 
 
+def _graphs(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _doubts(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): [str(d) for d in v] for k, v in value.items() if isinstance(v, list)}
+
+
 def _record_push(server: GraphServer, datadir_root: Path, name: str, graphs: dict[str, str],
-                 index_url: str = "") -> None:
+                 index_url: str = "", pending: dict[str, list[str]] | None = None) -> None:
     record: dict[str, object] = {"url": server.url, "generation": name, "graphs": graphs}
+    if pending is not None:
+        record["pending"] = pending
     if index_url:
         from ltgraph.store.pg_index import save_graph_record
 
