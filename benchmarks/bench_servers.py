@@ -62,9 +62,12 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def found(port: int, query: str, slug: str) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": 5}))
-    body = json.loads(conn.getresponse().read())
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/api/search?" + urllib.parse.urlencode({"q": query, "k": 5}))
+        body = json.loads(conn.getresponse().read())
+    except OSError:  # busy: not seen yet
+        return False
     return any(hit["theory"] == slug for hit in body.get("results", []))
 
 
@@ -163,7 +166,7 @@ def main() -> None:
                             subprocess.run([*LTGRAPH, "add", str(draft)], env=writer_env, check=True,
                                            stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
                             started, seen = time.monotonic(), set()
-                            while len(seen) < len(ports) and time.monotonic() - started < 30:
+                            while len(seen) < len(ports) and time.monotonic() - started < 300:
                                 seen |= {p for p in ports if p not in seen and found(p, "heutagogy self-determined", slug)}
                                 time.sleep(0.05)
                             visibility.append(time.monotonic() - started)

@@ -69,6 +69,16 @@ def test_a_stateless_reader_answers_like_the_writer(tmp_path, tiny_corpus, serve
             service.close()
 
 
+def _eventually(condition, bound: float = 60.0) -> bool:
+    """Whether `condition` holds within a generous bound (a busy machine; not a speed test)."""
+    deadline = time.monotonic() + bound
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def test_a_change_is_seen_by_every_reader_at_its_next_poll(tmp_path, tiny_corpus, servers,
                                                            fake_encoder) -> None:
     index_url, graph_url = servers
@@ -89,13 +99,15 @@ def test_a_change_is_seen_by_every_reader_at_its_next_poll(tmp_path, tiny_corpus
         # a request still on the replaced generation (until its reader's next poll) finds rows
         assert readers[0].searcher.search(before, "Alphaism", k=3)["results"]
         for reader in readers:
-            reader.reader._checked = 0.0  # type: ignore[union-attr]  # its next poll (every 0.5 s)
-            assert "gamma-theory" in reader.snapshot().by_slug
+            # its next polls (every 0.5 s): requests go on with the old generation while the
+            # new one loads in the background, then see it
+            first = reader.snapshot()
+            assert "gamma-theory" not in first.by_slug or first.name != before.name
+            assert _eventually(lambda: "gamma-theory" in reader.snapshot().by_slug)
             assert any(h["theory"] == "gamma-theory" for h in reader.search("Gammaism", k=5)["results"])
         writer.remove("gamma-theory")
         for reader in readers:
-            reader.reader._checked = 0.0  # type: ignore[union-attr]
-            assert "gamma-theory" not in reader.snapshot().by_slug
+            assert _eventually(lambda: "gamma-theory" not in reader.snapshot().by_slug)
     finally:
         for service in (writer, *readers):
             service.close()
@@ -106,7 +118,7 @@ def test_the_bundled_corpus_searches_alike_from_postgresql(bundled_service, inde
     """Every development question: the same top five passages, scores within 1e-4."""
     path = bundled_service.datadir.current()
     push(index_url, path.name, *generation_parts(path))
-    from ltgraph.store.pg_index import PgSnapshotReader
+    from ltgraph.store.pg_reader import PgSnapshotReader
 
     reader = PgSnapshotReader(index_url, bundled_service.encoder.name, 256 * 1024)
     snap = reader.current()
@@ -387,7 +399,7 @@ def test_concurrent_writers_on_two_hosts_take_turns(tmp_path, tiny_corpus, serve
 
 def test_a_reader_parses_only_the_entries_a_new_generation_changed(tmp_path, tiny_corpus, servers,
                                                                    fake_encoder, monkeypatch) -> None:
-    import ltgraph.store.pg_index as pg
+    import ltgraph.store.pg_reader as pg
 
     writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
     reader = _host(tmp_path, "r", tiny_corpus, servers, fake_encoder)
@@ -404,5 +416,38 @@ def test_a_reader_parses_only_the_entries_a_new_generation_changed(tmp_path, tin
                                                                        "gamma-theory"}
         assert snap.entry("alpha-theory").name == "Alpha Theory"
     finally:
+        writer.close()
+        reader.close()
+
+
+def test_requests_go_on_with_the_old_generation_while_a_new_one_loads(tmp_path, tiny_corpus, servers,
+                                                                      fake_encoder) -> None:
+    """A reader loads a new generation in the background: until it is ready (held here by an
+    event), every request gets the old one at once, never waits for the load."""
+    import threading
+
+    writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
+    reader = _host(tmp_path, "r", tiny_corpus, servers, fake_encoder)
+    release = threading.Event()
+    pg_reader = reader.reader
+    real = pg_reader._read  # type: ignore[union-attr]
+
+    def held(name):
+        release.wait(60)
+        return real(name)
+
+    try:
+        writer.build()
+        old = reader.snapshot()
+        pg_reader._read = held  # type: ignore[union-attr]
+        writer.add([_variant(tmp_path, "gamma-theory")])
+        pg_reader._checked = 0.0  # type: ignore[union-attr]  # its next poll
+        for _ in range(5):
+            assert reader.snapshot() is old  # served, not blocked: `held` has not returned
+            pg_reader._checked = 0.0  # type: ignore[union-attr]
+        release.set()
+        assert _eventually(lambda: "gamma-theory" in reader.snapshot().by_slug)
+    finally:
+        release.set()
         writer.close()
         reader.close()

@@ -78,7 +78,7 @@ class Service:
         #: The one door for SPARQL that requests influence; its processes start on first use.
         self.executor = RemoteExecutor(settings) if settings.graph_url else GuardedExecutor(settings)
         if settings.index_url:  # a stateless reader: the generation PostgreSQL names
-            from ltgraph.store.pg_index import PgSnapshotReader
+            from ltgraph.store.pg_reader import PgSnapshotReader
 
             self.reader: SnapshotReader | PgSnapshotReader = PgSnapshotReader(
                 settings.index_url, self.encoder.name, settings.max_entry_bytes)

@@ -1,0 +1,125 @@
+"""Stateless readers of generations in PostgreSQL (`LTGRAPH_INDEX_URL`): see `pg_index`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ltgraph.corpus import Entry, parse_entry
+from ltgraph.errors import DataDirError
+from ltgraph.rdf.graph import new_graph
+from ltgraph.retrieval.lexicon import Lexicon
+from ltgraph.store.manifest import Manifest
+from ltgraph.store.pg_index import POLL_SECONDS, PgPassageStore, connect, live_name
+
+if TYPE_CHECKING:
+    from ltgraph.store.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class PgSnapshotReader:
+    """`SnapshotReader` for stateless readers: the generation `ltgraph_live` names.
+
+    A new generation is loaded in the background while requests go on with the one loaded
+    (loading a corpus of thousands of entries takes seconds); the first load, and the first
+    after this process's own write (`expire`), happen in the caller.
+    """
+
+    def __init__(self, url: str, model: str, max_entry_bytes: int) -> None:
+        self.url, self.model, self.max_entry_bytes = url, model, max_entry_bytes
+        self._loaded: Snapshot | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._poll: Any = None  # one connection for the polls (under `_lock`), not one each
+        #: The parsed entries of the last load and the MD5 of their files: a new generation
+        #: fetches and parses only the entries whose files changed.
+        self._parsed: dict[str, tuple[str, Entry]] = {}
+        self._loading: str | None = None  # the generation a background load is reading
+        self._load_lock = threading.Lock()  # one load at a time (they share `_parsed`)
+        self._sync = False
+
+    def current(self) -> Snapshot:
+        loaded = self._loaded
+        if loaded is not None and not self._sync and time.monotonic() - self._checked < POLL_SECONDS:
+            return loaded
+        with self._lock:
+            if self._poll is None or self._poll.closed or self._poll.broken:
+                self._poll = connect(self.url)
+                self._poll.autocommit = True
+            name = live_name(self.url, self._poll)
+            self._checked = time.monotonic()
+            if name is None:
+                raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
+                                   "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+            if self._loaded is None or self._sync:
+                self._sync = False
+                if self._loaded is None or self._loaded.name != name:
+                    self._loaded = self._load(name)
+            elif self._loaded.name != name and self._loading != name:
+                self._loading = name
+                threading.Thread(target=self._load_later, args=(name,), daemon=True,
+                                 name="ltgraph-pg-load").start()
+            return self._loaded
+
+    def _load_later(self, name: str) -> None:
+        try:
+            snapshot = self._load(name)
+        except Exception:  # noqa: BLE001 - the next poll tries again; requests keep the old one
+            log.exception("loading generation %s from PostgreSQL failed", name)
+            snapshot = None
+        with self._lock:
+            if snapshot is not None:
+                # the old snapshot's connections close when the last request using it ends
+                self._loaded = snapshot
+            self._loading = None
+
+    def expire(self) -> None:
+        """Load the live generation in the next call, there and then (a writer in this
+        process just moved it: its own next read sees its change)."""
+        self._sync = True
+
+    def _load(self, name: str) -> Snapshot:
+        with self._load_lock:
+            return self._read(name)
+
+    def _read(self, name: str) -> Snapshot:
+        import pyoxigraph as ox
+
+        from ltgraph.store.snapshot import Snapshot
+
+        with connect(self.url) as conn:
+            row = conn.execute("SELECT manifest::text, graph, changed::text FROM ltgraph_generation "
+                               "WHERE name = %s", (name,)).fetchone()
+            if row is None:  # replaced between the two reads: the next call loads the newer one
+                raise DataDirError("the live generation changed while loading; try again")
+            digests = dict(conn.execute("SELECT slug, md5(source) FROM ltgraph_entry WHERE "
+                                        "generation = %s", (name,)).fetchall())
+            known = self._parsed
+            wanted = [slug for slug, md5 in digests.items() if known.get(slug, ("",))[0] != md5]
+            sources = conn.execute("SELECT slug, source FROM ltgraph_entry WHERE generation = %s "
+                                   "AND slug = ANY(%s)", (name, wanted)).fetchall()
+        manifest = Manifest.from_json(row[0])
+        manifest.require_model(self.model)
+        parsed = {slug: known[slug] for slug in digests if slug not in wanted}
+        for slug, data in sources:
+            parsed[slug] = (digests[slug], parse_entry(bytes(data).decode("utf-8"), f"{slug}.md"))
+        self._parsed = parsed
+        entries = [parsed[slug][1] for slug in sorted(parsed)]
+        store = ox.Store()
+        store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
+        return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries},
+                        new_graph(store), PgPassageStore(self.url, name), Lexicon(entries),
+                        changed={str(k): float(v) for k, v in json.loads(row[2]).items()})
+
+    def close(self) -> None:
+        if self._poll is not None:
+            self._poll.close()
+        if self._loaded is not None and isinstance(self._loaded.index, PgPassageStore):
+            self._loaded.index.close()
+
+
