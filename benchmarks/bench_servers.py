@@ -160,6 +160,8 @@ def main() -> None:
                     if mode == "servers" and processes == 2:
                         for trial in range(args.trials):
                             slug = f"bench-visibility-{trial}"
+                            subprocess.run([*LTGRAPH, "remove", slug], env=writer_env,  # a run cut short
+                                           stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
                             draft = tmp / f"{slug}.md"
                             draft.write_text((REPO / "tests" / "data" / "new" / "heutagogy.md").read_text()
                                              .replace("id: heutagogy", f"id: {slug}"))
