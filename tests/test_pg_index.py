@@ -451,3 +451,50 @@ def test_requests_go_on_with_the_old_generation_while_a_new_one_loads(tmp_path, 
         release.set()
         writer.close()
         reader.close()
+
+
+def test_a_background_load_never_replaces_a_newer_generation(tmp_path, tiny_corpus, servers,
+                                                             fake_encoder) -> None:
+    """A background load of generation N+1 that finishes after this process's own write made
+    it load N+2 (in the caller) does not put the older one back."""
+    import threading
+
+    writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
+    release = threading.Event()
+    try:
+        writer.build()
+        writer.snapshot()
+        pg_reader = writer.reader
+        real = pg_reader._read  # type: ignore[union-attr]
+        started = threading.Event()
+
+        def held(name):
+            if threading.current_thread().name == "ltgraph-pg-load":
+                started.set()
+                release.wait(60)
+            return real(name)
+
+        pg_reader._read = held  # type: ignore[union-attr]
+        real_load = pg_reader._load  # type: ignore[union-attr]
+
+        def load(name):  # this write's own load: the background one ends while it waits
+            if threading.current_thread() is threading.main_thread():
+                release.set()
+            return real_load(name)
+
+        pg_reader._load = load  # type: ignore[union-attr]
+        other = _host(tmp_path, "o", tiny_corpus, servers, fake_encoder)  # another host writes
+        other.add([_variant(tmp_path, "gamma-theory")])
+        other.close()
+        pg_reader._checked = 0.0  # type: ignore[union-attr]
+        writer.snapshot()  # its next poll starts the background load of gamma's generation
+        assert started.wait(30)
+        writer.add([_variant(tmp_path, "delta-theory")])  # catches up, writes, loads at once
+        newest = writer.snapshot()
+        assert {"gamma-theory", "delta-theory"} <= set(newest.by_slug)
+        for _ in range(20):
+            time.sleep(0.05)
+            assert writer.snapshot().name == newest.name
+    finally:
+        release.set()
+        writer.close()

@@ -62,18 +62,19 @@ class PgSnapshotReader:
                     self._loaded = self._load(name)
             elif self._loaded.name != name and self._loading != name:
                 self._loading = name
-                threading.Thread(target=self._load_later, args=(name,), daemon=True,
-                                 name="ltgraph-pg-load").start()
+                threading.Thread(target=self._load_later, args=(name, self._loaded.name),
+                                 daemon=True, name="ltgraph-pg-load").start()
             return self._loaded
 
-    def _load_later(self, name: str) -> None:
+    def _load_later(self, name: str, replacing: str) -> None:
         try:
             snapshot = self._load(name)
         except Exception:  # noqa: BLE001 - the next poll tries again; requests keep the old one
             log.exception("loading generation %s from PostgreSQL failed", name)
             snapshot = None
         with self._lock:
-            if snapshot is not None:
+            # (unless a load in the caller, after a write here, got a newer one meanwhile)
+            if snapshot is not None and self._loaded is not None and self._loaded.name == replacing:
                 # the old snapshot's connections close when the last request using it ends
                 self._loaded = snapshot
             self._loading = None
