@@ -345,6 +345,11 @@ def test_writers_on_two_hosts_never_drop_each_others_changes(tmp_path, tiny_corp
     try:
         a.build()
         a.add([_variant(tmp_path, "gamma-theory")])
+        import hashlib
+
+        alpha = live_sources(index_url)["alpha-theory"] or b""
+        some = live_sources(index_url, unless={"alpha-theory": hashlib.md5(alpha).hexdigest()})
+        assert some["alpha-theory"] is None and some["gamma-theory"]  # only what differs travels
         b.add([_variant(tmp_path, "delta-theory")])  # b had never written: catches up first
         assert {"gamma-theory", "delta-theory"} <= set(live_sources(index_url))
         assert {"gamma-theory", "delta-theory"} <= set(b.snapshot().by_slug)

@@ -192,7 +192,7 @@ class Service:
 
         if not self.settings.index_url:
             raise ConfigError("no PostgreSQL is configured: set LTGRAPH_INDEX_URL")
-        wanted = live_sources(self.settings.index_url)
+        wanted = {slug: data or b"" for slug, data in live_sources(self.settings.index_url).items()}
         if not wanted:
             raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation to copy")
         local = Service(dataclasses.replace(self.settings, graph_url="", index_url=""),

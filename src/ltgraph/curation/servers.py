@@ -12,6 +12,7 @@ others wrote (`catch_up`), so that no host's push drops another host's change.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -142,19 +143,21 @@ def catch_up(writer: Writer) -> dict[str, list[str]] | None:
     if not others_wrote(writer.settings, writer.datadir.root, ours):
         return None
     live = live_name(url)
-    wanted = live_sources(url)
     writer.mirroring = False
     try:
         if ours is None:
             writer.build()
         local = {p.stem: p.read_bytes() for p in Generation.open(writer.datadir.current()).entry_files()}
-        changed = sorted(slug for slug, data in wanted.items() if local.get(slug) != data)
+        # only the files that differ travel (None: the same bytes as here)
+        wanted = live_sources(url, unless={slug: hashlib.md5(data, usedforsecurity=False).hexdigest()
+                                           for slug, data in local.items()})
+        changed = sorted(slug for slug, data in wanted.items() if data is not None)
         removed = sorted(set(local) - set(wanted))
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
             for slug in changed:
                 paths.append(Path(tmp) / f"{slug}.md")
-                paths[-1].write_bytes(wanted[slug])
+                paths[-1].write_bytes(wanted[slug] or b"")
             if paths:
                 writer.add(paths, replace_existing=None)
         for slug in removed:

@@ -108,7 +108,8 @@ class Writer(Sources):
         """Write the manifest last (a generation without one is incomplete), then switch."""
         (staging / MANIFEST).write_text(manifest.to_json(), "utf-8")
         self.datadir.publish(name, staging)
-        self.mirror(self.datadir.generations / name)
+        if self.mirroring:
+            self.mirror(self.datadir.generations / name)
 
     def mirror(self, generation: Path, everything: bool = False) -> dict[str, int] | None:
         """Bring the configured servers to `generation` (`curation.servers.mirror`)."""

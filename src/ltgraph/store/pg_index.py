@@ -159,12 +159,19 @@ def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], gra
         _drop_generations(conn, keep=(name, live[0] if live is not None else name))
 
 
-def live_sources(url: str) -> dict[str, bytes]:
-    """The entry files of the live generation (slug -> bytes)."""
+def live_sources(url: str, unless: dict[str, str] | None = None) -> dict[str, bytes | None]:
+    """The entry files of the live generation (slug -> bytes); with `unless` (slug -> MD5 hex
+    of a file one has), None for a file with that digest instead of its bytes."""
+    known = unless or {}
     with connect(url) as conn:
-        rows = conn.execute("SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_live l "
-                            "ON l.generation = e.generation ORDER BY e.slug").fetchall()
-    return {str(slug): bytes(data) for slug, data in rows}
+        digests = conn.execute("SELECT e.slug, md5(e.source) FROM ltgraph_entry e JOIN ltgraph_live l "
+                               "ON l.generation = e.generation").fetchall()
+        wanted = [str(slug) for slug, md5 in digests if known.get(str(slug)) != md5]
+        rows = conn.execute("SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_live l ON "
+                            "l.generation = e.generation WHERE e.slug = ANY(%s)", (wanted,)).fetchall()
+    out: dict[str, bytes | None] = {str(slug): None for slug, _ in digests}
+    out.update({str(slug): bytes(data) for slug, data in rows})
+    return dict(sorted(out.items()))
 
 
 def graph_record(url: str) -> dict[str, object]:
