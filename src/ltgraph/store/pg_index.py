@@ -4,11 +4,11 @@ A writer builds and publishes a generation in its data directory as always, then
 PostgreSQL in **one transaction** (under a transaction-level advisory lock, so writers on
 several hosts take turns): the manifest, the entry files, the served graph (N-Triples, for the
 answer cards' facts), and the search index — one row per passage with its vector in a
-pgvector column, and the keyword postings — and finally moves the one-row
-`ltgraph_live` pointer; the generation it replaced is kept until the next push (readers
-still on it search its rows), older ones are deleted. Readers (`PgSnapshotReader`) check the
-pointer at most every `POLL_SECONDS` and load the generation it names; they need no data
-directory of their own.
+pgvector column, and the keyword postings — and finally moves the one-row `ltgraph_live`
+pointer; the generation it replaced is kept until the next push (readers still on it search
+its rows), older ones are deleted. Readers (`pg_reader.PgSnapshotReader`) check the pointer
+at most every `POLL_SECONDS` and load the generation it names; they need no data directory of
+their own. (Writers on several hosts take turns and catch up: `curation.servers`.)
 
 Search runs in SQL: keyword retrieval as BM25 over postings weighted at push time
 (`pg_keywords`); dense retrieval as exact inner product (`<#>`) over the pgvector column —
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +33,6 @@ from ltgraph.retrieval.vectors import HNSW_THRESHOLD
 from ltgraph.store.manifest import Manifest
 from ltgraph.store.pg_keywords import SCHEMA as KEYWORD_SCHEMA
 from ltgraph.store.pg_keywords import PgKeywords, copy_postings, postings
-
-if TYPE_CHECKING:
-    pass
 
 POLL_SECONDS = 0.5
 LOCK_KEY = 0x6C7467  # "ltg": the writers' advisory lock
