@@ -147,9 +147,7 @@ class Service:
     def _written(self, report: _T) -> _T:
         """After a change: this process's next read sees it (read your own writes), also when
         it reads PostgreSQL, whose pointer it otherwise checks every `POLL_SECONDS`."""
-        expire = getattr(self.reader, "expire", None)
-        if expire is not None:
-            expire()
+        self.reader.expire()
         return report
 
     def doctor(self) -> list[tuple[str, bool, str]]:
@@ -181,39 +179,17 @@ class Service:
         return self._written(result or {})
 
     def migrate_from_server(self) -> dict[str, list[str]]:
-        """Make this data directory hold the entries of PostgreSQL's live generation: entries
-        that differ from the bundled corpus become curators' entries, bundled ones it lacks are
-        removed — then a full build. The servers are left as they are."""
-        import dataclasses
-        import tempfile
-
-        from ltgraph.corpus import entry_files
-        from ltgraph.store.pg_index import live_sources
-
+        """Make this data directory hold the entries of PostgreSQL's live generation: a full
+        build here, then the entries PostgreSQL has in another version replaced (or added) as
+        curators' entries, those it lacks removed (`curation.servers.catch_up`). The servers
+        are left as they are."""
         if not self.settings.index_url:
             raise ConfigError("no PostgreSQL is configured: set LTGRAPH_INDEX_URL")
-        wanted = {slug: data or b"" for slug, data in live_sources(self.settings.index_url).items()}
-        if not wanted:
-            raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation to copy")
-        local = Service(dataclasses.replace(self.settings, graph_url="", index_url=""),
-                        encoder=self.encoder)
-        try:
-            bundled = {p.stem: p.read_bytes() for p in entry_files(self.settings.corpus_dir)}
-            changed = sorted(slug for slug, data in wanted.items() if bundled.get(slug) != data)
-            removed = sorted(set(bundled) - set(wanted))
-            local.build()  # a consistent base, whatever the directory held
-            with tempfile.TemporaryDirectory() as tmp:
-                paths = []
-                for slug in changed:
-                    (Path(tmp) / f"{slug}.md").write_bytes(wanted[slug])
-                    paths.append(Path(tmp) / f"{slug}.md")
-                if paths:
-                    local.add(paths, replace=None)
-            for slug in removed:
-                local.remove(slug, force=True)
-        finally:
-            local.close()
-        return {"added or changed": changed, "removed": removed}
+        from ltgraph.curation.servers import catch_up
+
+        with self._turn("ltgraph migrate --from-server", catch=False):
+            moved = catch_up(self.writer, always=True)
+        return self._written(moved or {"added or changed": [], "removed": []})
 
     def validate(self) -> list[str]:
         """Every problem with the effective corpus (format, references, SHACL); [] when valid."""

@@ -203,11 +203,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads
     # fail now, with the repair hint, if there is nothing to serve (a stateless reader: nothing
     # in PostgreSQL; else: nothing in the data directory)
     if service.settings.index_url:
-        from ltgraph.store.pg_index import live_name
+        from ltgraph.store.pg_index import EMPTY, live_name
 
         if live_name(service.settings.index_url) is None:
-            raise click.ClickException("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
-                                       "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+            raise click.ClickException(EMPTY)
     else:
         service.datadir.current()
     try:

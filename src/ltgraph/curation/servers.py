@@ -123,12 +123,13 @@ def others_wrote(settings: Settings, root: Path, ours: Manifest | None) -> bool:
     return ours is None or (theirs is not None and theirs.corpus_hash != ours.corpus_hash)
 
 
-def catch_up(writer: Writer) -> dict[str, list[str]] | None:
+def catch_up(writer: Writer, always: bool = False) -> dict[str, list[str]] | None:
     """Bring this data directory to PostgreSQL's live entries when another writer (on another
-    host) changed them since this one last pushed (`others_wrote`): entries PostgreSQL has in
-    another version are replaced (or added), entries it lacks removed — published here only,
-    not pushed (the servers already hold them; what the graph server holds is recorded in
-    PostgreSQL, so this writer's next push sends exactly what differs). Call it under `writers_lock`. Returns what
+    host) changed them since this one last pushed (`others_wrote`) — or `always`, after a full
+    build here (`migrate --from-server`): entries PostgreSQL has in another version are
+    replaced (or added), entries it lacks removed — published here only, not pushed (the
+    servers already hold them; what the graph server holds is recorded in PostgreSQL, so this
+    writer's next push sends exactly what differs). Call it under `writers_lock`. Returns what
     changed, or None when nothing had to."""
     import tempfile
 
@@ -140,12 +141,14 @@ def catch_up(writer: Writer) -> dict[str, list[str]] | None:
         ours: Manifest | None = writer.datadir.manifest()
     except LtgraphError:
         ours = None
-    if not others_wrote(writer.settings, writer.datadir.root, ours):
-        return None
     live = live_name(url)
+    if live is None and always:
+        raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation to copy")
+    if not always and not others_wrote(writer.settings, writer.datadir.root, ours):
+        return None
     writer.mirroring = False
     try:
-        if ours is None:
+        if ours is None or always:
             writer.build()
         local = {p.stem: p.read_bytes() for p in Generation.open(writer.datadir.current()).entry_files()}
         # only the files that differ travel (None: the same bytes as here)

@@ -198,9 +198,10 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
         removed = sorted(set(server.graph_sizes()) - set(wanted))
     else:
         removed = sorted(name for name in known.keys() | pending.keys() if name not in wanted)
+    shared = Iris(Manifest.read(generation / MANIFEST).base_iri).shared_graph
     changed = sorted((name for name, sha in wanted.items()
                       if known.get(name) != sha or any(d != sha for d in pending.get(name, []))),
-                     key=lambda name: name.endswith("/graph/shared"))
+                     key=lambda name: name == shared)  # the shared graph last
     if known:
         _record_push(server, datadir_root, str(record.get("generation")), known, index_url,
                      pending={name: sorted(set(pending.get(name, [])) | {wanted.get(name, "")})

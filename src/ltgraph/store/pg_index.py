@@ -35,6 +35,9 @@ from ltgraph.store.pg_keywords import SCHEMA as KEYWORD_SCHEMA
 from ltgraph.store.pg_keywords import PgKeywords, copy_postings, postings
 
 POLL_SECONDS = 0.5
+#: What a reader (and `ltgraph serve`) says when PostgreSQL holds nothing to serve.
+EMPTY = ("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run `ltgraph build` (or "
+         "`ltgraph migrate --to-server`) with it set")
 LOCK_KEY = 0x6C7467  # "ltg": the writers' advisory lock
 #: HNSW parameters, as the embedded FAISS index's (`retrieval.vectors`).
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128

@@ -14,7 +14,7 @@ from ltgraph.errors import DataDirError
 from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.manifest import Manifest
-from ltgraph.store.pg_index import POLL_SECONDS, PgPassageStore, connect, live_name
+from ltgraph.store.pg_index import EMPTY, POLL_SECONDS, PgPassageStore, connect, live_name
 
 if TYPE_CHECKING:
     from ltgraph.store.snapshot import Snapshot
@@ -54,8 +54,7 @@ class PgSnapshotReader:
             name = live_name(self.url, self._poll)
             self._checked = time.monotonic()
             if name is None:
-                raise DataDirError("PostgreSQL at LTGRAPH_INDEX_URL holds no generation yet: run "
-                                   "`ltgraph build` (or `ltgraph migrate --to-server`) with it set")
+                raise DataDirError(EMPTY)
             if self._loaded is None or self._sync:
                 self._sync = False
                 if self._loaded is None or self._loaded.name != name:

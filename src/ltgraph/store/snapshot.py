@@ -101,6 +101,9 @@ class SnapshotReader:
         with self._lock:
             return self._reload()
 
+    def expire(self) -> None:
+        """Nothing to do: every call checks the live generation (`PgSnapshotReader` polls)."""
+
     def _reload(self) -> Snapshot:
         name = self.datadir.current_name()
         if self._loaded is not None and self._loaded.name == name:
