@@ -17,7 +17,8 @@ from ltgraph.errors import ConfigError, NotFoundError
 from ltgraph.evaluation import load_questions
 from ltgraph.service import Service
 from ltgraph.store.generation import Generation
-from ltgraph.store.pg_index import connect, generation_parts, live_name, live_sources, push
+from ltgraph.store.pg_index import connect, live_counts, live_name, live_sources, push
+from ltgraph.store.pg_parts import generation_parts
 
 from .conftest import REPO, entry_text
 from .servers import OXIGRAPH, fresh_database, start_oxigraph
@@ -117,21 +118,108 @@ def test_a_change_is_seen_by_every_reader_at_its_next_poll(tmp_path, tiny_corpus
 def test_the_bundled_corpus_searches_alike_from_postgresql(bundled_service, index_url) -> None:
     """Every development question: the same top five passages, scores within 1e-4."""
     path = bundled_service.datadir.current()
-    push(index_url, path.name, *generation_parts(path))
+    push(index_url, generation_parts(path))
     from ltgraph.store.pg_reader import PgSnapshotReader
 
     reader = PgSnapshotReader(index_url, bundled_service.encoder.name, 256 * 1024)
     snap = reader.current()
     try:
-        local = bundled_service.snapshot()
-        searcher = bundled_service.searcher
-        for question in load_questions(REPO / "eval" / "questions.jsonl"):
-            mine = searcher.search(snap, question.q, k=5)["results"]
-            theirs = searcher.search(local, question.q, k=5)["results"]
-            assert [h["passage_iri"] for h in mine] == [h["passage_iri"] for h in theirs], question.q
-            assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(mine, theirs, strict=True))
+        _same_results(snap, bundled_service.snapshot(), bundled_service.searcher,
+                      [q.q for q in load_questions(REPO / "eval" / "questions.jsonl")])
     finally:
         reader.close()
+
+
+def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fake_encoder) -> None:
+    """After a build (a full generation), each change reaches PostgreSQL as a delta of it: its
+    own rows are the changed entries' alone; the base stays while a live delta needs it; a
+    reader composes the two; doctor finds a generation that lost rows."""
+    index_url, graph_url = servers
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
+                        index_url=index_url)
+    writer = Service(settings, encoder=fake_encoder)
+    try:
+        writer.build()
+        base = live_name(index_url)
+        gamma = tmp_path / "gamma-theory.md"
+        gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
+                         .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
+        writer.add([gamma])
+        writer.remove("gamma-theory")
+        writer.add([gamma])
+        live = live_name(index_url)
+        with connect(index_url) as conn:
+            rows = dict(conn.execute("SELECT name, base FROM ltgraph_generation").fetchall())
+            own = {r[0] for r in conn.execute("SELECT DISTINCT entry FROM ltgraph_passage WHERE "
+                                              "generation = %s", (live,)).fetchall()}
+        assert rows[live] == base and rows[base] is None and own == {"gamma-theory"}
+        assert len(rows) == 3  # the live delta, the one it replaced, and their base
+        passages, entries = live_counts(index_url)
+        assert (passages, entries) == (writer.snapshot().manifest.passages, 3)
+        assert any(h["theory"] == "gamma-theory" for h in writer.search("Gammaism", k=5)["results"])
+        assert all(ok for _, ok, _ in writer.doctor()), writer.doctor()
+        with connect(index_url) as conn:  # a torn generation: the delta's passages gone
+            conn.execute("DELETE FROM ltgraph_passage WHERE generation = %s", (live,))
+        rows = {name: (ok, text) for name, ok, text in writer.doctor()}
+        assert not rows["postgresql"][0] and "its manifest says" in rows["postgresql"][1]
+    finally:
+        writer.close()
+
+
+def _same_results(reader_snap, local_snap, searcher, questions) -> None:
+    for question in questions:
+        mine = searcher.search(reader_snap, question, k=5)["results"]
+        theirs = searcher.search(local_snap, question, k=5)["results"]
+        assert [h["passage_iri"] for h in mine] == [h["passage_iri"] for h in theirs], question
+        assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(mine, theirs, strict=True)), question
+
+
+@pytest.mark.slow
+def test_a_delta_generation_searches_alike_from_postgresql(bundled_service, index_url, tmp_path) -> None:
+    """A change to the bundled corpus (one entry replaced, one removed, one added) reaches
+    PostgreSQL as a delta of the full generation: only the changed entries' rows are copied,
+    and a reader composing base and delta ranks every development question as the embedded
+    delta does (top five identical, scores within 1e-4: BM25 statistics computed at query time)."""
+    import shutil
+
+    from ltgraph.store.pg_index import push_generation
+    from ltgraph.store.pg_reader import PgSnapshotReader
+
+    data = tmp_path / "data"
+    shutil.copytree(bundled_service.settings.data_dir, data, symlinks=True)
+    local = Service(Settings(data_dir=data), encoder=bundled_service.encoder)
+    reader = PgSnapshotReader(index_url, bundled_service.encoder.name, 256 * 1024)
+    try:
+        base = local.datadir.current()
+        push_generation(index_url, base)
+        changed = tmp_path / "behaviorism.md"
+        changed.write_text((REPO / "corpus" / "behaviorism.md").read_text("utf-8").replace(
+            "## Limitations", "## Limitations\n\n### Ignores curiosity\n\nLearners who are only ever "
+            "rewarded for answers stop asking their own questions.\n", 1), "utf-8")
+        local.add([changed], replace=True)
+        local.remove("seventy-twenty-ten", force=True)
+        local.add([REPO / "tests" / "data" / "new" / "heutagogy.md"])
+        delta = local.datadir.current()
+        assert not Generation.open(delta).is_full
+        push_generation(index_url, delta)
+        with connect(index_url) as conn:
+            row = conn.execute("SELECT base, hidden FROM ltgraph_generation WHERE name = %s",
+                               (delta.name,)).fetchone()
+            own = conn.execute("SELECT DISTINCT entry FROM ltgraph_passage WHERE generation = %s",
+                               (delta.name,)).fetchall()
+        assert row[0] == base.name and set(row[1]) == {"behaviorism", "seventy-twenty-ten"}
+        assert {r[0] for r in own} == {"behaviorism", "heutagogy"}  # only what changed
+        snap = reader.current()
+        assert snap.name == delta.name and len(snap.index.records) == local.snapshot().manifest.passages
+        assert [r.key for r in snap.index.records] == [r.key for r in local.snapshot().index.records]
+        questions = [q.q for q in load_questions(REPO / "eval" / "questions.jsonl")]
+        _same_results(snap, local.snapshot(), local.searcher,
+                      questions + ["drawbacks of behaviorism curiosity", "self-determined learning", "70 20 10"])
+        assert sorted(snap.by_slug) == sorted(local.snapshot().by_slug)
+        assert len(snap.graph) == len(local.snapshot().graph)
+    finally:
+        reader.close()
+        local.close()
 
 
 def test_a_writer_killed_at_any_point_leaves_whole_stores(tmp_path, tiny_corpus, servers) -> None:
@@ -158,10 +246,7 @@ def test_a_writer_killed_at_any_point_leaves_whole_stores(tmp_path, tiny_corpus,
         with connect(index_url) as conn:
             manifest = conn.execute("SELECT manifest FROM ltgraph_generation WHERE name = %s",
                                     (name,)).fetchone()[0]
-            passages = conn.execute("SELECT count(*) FROM ltgraph_passage WHERE generation = %s",
-                                    (name,)).fetchone()[0]
-            entries = conn.execute("SELECT count(*) FROM ltgraph_entry WHERE generation = %s",
-                                   (name,)).fetchone()[0]
+        passages, entries = live_counts(index_url)  # a delta's rows composed with its base's
         assert passages == manifest["passages"] and entries == manifest["entries"], trial
         check = Service(settings, encoder=FakeEncoder())
         try:
@@ -287,9 +372,11 @@ def test_a_large_generation_is_searched_through_its_own_hnsw_index(tmp_path, tin
     an HNSW index of its own rows; the planner uses it, it answers like exact search on so few
     vectors, and it goes with its generation."""
     import ltgraph.store.pg_index as pg
+    import ltgraph.store.pg_search as pg_search
 
     index_url, graph_url = servers
     monkeypatch.setattr(pg, "HNSW_THRESHOLD", 10)
+    monkeypatch.setattr(pg_search, "HNSW_THRESHOLD", 10)
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
                         index_url=index_url)
     writer = Service(settings, encoder=fake_encoder)
@@ -304,7 +391,7 @@ def test_a_large_generation_is_searched_through_its_own_hnsw_index(tmp_path, tin
         snap.index.conn.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off")
         plan = "\n".join(r[0] for r in snap.index.conn.execute(
             "EXPLAIN " + snap.index.vectors._hnsw_query.as_string(snap.index.conn),
-            {"q": pg._vector(vector), "k": 5}).fetchall())
+            {"q": pg.vector_literal(vector), "k": 5}).fetchall())
         assert f"Index Scan using {pg.hnsw_index_name(first)}" in plan, plan
         exact = local.snapshot().index.vectors.search(vector, 8)
         approx = snap.index.vectors.search(vector, 8)

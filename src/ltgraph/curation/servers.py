@@ -1,7 +1,8 @@
 """Bring the servers of "storage on servers" to a published generation (see README).
 
-PostgreSQL (`LTGRAPH_INDEX_URL`) first, in one transaction (`store.pg_index.push`), then the
-graph server (`LTGRAPH_GRAPH_URL`), in one SPARQL Update (`store.graph_server.push`). A server
+PostgreSQL (`LTGRAPH_INDEX_URL`) first, in one transaction (`store.pg_index.push_generation`: a
+change copies only the entries it changed), then the graph server (`LTGRAPH_GRAPH_URL`), in
+SPARQL Updates of whole named graphs (`store.graph_server.push`). A server
 that does not answer leaves the change published in the data directory, and the error says how
 to catch up.
 
@@ -32,11 +33,10 @@ if TYPE_CHECKING:
 def mirror(settings: Settings, root: Path, generation: Path, everything: bool = False) -> dict[str, int] | None:
     """Push `generation` to the configured servers; the graph server's changes, or None."""
     if settings.index_url:
-        from ltgraph.store.pg_index import generation_parts
-        from ltgraph.store.pg_index import push as push_index
+        from ltgraph.store.pg_index import push_generation
 
         try:
-            push_index(settings.index_url, generation.name, *generation_parts(generation))
+            push_generation(settings.index_url, generation)
         except LtgraphError as exc:
             raise _behind(generation, "PostgreSQL", exc) from None
         _remember(root, settings.index_url, generation.name)
@@ -199,15 +199,21 @@ def _postgres_rows(settings: Settings, datadir: DataDir) -> tuple[list[tuple[str
     """PostgreSQL's row, and whether another writer is ahead of this data directory."""
     if not settings.index_url:
         return [], False
-    from ltgraph.store.pg_index import live_manifest, live_name
+    from ltgraph.store.pg_index import live_counts, live_manifest, live_name
 
     try:
         theirs, name = live_manifest(settings.index_url), live_name(settings.index_url)
         ours = datadir.manifest()
         if theirs is None:
             return [("postgresql", False, "holds no generation; repair: `ltgraph migrate --to-server`")], False
+        passages, entries = live_counts(settings.index_url) or (0, 0)
+        if (passages, entries) != (theirs.passages, theirs.entries):
+            return [("postgresql", False, f"live generation {name} holds {passages} passages of "
+                     f"{entries} entries, its manifest says {theirs.passages} of {theirs.entries}; "
+                     "repair: `ltgraph build`")], False
         if theirs.corpus_hash == ours.corpus_hash:
-            return [("postgresql", True, f"live generation {name} holds the data directory's entries")], False
+            return [("postgresql", True, f"live generation {name} holds the data directory's entries "
+                     f"({passages} passages)")], False
         ahead = others_wrote(settings, datadir.root, ours)
     except LtgraphError as exc:
         return [("postgresql", False, str(exc))], False

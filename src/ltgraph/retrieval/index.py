@@ -26,7 +26,7 @@ from ltgraph.errors import DataDirError
 from ltgraph.retrieval.info import IndexInfo
 from ltgraph.retrieval.keyword import KeywordIndex, Tokens, row_tokens, save_tokens
 from ltgraph.retrieval.text import keyword_document, passage_document
-from ltgraph.retrieval.vectors import HNSW_THRESHOLD, LayeredVectors, VectorIndex
+from ltgraph.retrieval.vectors import HNSW_THRESHOLD, LayeredVectors, VectorIndex, VectorSearch
 
 #: Extra candidates fetched so that equal scores at the cut are ordered by key, not by row
 #: (rows are laid out differently in a full build and in a composed delta).
@@ -68,18 +68,6 @@ def corpus_passages(entries: Iterable[Entry]) -> list[tuple[IndexedPassage, str,
 # --------------------------------------------------------------------------- the pair
 
 
-class VectorSearch(Protocol):
-    """Nearest rows by inner product of L2-normalised vectors (`vectors.py`)."""
-
-    @property
-    def size(self) -> int: ...
-    @property
-    def hnsw(self) -> bool: ...
-    @property
-    def vectors(self) -> np.ndarray: ...
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
-
-
 class KeywordSearch(Protocol):
     """Best rows for a question by a keyword ranking (`keyword.py`: BM25)."""
 
@@ -91,8 +79,8 @@ class KeywordSearch(Protocol):
 class PassageStore(Protocol):
     """The passage-index seam search reads: passages in row order, their vector and keyword
     rankings, and entries ranked as wholes. `PassageIndex` is the embedded implementation
-    (FAISS + bm25s files in a generation); a server-backed one (PostgreSQL with pgvector) is
-    planned behind the same seam."""
+    (FAISS + bm25s files in a generation); `store.pg_search.PgPassageStore` is the one on
+    PostgreSQL with pgvector."""
 
     records: list[IndexedPassage]
 

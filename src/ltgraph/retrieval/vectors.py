@@ -4,13 +4,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 #: Above this many passages an HNSW index replaces exact search.
 HNSW_THRESHOLD = 50_000
 
+
+
+class VectorSearch(Protocol):
+    """Nearest rows by inner product of L2-normalised vectors (`vectors.py`)."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def hnsw(self) -> bool: ...
+    @property
+    def vectors(self) -> np.ndarray: ...
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
 
 
 class VectorIndex:
@@ -74,7 +86,7 @@ class LayeredVectors:
     composed records are: the base's kept rows in order, then the delta's.
     """
 
-    def __init__(self, base: VectorIndex, keep: np.ndarray, delta: VectorIndex | None) -> None:
+    def __init__(self, base: VectorSearch, keep: np.ndarray, delta: VectorIndex | None) -> None:
         self.base = base
         self.delta = delta
         self.hnsw = base.hnsw

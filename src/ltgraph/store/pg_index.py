@@ -2,37 +2,44 @@
 
 A writer builds and publishes a generation in its data directory as always, then copies it to
 PostgreSQL in **one transaction** (under a transaction-level advisory lock, so writers on
-several hosts take turns): the manifest, the entry files, the served graph (N-Triples, for the
-answer cards' facts), and the search index — one row per passage with its vector in a
-pgvector column, and the keyword postings — and finally moves the one-row `ltgraph_live`
-pointer; the generation it replaced is kept until the next push (readers still on it search
-its rows), older ones are deleted. Readers (`pg_reader.PgSnapshotReader`) check the pointer
-at most every `POLL_SECONDS` and load the generation it names; they need no data directory of
-their own. (Writers on several hosts take turns and catch up: `curation.servers`.)
+several hosts take turns), and finally moves the one-row `ltgraph_live` pointer. Generations
+are laid out as in the data directory (`store.layers`):
 
-Search runs in SQL: keyword retrieval as BM25 over postings weighted at push time
-(`pg_keywords`); dense retrieval as exact inner product (`<#>`) over the pgvector column —
-or, for a generation of `HNSW_THRESHOLD` passages or more (as the embedded index), through an
-HNSW index of that generation alone (a partial index, built in the push's transaction, dropped
-with the generation; M and ef as FAISS's). Results and scores equal the embedded index's (a
-test compares them).
+- a **full** generation (a build) holds every entry: its file (`ltgraph_entry`), its named
+  graph as N-Triples (`ltgraph_graph_part`), its passages with their vectors in a pgvector
+  column (`ltgraph_passage`) and its keyword postings and document frequencies (`pg_keywords`);
+- a **delta** generation (a change) holds only the entries it changed, and names its `base`
+  (a full generation) and the base entries it `hidden`s — so a change copies only what
+  changed, whatever the size of the corpus. Readers compose the two (`pg_search`), as the
+  embedded store composes a delta.
+
+The generation just replaced is kept until the next push (readers still on it search its
+rows), and so is the base of each generation kept; older ones are deleted. Readers
+(`pg_reader.PgSnapshotReader`) check the pointer at most every `POLL_SECONDS` and load the
+generation it names; they need no data directory of their own. (Writers on several hosts take
+turns and catch up: `curation.servers`.)
+
+A full generation of `HNSW_THRESHOLD` passages or more (as the embedded index) gets an HNSW
+index of its own rows (a partial index, built in the push's transaction, dropped with the
+generation; M and ef as FAISS's); a delta's few rows are searched exactly beside it.
 """
 
 from __future__ import annotations
 
 import json
-import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ltgraph.errors import DataDirError
-from ltgraph.retrieval.index import TIE_MARGIN, IndexedPassage
+from ltgraph.retrieval.index import IndexedPassage
 from ltgraph.retrieval.vectors import HNSW_THRESHOLD
 from ltgraph.store.manifest import Manifest
 from ltgraph.store.pg_keywords import SCHEMA as KEYWORD_SCHEMA
-from ltgraph.store.pg_keywords import PgKeywords, copy_postings, postings
+from ltgraph.store.pg_keywords import copy_frequencies, copy_postings, document_frequencies, postings
+from ltgraph.store.pg_parts import Parts
 
 POLL_SECONDS = 0.5
 #: What a reader (and `ltgraph serve`) says when PostgreSQL holds nothing to serve.
@@ -67,6 +74,14 @@ DO $$ BEGIN
         ALTER TABLE ltgraph_passage ALTER COLUMN embedding SET STORAGE PLAIN;
     END IF;
 END $$;
+-- the layout of delta generations: what a delta is of, and the composed keyword statistics
+-- ({"p": [passages, words], "e": [entries, words]}; NULL in the layout before: pushed in full)
+ALTER TABLE ltgraph_generation ADD COLUMN IF NOT EXISTS base text,
+    ADD COLUMN IF NOT EXISTS hidden jsonb NOT NULL DEFAULT '[]', ADD COLUMN IF NOT EXISTS stats jsonb;
+ALTER TABLE ltgraph_passage ADD COLUMN IF NOT EXISTS words int;
+CREATE TABLE IF NOT EXISTS ltgraph_graph_part (
+    generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
+    part text NOT NULL, nt bytea NOT NULL, PRIMARY KEY (generation, part));
 """
 
 
@@ -82,7 +97,7 @@ def connect(url: str) -> Any:
                            "check the URL and that the server runs") from None
 
 
-def _vector(values: np.ndarray) -> str:
+def vector_literal(values: np.ndarray) -> str:
     return "[" + ",".join(f"{float(x):.9g}" for x in values) + "]"
 
 
@@ -108,11 +123,14 @@ def _create_hnsw(conn: Any, name: str, dim: int) -> None:
 
 
 def _drop_generations(conn: Any, keep: tuple[str, ...]) -> None:
-    """Delete every generation but `keep`, with their HNSW indexes."""
+    """Delete every generation but `keep` and their bases, with their HNSW indexes."""
     from psycopg import sql
 
+    kept = list(keep) + [r[0] for r in conn.execute(
+        "SELECT base FROM ltgraph_generation WHERE name = ANY(%s) AND base IS NOT NULL",
+        (list(keep),)).fetchall()]
     gone = [r[0] for r in conn.execute("SELECT name FROM ltgraph_generation WHERE name <> ALL(%s)",
-                                       (list(keep),)).fetchall()]
+                                       (kept,)).fetchall()]
     for name in gone:
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(hnsw_index_name(name))))
     conn.execute("DELETE FROM ltgraph_generation WHERE name = ANY(%s)", (gone,))
@@ -121,54 +139,160 @@ def _drop_generations(conn: Any, keep: tuple[str, ...]) -> None:
 # --------------------------------------------------------------------------- writing
 
 
-def push(url: str, name: str, manifest: Manifest, sources: dict[str, bytes], graph_nt: bytes,
-         records: list[IndexedPassage], vectors: np.ndarray, tokens: list[list[str]],
-         changed: dict[str, float] | None = None) -> None:
-    """Copy one generation to PostgreSQL and make it live, in one transaction."""
+class _NoBase(Exception):
+    """The base of a delta is not in PostgreSQL (or of an older layout): push it too."""
+
+
+def push(url: str, parts: Parts, base: Parts | None = None) -> None:
+    """Copy one generation to PostgreSQL and make it live, in one transaction; `base`: the full
+    generation a delta is of, copied first when PostgreSQL lacks it (readers never see it live)."""
     with connect(url) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         conn.execute(SCHEMA)
         conn.execute(KEYWORD_SCHEMA)
         live = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
-        if live is not None and live[0] == name:
+        if live is not None and live[0] == parts.name:
             return  # already live (a second `migrate --to-server`): nothing to copy
-        conn.execute("DELETE FROM ltgraph_generation WHERE name = %s AND name NOT IN "
-                     "(SELECT generation FROM ltgraph_live)", (name,))
-        conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph, changed) "
-                      "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
-                      (name, manifest.created, manifest.to_json(), graph_nt, json.dumps(changed or {})))
-        with conn.cursor() as cur:
-            cur.executemany("INSERT INTO ltgraph_entry VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                            [(name, slug, data) for slug, data in sources.items()])
-            with cur.copy("COPY ltgraph_passage (generation, row, key, entry, kind, item, label, "
-                          "text, digest, embedding) FROM STDIN") as copy:
-                for row, (record, vector) in enumerate(zip(records, vectors, strict=True)):
-                    copy.write_row((name, row, record.key, record.entry, record.kind, record.item,
-                                    record.label, record.text, record.digest, _vector(vector)))
-            entry_tokens: dict[str, list[str]] = {}
-            for record, words in zip(records, tokens, strict=True):
-                entry_tokens.setdefault(record.entry, []).extend(words)
-            copy_postings(cur, name, postings("p", tokens) + postings("e", list(entry_tokens.values())))
-        if len(records) >= HNSW_THRESHOLD:
-            _create_hnsw(conn, name, int(vectors.shape[1]))
-        conn.execute("ANALYZE ltgraph_passage, ltgraph_posting")  # plans for the new rows
+        for one in (base, parts):
+            if one is not None:
+                _insert(conn, one)
+        if parts.base is None or base is not None:
+            conn.execute("ANALYZE ltgraph_passage, ltgraph_posting, ltgraph_df")  # plans for the new rows
         conn.execute("INSERT INTO ltgraph_live (id, generation) VALUES (1, %s) ON CONFLICT (id) "
-                     "DO UPDATE SET generation = excluded.generation", (name,))
+                     "DO UPDATE SET generation = excluded.generation", (parts.name,))
         # older generations go, but the one just replaced stays: readers still on it (until
         # their next poll) search its rows
-        _drop_generations(conn, keep=(name, live[0] if live is not None else name))
+        _drop_generations(conn, keep=(parts.name, live[0] if live is not None else parts.name))
+
+
+def _insert(conn: Any, parts: Parts) -> None:
+    """The rows of one generation (not live yet)."""
+    name = parts.name
+    stats = _stats(conn, parts)
+    # a copy not finished, or one of the layout before (even live: it is replaced, and the
+    # pointer moves to `parts`, in this same transaction)
+    conn.execute("DELETE FROM ltgraph_live WHERE generation = %s", (name,))
+    conn.execute("DELETE FROM ltgraph_generation WHERE name = %s", (name,))
+    conn.execute("INSERT INTO ltgraph_generation (name, created, manifest, graph, changed, base, "
+                 "hidden, stats) VALUES (%s, %s, %s, '', %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+                 (name, parts.manifest.created, parts.manifest.to_json(), json.dumps(parts.changed),
+                  parts.base, json.dumps(parts.hidden), json.dumps(stats)))
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO ltgraph_entry VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                        [(name, slug, data) for slug, data in parts.sources.items()])
+        cur.executemany("INSERT INTO ltgraph_graph_part VALUES (%s, %s, %s)",
+                        [(name, part, data) for part, data in parts.graph.items()])
+        with cur.copy("COPY ltgraph_passage (generation, row, key, entry, kind, item, label, "
+                      "text, digest, embedding, words) FROM STDIN") as copy:
+            for row, (record, vector, words) in enumerate(
+                    zip(parts.records, parts.vectors, parts.tokens, strict=True)):
+                copy.write_row((name, row, record.key, record.entry, record.kind, record.item,
+                                record.label, record.text, record.digest, vector_literal(vector), len(words)))
+        entry_docs = _entry_docs(parts.records, parts.tokens)
+        copy_postings(cur, name, postings("p", parts.tokens) + postings("e", entry_docs))
+        for level, df in _frequencies(parts, entry_docs).items():
+            copy_frequencies(cur, name, level, df)
+    if parts.base is None and len(parts.records) >= HNSW_THRESHOLD:
+        _create_hnsw(conn, name, int(parts.vectors.shape[1]))
+
+
+def _entry_docs(records: list[IndexedPassage], tokens: list[list[str]]) -> list[list[str]]:
+    """One keyword document per entry (its passages' tokens), in order of first passage."""
+    docs: dict[str, list[str]] = {}
+    for record, words in zip(records, tokens, strict=True):
+        docs.setdefault(record.entry, []).extend(words)
+    return list(docs.values())
+
+
+def _frequencies(parts: Parts, entry_docs: list[list[str]]) -> dict[str, Counter[str]]:
+    """df rows by level: a full generation's own; a delta's adjustment to its base's."""
+    frequencies = {"p": document_frequencies(parts.tokens), "e": document_frequencies(entry_docs)}
+    for passages in parts.hidden_tokens.values():
+        frequencies["p"].subtract(document_frequencies(passages))
+        if passages:
+            frequencies["e"].subtract(document_frequencies([[w for p in passages for w in p]]))
+    return frequencies
+
+
+def _stats(conn: Any, parts: Parts) -> dict[str, list[float]]:
+    """Documents and total length per level ("p": passages, "e": entries), of the composed
+    generation (a delta's from its base's: raises `_NoBase` when that is not here)."""
+    words = sum(len(t) for t in parts.tokens)
+    entries = len({r.entry for r in parts.records})
+    if parts.base is None:
+        return {"p": [len(parts.records), words], "e": [entries, words]}
+    row = conn.execute("SELECT stats FROM ltgraph_generation WHERE name = %s AND base IS NULL",
+                       (parts.base,)).fetchone()
+    if row is None or row[0] is None:
+        raise _NoBase(parts.base)
+    (bp, bwords), (be, _) = row[0]["p"], row[0]["e"]
+    hidden = [p for p in parts.hidden_tokens.values()]
+    hidden_words = sum(len(w) for p in hidden for w in p)
+    total = bwords - hidden_words + words
+    return {"p": [bp - sum(len(p) for p in hidden) + len(parts.records), total],
+            "e": [be - sum(1 for p in hidden if p) + entries, total]}
+
+
+def push_generation(url: str, path: Path) -> None:
+    """Push the generation at `path`; a delta as a delta of its base (a change then copies only
+    the entries it changed), with the base itself when PostgreSQL lacks it (once per build)."""
+    from ltgraph.store.generation import Generation
+
+    generation = Generation.open(path)
+    if generation.is_full:
+        from ltgraph.store.pg_parts import generation_parts
+
+        push(url, generation_parts(path))
+        return
+    from ltgraph.store.pg_parts import delta_parts
+
+    delta = delta_parts(generation)
+    try:
+        push(url, delta)
+    except _NoBase:
+        from ltgraph.store.pg_parts import generation_parts
+
+        push(url, delta, base=generation_parts(generation.base))
+
+
+#: (slug, source) of the entry files of generation %(g)s: a delta's own, and its base's but
+#: those it hides.
+ENTRIES = """SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE e.generation = g.name OR (e.generation = g.base
+        AND NOT e.slug = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+#: (part, N-Triples) of the named graphs of generation %(g)s, composed as its entries are.
+GRAPH_PARTS = """SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE p.generation = g.name OR (p.generation = g.base
+        AND NOT p.part = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+
+
+def live_counts(url: str) -> tuple[int, int] | None:
+    """Passages and entry files of the live generation as readers compose it (a delta with
+    its base); None before the first push."""
+    with connect(url) as conn:
+        name = live_name(url, conn)
+        if name is None:
+            return None
+        passages = conn.execute(
+            """SELECT count(*) FROM ltgraph_passage p JOIN ltgraph_generation g ON g.name = %(g)s
+               WHERE p.generation = g.name OR (p.generation = g.base
+                   AND NOT p.entry = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))""",
+            {"g": name}).fetchone()[0]
+        entries = conn.execute(f"SELECT count(*) FROM ({ENTRIES}) AS e", {"g": name}).fetchone()[0]
+    return int(passages), int(entries)
 
 
 def live_sources(url: str, unless: dict[str, str] | None = None) -> dict[str, bytes | None]:
     """The entry files of the live generation (slug -> bytes); with `unless` (slug -> MD5 hex
     of a file one has), None for a file with that digest instead of its bytes."""
     known = unless or {}
+    live = "(SELECT generation FROM ltgraph_live WHERE id = 1)"
     with connect(url) as conn:
-        digests = conn.execute("SELECT e.slug, md5(e.source) FROM ltgraph_entry e JOIN ltgraph_live l "
-                               "ON l.generation = e.generation").fetchall()
+        entries = ENTRIES.replace("%(g)s", live)
+        digests = conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e").fetchall()
         wanted = [str(slug) for slug, md5 in digests if known.get(str(slug)) != md5]
-        rows = conn.execute("SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_live l ON "
-                            "l.generation = e.generation WHERE e.slug = ANY(%s)", (wanted,)).fetchall()
+        rows = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
+                            {"w": wanted}).fetchall()
     out: dict[str, bytes | None] = {str(slug): None for slug, _ in digests}
     out.update({str(slug): bytes(data) for slug, data in rows})
     return dict(sorted(out.items()))
@@ -211,119 +335,3 @@ def live_name(url: str, conn: Any = None) -> str | None:
         return None
     row = conn.execute("SELECT generation FROM ltgraph_live WHERE id = 1").fetchone()
     return str(row[0]) if row else None
-
-
-# --------------------------------------------------------------------------- searching
-
-
-class _Vectors:
-    """Inner product over the pgvector column (vectors are L2-normalised): exact, or through
-    the generation's HNSW index when it has one (`HNSW_THRESHOLD` passages or more)."""
-
-    def __init__(self, store: PgPassageStore) -> None:
-        from psycopg import sql
-
-        self.store = store
-        self._matrix: np.ndarray | None = None
-        self.hnsw = len(store.records) >= HNSW_THRESHOLD
-        if self.hnsw:
-            # the generation as a literal: the planner matches it to the partial index's
-            # predicate (with a parameter, a generic plan would not)
-            row = store.conn.execute("SELECT vector_dims(embedding) FROM ltgraph_passage WHERE "
-                                     "generation = %s LIMIT 1", (store.name,)).fetchone()
-            dim = int(row[0])
-            self._hnsw_query = sql.SQL(
-                "SELECT row, -(embedding::vector({dim}) <#> %(q)s::vector({dim})) AS s FROM "
-                "ltgraph_passage WHERE generation = {name} ORDER BY embedding::vector({dim}) <#> "
-                "%(q)s::vector({dim}) LIMIT %(k)s").format(dim=sql.Literal(dim),
-                                                          name=sql.Literal(store.name))
-
-    @property
-    def size(self) -> int:
-        return len(self.store.records)
-
-    @property
-    def vectors(self) -> np.ndarray:
-        """Every vector, loaded on first use (entry centroids, closeness tables)."""
-        if self._matrix is None:
-            rows = self.store.conn.execute(
-                "SELECT embedding::text FROM ltgraph_passage WHERE generation = %s ORDER BY row",
-                (self.store.name,)).fetchall()
-            self._matrix = np.array([json.loads(r[0]) for r in rows], dtype=np.float32)
-        return self._matrix
-
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if self.hnsw:
-            rows = self.store.conn.execute(self._hnsw_query, {"q": _vector(vector), "k": k}).fetchall()
-            return sorted(((int(row), float(score)) for row, score in rows), key=lambda h: (-h[1], h[0]))
-        rows = self.store.conn.execute(
-            "SELECT row, -(embedding <#> %s::vector) AS s FROM ltgraph_passage "
-            "WHERE generation = %s ORDER BY embedding <#> %s::vector, row LIMIT %s",
-            (_vector(vector), self.store.name, _vector(vector), k)).fetchall()
-        return [(int(row), float(score)) for row, score in rows]
-
-
-class PgPassageStore:
-    """The `PassageStore` seam on PostgreSQL: one generation's passages, searched in SQL."""
-
-    def __init__(self, url: str, name: str) -> None:
-        self.url, self.name = url, name
-        self._local = threading.local()  # a connection per request thread: no waiting on one
-        self._connections: list[Any] = []
-        self._guard = threading.Lock()
-        rows = self.conn.execute("SELECT key, entry, kind, item, label, text, digest FROM "
-                                 "ltgraph_passage WHERE generation = %s ORDER BY row", (name,)).fetchall()
-        self.records = [IndexedPassage(*row) for row in rows]
-        self.entry_slugs = list(dict.fromkeys(r.entry for r in self.records))
-        self._vectors = _Vectors(self)
-        self._keywords = PgKeywords(self, "p", len(self.records))
-        self._entries = PgKeywords(self, "e", len(self.entry_slugs))
-
-    @property
-    def conn(self) -> Any:
-        """This thread's connection (autocommit: each query sees the committed state)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = connect(self.url)
-            conn.autocommit = True
-            conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")  # as FAISS's efSearch
-            self._local.conn = conn
-            with self._guard:
-                self._connections.append(conn)
-        return conn
-
-    @property
-    def vectors(self) -> _Vectors:
-        return self._vectors
-
-    @property
-    def keywords(self) -> PgKeywords:
-        return self._keywords
-
-    def entry_ranking(self, question: str, k: int) -> list[str]:
-        hits = self._entries.search(question, k + TIE_MARGIN)
-        hits.sort(key=lambda h: (-h[1], self.entry_slugs[h[0]]))
-        return [self.entry_slugs[i] for i, _ in hits[:k]]
-
-    def close(self) -> None:
-        with self._guard:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
-
-
-def generation_parts(path: Path) -> tuple[Manifest, dict[str, bytes], bytes, list[IndexedPassage],
-                                          np.ndarray, list[list[str]], dict[str, float]]:
-    """What `push` copies, read from a published generation of a data directory."""
-    import pyoxigraph as ox
-
-    from ltgraph.store.generation import Generation
-    from ltgraph.store.layers import load_vectors, served_store
-
-    generation = Generation.open(path)
-    records, vectors, tokens = load_vectors(generation)
-    sources = {p.stem: p.read_bytes() for p in generation.entry_files()}
-    graph = ox.serialize([q.triple for q in served_store(generation)], format=ox.RdfFormat.N_TRIPLES) or b""
-    changed = {slug: e.changed for slug, e in generation.catalog().entries.items() if e.changed is not None}
-    return generation.manifest, sources, graph, records, vectors, [t for _, t in tokens], changed
-

@@ -14,7 +14,8 @@ from ltgraph.errors import DataDirError
 from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.manifest import Manifest
-from ltgraph.store.pg_index import EMPTY, POLL_SECONDS, PgPassageStore, connect, live_name
+from ltgraph.store.pg_index import EMPTY, ENTRIES, GRAPH_PARTS, POLL_SECONDS, connect, live_name
+from ltgraph.store.pg_search import BaseCache, PgPassageStore
 
 if TYPE_CHECKING:
     from ltgraph.store.snapshot import Snapshot
@@ -42,6 +43,7 @@ class PgSnapshotReader:
         self._loading: str | None = None  # the generation a background load is reading
         self._load_lock = threading.Lock()  # one load at a time (they share `_parsed`)
         self._sync = False
+        self._bases = BaseCache()  # the records of the base a delta generation hides rows of
 
     def current(self) -> Snapshot:
         loaded = self._loaded
@@ -97,23 +99,27 @@ class PgSnapshotReader:
                                "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
-            digests = dict(conn.execute("SELECT slug, md5(source) FROM ltgraph_entry WHERE "
-                                        "generation = %s", (name,)).fetchall())
+            entries = ENTRIES.replace("%(g)s", "%(name)s")
+            digests = dict(conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e",
+                                        {"name": name}).fetchall())
             known = self._parsed
             wanted = [slug for slug, md5 in digests.items() if known.get(slug, ("",))[0] != md5]
-            sources = conn.execute("SELECT slug, source FROM ltgraph_entry WHERE generation = %s "
-                                   "AND slug = ANY(%s)", (name, wanted)).fetchall()
+            sources = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
+                                   {"name": name, "w": wanted}).fetchall()
+            parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS.replace("%(g)s", "%(name)s"),
+                                                         {"name": name}).fetchall()]
         manifest = Manifest.from_json(row[0])
         manifest.require_model(self.model)
         parsed = {slug: known[slug] for slug in digests if slug not in wanted}
         for slug, data in sources:
             parsed[slug] = (digests[slug], parse_entry(bytes(data).decode("utf-8"), f"{slug}.md"))
         self._parsed = parsed
-        entries = [parsed[slug][1] for slug in sorted(parsed)]
+        entries_ = [parsed[slug][1] for slug in sorted(parsed)]
         store = ox.Store()
-        store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
-        return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries},
-                        new_graph(store), PgPassageStore(self.url, name), Lexicon(entries),
+        # the union of the entries' named graphs (a generation of the layout before parts: one)
+        store.bulk_load(b"".join(parts) if parts else bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
+        return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries_},
+                        new_graph(store), PgPassageStore(self.url, name, self._bases), Lexicon(entries_),
                         changed={str(k): float(v) for k, v in json.loads(row[2]).items()})
 
     def close(self) -> None:
