@@ -166,6 +166,40 @@ def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fa
         writer.close()
 
 
+def test_a_reader_reads_a_database_of_the_layout_before_deltas(tmp_path, tiny_corpus, servers,
+                                                               fake_encoder) -> None:
+    """Readers upgraded before the writer's next push: a database without the delta columns
+    and graph parts (one N-Triples graph per generation) is read as full generations."""
+    from ltgraph.store.pg_reader import PgSnapshotReader
+
+    index_url, graph_url = servers
+    writer = Service(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
+                              index_url=index_url), encoder=fake_encoder)
+    try:
+        writer.build()
+        name = live_name(index_url)
+        graph = (writer.datadir.current() / "graph.nt").read_bytes()
+        with connect(index_url) as conn:
+            conn.execute("ALTER TABLE ltgraph_generation DROP COLUMN base, DROP COLUMN hidden, "
+                         "DROP COLUMN stats")
+            conn.execute("DROP TABLE ltgraph_graph_part")
+            conn.execute("UPDATE ltgraph_generation SET graph = %s WHERE name = %s", (graph, name))
+        reader = PgSnapshotReader(index_url, fake_encoder.name, 256 * 1024)
+        try:
+            snap = reader.current()
+            assert snap.name == name and len(snap.graph) == len(writer.snapshot().graph) > 0
+            assert sorted(snap.by_slug) == ["alpha-theory", "beta-model"]
+            assert any(h["theory"] == "alpha-theory"
+                       for h in writer.searcher.search(snap, "Alphaism", k=3)["results"])
+            assert live_counts(index_url)[1] == 2
+        finally:
+            reader.close()
+        writer.build()  # the next push brings the layout up to date
+        assert writer.doctor() and all(ok for _, ok, _ in writer.doctor())
+    finally:
+        writer.close()
+
+
 def _same_results(reader_snap, local_snap, searcher, questions) -> None:
     for question in questions:
         mine = searcher.search(reader_snap, question, k=5)["results"]

@@ -255,15 +255,17 @@ def push_generation(url: str, path: Path) -> None:
         push(url, delta, base=generation_parts(generation.base))
 
 
+#: A generation row's base and hidden entries, read so that a database of the layout before
+#: deltas (no such columns: full generations only) is read too, by readers of a newer ltgraph.
+BASE = "(to_jsonb(g) ->> 'base')"
+HIDDEN = "ARRAY(SELECT jsonb_array_elements_text(coalesce(to_jsonb(g) -> 'hidden', '[]')))"
 #: (slug, source) of the entry files of generation %(g)s: a delta's own, and its base's but
 #: those it hides.
-ENTRIES = """SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
-    WHERE e.generation = g.name OR (e.generation = g.base
-        AND NOT e.slug = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+ENTRIES = f"""SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE e.generation = g.name OR (e.generation = {BASE} AND NOT e.slug = ANY({HIDDEN}))"""
 #: (part, N-Triples) of the named graphs of generation %(g)s, composed as its entries are.
-GRAPH_PARTS = """SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_generation g ON g.name = %(g)s
-    WHERE p.generation = g.name OR (p.generation = g.base
-        AND NOT p.part = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+GRAPH_PARTS = f"""SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE p.generation = g.name OR (p.generation = {BASE} AND NOT p.part = ANY({HIDDEN}))"""
 
 
 def live_counts(url: str) -> tuple[int, int] | None:
@@ -274,9 +276,8 @@ def live_counts(url: str) -> tuple[int, int] | None:
         if name is None:
             return None
         passages = conn.execute(
-            """SELECT count(*) FROM ltgraph_passage p JOIN ltgraph_generation g ON g.name = %(g)s
-               WHERE p.generation = g.name OR (p.generation = g.base
-                   AND NOT p.entry = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))""",
+            f"""SELECT count(*) FROM ltgraph_passage p JOIN ltgraph_generation g ON g.name = %(g)s
+               WHERE p.generation = g.name OR (p.generation = {BASE} AND NOT p.entry = ANY({HIDDEN}))""",
             {"g": name}).fetchone()[0]
         entries = conn.execute(f"SELECT count(*) FROM ({ENTRIES}) AS e", {"g": name}).fetchone()[0]
     return int(passages), int(entries)

@@ -106,8 +106,10 @@ class PgSnapshotReader:
             wanted = [slug for slug, md5 in digests.items() if known.get(slug, ("",))[0] != md5]
             sources = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
                                    {"name": name, "w": wanted}).fetchall()
-            parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS.replace("%(g)s", "%(name)s"),
-                                                         {"name": name}).fetchall()]
+            parts = []
+            if conn.execute("SELECT to_regclass('ltgraph_graph_part')").fetchone()[0] is not None:
+                parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS.replace("%(g)s", "%(name)s"),
+                                                             {"name": name}).fetchall()]
         manifest = Manifest.from_json(row[0])
         manifest.require_model(self.model)
         parsed = {slug: known[slug] for slug in digests if slug not in wanted}

@@ -113,11 +113,12 @@ class PgPassageStore:
         self._connections: list[Any] = []
         self._guard = threading.Lock()
         conn = self.conn
-        row = conn.execute("SELECT base, hidden, stats FROM ltgraph_generation WHERE name = %s",
-                           (name,)).fetchone()
+        # (as JSON: a database of the layout before deltas has no such columns)
+        row = conn.execute("SELECT to_jsonb(g) - 'graph' - 'manifest' FROM ltgraph_generation g "
+                           "WHERE name = %s", (name,)).fetchone()
         if row is None:
             raise DataDirError(f"generation {name} is no longer in PostgreSQL; try again")
-        base_name, hidden, stats = row
+        base_name, hidden, stats = row[0].get("base"), row[0].get("hidden", []), row[0].get("stats")
         if base_name is None:  # a full generation
             base = _Base(name, _records(conn, name))
             self.records = base.records
