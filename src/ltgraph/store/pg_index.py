@@ -255,17 +255,29 @@ def push_generation(url: str, path: Path) -> None:
         push(url, delta, base=generation_parts(generation.base))
 
 
-#: A generation row's base and hidden entries, read so that a database of the layout before
-#: deltas (no such columns: full generations only) is read too, by readers of a newer ltgraph.
-BASE = "(to_jsonb(g) ->> 'base')"
-HIDDEN = "ARRAY(SELECT jsonb_array_elements_text(coalesce(to_jsonb(g) -> 'hidden', '[]')))"
 #: (slug, source) of the entry files of generation %(g)s: a delta's own, and its base's but
 #: those it hides.
-ENTRIES = f"""SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
-    WHERE e.generation = g.name OR (e.generation = {BASE} AND NOT e.slug = ANY({HIDDEN}))"""
+ENTRIES = """SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE e.generation = g.name OR (e.generation = g.base
+        AND NOT e.slug = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
 #: (part, N-Triples) of the named graphs of generation %(g)s, composed as its entries are.
-GRAPH_PARTS = f"""SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_generation g ON g.name = %(g)s
-    WHERE p.generation = g.name OR (p.generation = {BASE} AND NOT p.part = ANY({HIDDEN}))"""
+GRAPH_PARTS = """SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_generation g ON g.name = %(g)s
+    WHERE p.generation = g.name OR (p.generation = g.base
+        AND NOT p.part = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+#: ENTRIES in a database of the layout before deltas (full generations only).
+FULL_ENTRIES = "SELECT slug, source FROM ltgraph_entry WHERE generation = %(g)s"
+
+
+def has_deltas(conn: Any) -> bool:
+    """Whether the database has the layout of delta generations; one written by an ltgraph
+    before them (read by readers upgraded before the writer's next push) holds full ones only."""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = 'ltgraph_generation' AND column_name = 'base')").fetchone()[0])
+
+
+def entries_sql(conn: Any) -> str:
+    return ENTRIES if has_deltas(conn) else FULL_ENTRIES
 
 
 def live_counts(url: str) -> tuple[int, int] | None:
@@ -276,10 +288,12 @@ def live_counts(url: str) -> tuple[int, int] | None:
         if name is None:
             return None
         passages = conn.execute(
-            f"""SELECT count(*) FROM ltgraph_passage p JOIN ltgraph_generation g ON g.name = %(g)s
-               WHERE p.generation = g.name OR (p.generation = {BASE} AND NOT p.entry = ANY({HIDDEN}))""",
+            """SELECT count(*) FROM ltgraph_passage p JOIN ltgraph_generation g ON g.name = %(g)s
+               WHERE p.generation = g.name OR (p.generation = g.base
+                   AND NOT p.entry = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
+            if has_deltas(conn) else "SELECT count(*) FROM ltgraph_passage WHERE generation = %(g)s",
             {"g": name}).fetchone()[0]
-        entries = conn.execute(f"SELECT count(*) FROM ({ENTRIES}) AS e", {"g": name}).fetchone()[0]
+        entries = conn.execute(f"SELECT count(*) FROM ({entries_sql(conn)}) AS e", {"g": name}).fetchone()[0]
     return int(passages), int(entries)
 
 
@@ -289,7 +303,7 @@ def live_sources(url: str, unless: dict[str, str] | None = None) -> dict[str, by
     known = unless or {}
     live = "(SELECT generation FROM ltgraph_live WHERE id = 1)"
     with connect(url) as conn:
-        entries = ENTRIES.replace("%(g)s", live)
+        entries = entries_sql(conn).replace("%(g)s", live)
         digests = conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e").fetchall()
         wanted = [str(slug) for slug, md5 in digests if known.get(str(slug)) != md5]
         rows = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",

@@ -14,7 +14,16 @@ from ltgraph.errors import DataDirError
 from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.manifest import Manifest
-from ltgraph.store.pg_index import EMPTY, ENTRIES, GRAPH_PARTS, POLL_SECONDS, connect, live_name
+from ltgraph.store.pg_index import (
+    EMPTY,
+    ENTRIES,
+    FULL_ENTRIES,
+    GRAPH_PARTS,
+    POLL_SECONDS,
+    connect,
+    has_deltas,
+    live_name,
+)
 from ltgraph.store.pg_search import BaseCache, PgPassageStore
 
 if TYPE_CHECKING:
@@ -99,7 +108,8 @@ class PgSnapshotReader:
                                "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
-            entries = ENTRIES.replace("%(g)s", "%(name)s")
+            deltas = has_deltas(conn)
+            entries = (ENTRIES if deltas else FULL_ENTRIES).replace("%(g)s", "%(name)s")
             digests = dict(conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e",
                                         {"name": name}).fetchall())
             known = self._parsed
@@ -107,7 +117,7 @@ class PgSnapshotReader:
             sources = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
                                    {"name": name, "w": wanted}).fetchall()
             parts = []
-            if conn.execute("SELECT to_regclass('ltgraph_graph_part')").fetchone()[0] is not None:
+            if deltas:
                 parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS.replace("%(g)s", "%(name)s"),
                                                              {"name": name}).fetchall()]
         manifest = Manifest.from_json(row[0])

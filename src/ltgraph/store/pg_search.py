@@ -22,7 +22,7 @@ import numpy as np
 from ltgraph.errors import DataDirError
 from ltgraph.retrieval.index import TIE_MARGIN, IndexedPassage, KeywordSearch
 from ltgraph.retrieval.vectors import HNSW_THRESHOLD, LayeredVectors, VectorIndex, VectorSearch
-from ltgraph.store.pg_index import HNSW_EF_SEARCH, connect, vector_literal
+from ltgraph.store.pg_index import HNSW_EF_SEARCH, connect, has_deltas, vector_literal
 from ltgraph.store.pg_keywords import PgDeltaKeywords, PgKeywords
 
 
@@ -113,12 +113,12 @@ class PgPassageStore:
         self._connections: list[Any] = []
         self._guard = threading.Lock()
         conn = self.conn
-        # (as JSON: a database of the layout before deltas has no such columns)
-        row = conn.execute("SELECT to_jsonb(g) - 'graph' - 'manifest' FROM ltgraph_generation g "
-                           "WHERE name = %s", (name,)).fetchone()
+        row = conn.execute("SELECT base, hidden, stats FROM ltgraph_generation WHERE name = %s"
+                           if has_deltas(conn) else "SELECT NULL, '[]'::jsonb, NULL FROM "
+                           "ltgraph_generation WHERE name = %s", (name,)).fetchone()
         if row is None:
             raise DataDirError(f"generation {name} is no longer in PostgreSQL; try again")
-        base_name, hidden, stats = row[0].get("base"), row[0].get("hidden", []), row[0].get("stats")
+        base_name, hidden, stats = row
         if base_name is None:  # a full generation
             base = _Base(name, _records(conn, name))
             self.records = base.records
