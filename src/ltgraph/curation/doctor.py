@@ -105,4 +105,4 @@ def _union_size(full: Path) -> int:
     triples = dataset.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                             use_default_graph_as_union=True)
     assert isinstance(triples, ox.QueryTriples)
-    return len(list(triples))
+    return len(set(triples))  # the union may repeat a statement several graphs hold
