@@ -44,6 +44,7 @@ from ltgraph.config import Settings
 from ltgraph.errors import DataDirError, QueryError, QueryTimeout
 from ltgraph.rdf.iris import Iris
 from ltgraph.store.datadir import FULL, MANIFEST, Manifest
+from ltgraph.store.graph_delta import ServerGraphs, delta_graphs, full_graphs
 from ltgraph.store.served import DELTA_DIR, entry_graphs
 
 RECORD = "graph-server.json"
@@ -133,8 +134,19 @@ def generation_graphs(path: Path) -> dict[str, list[ox.Triple]]:
                 graphs.pop(name.value, None)
         prefix = f"{manifest.base_iri}graph/"
         for file in sorted((path / DELTA_DIR).glob("*.nt")):
-            graphs[prefix + file.stem] = list(ox.parse(path=str(file), format=ox.RdfFormat.N_TRIPLES))
+            # (as triples: parsing yields quads in the default graph, which never equal a base
+            # graph's triples, so a statement a delta entry shares with a base one went unshared)
+            graphs[prefix + file.stem] = [q.triple for q in ox.parse(path=str(file),
+                                                                      format=ox.RdfFormat.N_TRIPLES)]
     return _share(graphs, Iris(manifest.base_iri).shared_graph)
+
+
+def server_graphs(path: Path) -> ServerGraphs:
+    """The generation's named graphs as the server holds them; a delta's computed from what it
+    changed (`graph_delta`), a full one's from all its statements."""
+    if Manifest.read(path / MANIFEST).kind != FULL:
+        return delta_graphs(path)
+    return full_graphs(generation_graphs(path))
 
 
 def _share(graphs: dict[str, list[ox.Triple]], shared: str) -> dict[str, list[ox.Triple]]:
@@ -188,8 +200,8 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
     beside what the server held; after, as what it holds. A writer killed in between leaves
     both, and the next push sends every graph either one leaves in doubt.
     """
-    graphs = generation_graphs(generation)
-    wanted = {name: digest(triples) for name, triples in graphs.items()}
+    graphs = server_graphs(generation)
+    wanted = graphs.digests
     record = _record(datadir_root, index_url)
     same = record.get("url") == server.url and not everything
     known = _graphs(record.get("graphs")) if same else {}
@@ -208,7 +220,7 @@ def push(server: GraphServer, datadir_root: Path, generation: Path, everything: 
                               for name in pending.keys() | wanted.keys()})
     parts = [f"DROP SILENT GRAPH <{name}>" for name in removed]
     for name in changed:
-        body = " .\n".join(str(t) for t in graphs[name])
+        body = " .\n".join(str(t) for t in graphs.content(name))
         parts.append(f"DROP SILENT GRAPH <{name}>"
                      + (f" ;\nINSERT DATA {{ GRAPH <{name}> {{\n{body} .\n}} }}" if body else ""))
     batch: list[str] = []
