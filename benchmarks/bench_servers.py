@@ -166,6 +166,10 @@ def main() -> None:
                             slug = f"bench-visibility-{trial}"
                             subprocess.run([*LTGRAPH, "remove", slug], env=writer_env,  # a run cut short
                                            stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                            waited = time.monotonic()  # (until no reader still has it)
+                            while (any(found(p, "heutagogy self-determined", slug) for p in ports)
+                                   and time.monotonic() - waited < 300):
+                                time.sleep(0.2)
                             draft = tmp / f"{slug}.md"
                             draft.write_text((REPO / "tests" / "data" / "new" / "heutagogy.md").read_text()
                                              .replace("id: heutagogy", f"id: {slug}"))
