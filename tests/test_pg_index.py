@@ -130,21 +130,34 @@ def test_the_bundled_corpus_searches_alike_from_postgresql(bundled_service, inde
         reader.close()
 
 
-def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fake_encoder) -> None:
+def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fake_encoder,
+                                              monkeypatch) -> None:
     """After a build (a full generation), each change reaches PostgreSQL as a delta of it: its
     own rows are the changed entries' alone; the base stays while a live delta needs it; a
-    reader composes the two; doctor finds a generation that lost rows."""
+    reader composes the two, reading only the delta's rows once it has the base; doctor finds
+    a generation that lost rows."""
+    import ltgraph.store.pg_search as pg_search
+    from ltgraph.store.pg_reader import PgSnapshotReader
+
     index_url, graph_url = servers
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus, graph_url=graph_url,
                         index_url=index_url)
     writer = Service(settings, encoder=fake_encoder)
+    reader = PgSnapshotReader(index_url, fake_encoder.name, 256 * 1024)
+    read: list[str] = []
+    real = pg_search._records
+    monkeypatch.setattr(pg_search, "_records", lambda conn, name: read.append(name) or real(conn, name))
     try:
         writer.build()
         base = live_name(index_url)
+        assert reader.current().name == base and read == [base]
         gamma = tmp_path / "gamma-theory.md"
         gamma.write_text(entry_text().replace("alpha-theory", "gamma-theory")
                          .replace("Alpha Theory", "Gamma Theory").replace("Alphaism", "Gammaism"))
         writer.add([gamma])
+        reader.expire()
+        assert "gamma-theory" in reader.current().by_slug
+        assert read == [base, live_name(index_url)]  # the delta's own rows, not the base's again
         writer.remove("gamma-theory")
         writer.add([gamma])
         live = live_name(index_url)
@@ -163,6 +176,7 @@ def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fa
         rows = {name: (ok, text) for name, ok, text in writer.doctor()}
         assert not rows["postgresql"][0] and "its manifest says" in rows["postgresql"][1]
     finally:
+        reader.close()
         writer.close()
 
 

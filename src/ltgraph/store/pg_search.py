@@ -42,6 +42,11 @@ class BaseCache:
         self._base: _Base | None = None
         self._lock = threading.Lock()
 
+    def offer(self, base: _Base) -> None:
+        """Keep a full generation just loaded: its first delta then loads only its own rows."""
+        with self._lock:
+            self._base = base
+
     def get(self, conn: Any, name: str) -> _Base:
         with self._lock:
             if self._base is None or self._base.name != name:
@@ -121,6 +126,8 @@ class PgPassageStore:
         base_name, hidden, stats = row
         if base_name is None:  # a full generation
             base = _Base(name, _records(conn, name))
+            if bases is not None:
+                bases.offer(base)
             self.records = base.records
             self.entry_slugs = list(dict.fromkeys(r.entry for r in self.records))
             self._vectors: VectorSearch = _Vectors(self, base)
