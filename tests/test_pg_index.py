@@ -593,6 +593,45 @@ def test_requests_go_on_with_the_old_generation_while_a_new_one_loads(tmp_path, 
         reader.close()
 
 
+def test_a_reader_behind_by_several_changes_loads_only_the_newest(tmp_path, tiny_corpus, servers,
+                                                                 fake_encoder) -> None:
+    """Changes that land while a reader loads one are not loaded one after another (at scale
+    each load takes seconds, and such a queue put readers minutes behind): one loader runs,
+    and when it is done it loads whatever is live then."""
+    import threading
+
+    writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
+    reader = _host(tmp_path, "r", tiny_corpus, servers, fake_encoder)
+    release = threading.Event()
+    pg_reader = reader.reader
+    real = pg_reader._read  # type: ignore[union-attr]
+    loaded: list[str] = []
+
+    def held(name):
+        release.wait(60)
+        loaded.append(name)
+        return real(name)
+
+    try:
+        writer.build()
+        reader.snapshot()
+        pg_reader._read = held  # type: ignore[union-attr]
+        names = []
+        for slug in ("gamma-theory", "delta-theory", "epsilon-theory"):
+            writer.add([_variant(tmp_path, slug)])
+            names.append(live_name(servers[0]))
+            pg_reader._checked = 0.0  # type: ignore[union-attr]  # its next poll
+            reader.snapshot()
+        assert sum(t.name == "ltgraph-pg-load" for t in threading.enumerate()) == 1
+        release.set()
+        assert _eventually(lambda: reader.snapshot().name == names[-1])
+        assert loaded == [names[0], names[-1]]  # the one it had begun, then the newest
+    finally:
+        release.set()
+        writer.close()
+        reader.close()
+
+
 def test_a_background_load_never_replaces_a_newer_generation(tmp_path, tiny_corpus, servers,
                                                              fake_encoder) -> None:
     """A background load of generation N+1 that finishes after this process's own write made

@@ -49,7 +49,8 @@ class PgSnapshotReader:
         #: The parsed entries of the last load and the MD5 of their files: a new generation
         #: fetches and parses only the entries whose files changed.
         self._parsed: dict[str, tuple[str, Entry]] = {}
-        self._loading: str | None = None  # the generation a background load is reading
+        self._loading = False  # whether a background load runs
+        self._wanted = ""  # the live generation the last poll saw
         self._load_lock = threading.Lock()  # one load at a time (they share `_parsed`)
         self._sync = False
         self._bases = BaseCache()  # the records of the base a delta generation hides rows of
@@ -70,24 +71,34 @@ class PgSnapshotReader:
                 self._sync = False
                 if self._loaded is None or self._loaded.name != name:
                     self._loaded = self._load(name)
-            elif self._loaded.name != name and self._loading != name:
-                self._loading = name
-                threading.Thread(target=self._load_later, args=(name, self._loaded.name),
-                                 daemon=True, name="ltgraph-pg-load").start()
+            elif self._loaded.name != name:
+                self._wanted = name
+                if not self._loading:  # one loader; it goes on to whatever is live when done
+                    self._loading = True
+                    threading.Thread(target=self._load_later, daemon=True,
+                                     name="ltgraph-pg-load").start()
             return self._loaded
 
-    def _load_later(self, name: str, replacing: str) -> None:
-        try:
-            snapshot = self._load(name)
-        except Exception:  # noqa: BLE001 - the next poll tries again; requests keep the old one
-            log.exception("loading generation %s from PostgreSQL failed", name)
-            snapshot = None
-        with self._lock:
-            # (unless a load in the caller, after a write here, got a newer one meanwhile)
-            if snapshot is not None and self._loaded is not None and self._loaded.name == replacing:
-                # the old snapshot's connections close when the last request using it ends
-                self._loaded = snapshot
-            self._loading = None
+    def _load_later(self) -> None:
+        """Load the generation last seen live, then again while the live one moved on meanwhile
+        (a load takes seconds at scale: loads of every generation in between would queue)."""
+        while True:
+            with self._lock:
+                name, replacing = self._wanted, self._loaded.name if self._loaded else ""
+            try:
+                snapshot: Snapshot | None = self._load(name)
+            except Exception:  # noqa: BLE001 - the next poll tries again; requests keep the old one
+                log.exception("loading generation %s from PostgreSQL failed", name)
+                snapshot = None
+            with self._lock:
+                # (unless a load in the caller, after a write here, got a newer one meanwhile)
+                if snapshot is not None and self._loaded is not None and self._loaded.name == replacing:
+                    # the old snapshot's connections close when the last request using it ends
+                    self._loaded = snapshot
+                if snapshot is None or self._wanted == name or self._loaded is None \
+                        or self._loaded.name == self._wanted:
+                    self._loading = False
+                    return
 
     def expire(self) -> None:
         """Load the live generation in the next call, there and then (a writer in this
