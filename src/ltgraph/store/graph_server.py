@@ -13,7 +13,8 @@ operators can run, back up and replicate it like any other store. Consistency mo
   requests, each replacing whole graphs: then entries change one batch after another.
 - What was last pushed (generation, and a digest per named graph) is recorded in PostgreSQL
   when it is configured (every writer host then knows), else in the data directory
-  (`graph-server.json`); the next push sends only the difference from it. A push
+  (`graph-server.json`); the next push sends only the difference from it (for a delta
+  generation, worked out from the change alone: `graph_delta`). A push
   that fails leaves the record as it was, so the next write or `ltgraph migrate --to-server`
   sends everything still missing; `ltgraph doctor` compares the server's triple count per
   named graph with the generation's.

@@ -39,7 +39,7 @@ from ltgraph.retrieval.vectors import HNSW_THRESHOLD
 from ltgraph.store.manifest import Manifest
 from ltgraph.store.pg_keywords import SCHEMA as KEYWORD_SCHEMA
 from ltgraph.store.pg_keywords import copy_frequencies, copy_postings, document_frequencies, postings
-from ltgraph.store.pg_parts import Parts
+from ltgraph.store.pg_parts import Parts, delta_parts, generation_parts
 
 POLL_SECONDS = 0.5
 #: What a reader (and `ltgraph serve`) says when PostgreSQL holds nothing to serve.
@@ -226,7 +226,7 @@ def _stats(conn: Any, parts: Parts) -> dict[str, list[float]]:
     if row is None or row[0] is None:
         raise _NoBase(parts.base)
     (bp, bwords), (be, _) = row[0]["p"], row[0]["e"]
-    hidden = [p for p in parts.hidden_tokens.values()]
+    hidden = list(parts.hidden_tokens.values())
     hidden_words = sum(len(w) for p in hidden for w in p)
     total = bwords - hidden_words + words
     return {"p": [bp - sum(len(p) for p in hidden) + len(parts.records), total],
@@ -240,18 +240,12 @@ def push_generation(url: str, path: Path) -> None:
 
     generation = Generation.open(path)
     if generation.is_full:
-        from ltgraph.store.pg_parts import generation_parts
-
         push(url, generation_parts(path))
         return
-    from ltgraph.store.pg_parts import delta_parts
-
     delta = delta_parts(generation)
     try:
         push(url, delta)
     except _NoBase:
-        from ltgraph.store.pg_parts import generation_parts
-
         push(url, delta, base=generation_parts(generation.base))
 
 
