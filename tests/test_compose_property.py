@@ -125,7 +125,7 @@ def assert_server_graphs_alike(generation: Path) -> None:
     """The graph server's named graphs of a delta computed from what it changed equal those
     computed from all its statements, and each statement is in exactly one of them."""
     from ltgraph.store.graph_delta import delta_graphs
-    from ltgraph.store.graph_server import digest, generation_graphs
+    from ltgraph.store.graph_delta import digest, generation_graphs
 
     full = generation_graphs(generation)
     fast = delta_graphs(generation)

@@ -1,10 +1,11 @@
-"""The graph server's named graphs of a generation, computed from what a delta changed.
+"""The graph server's named graphs of a generation: from all its statements, or from what a
+delta changed.
 
 The server holds each statement in exactly one named graph (`graph_server`): an entry's own
 statements in its graph, those several entries make in the shared graph. Computed from every
-statement of the generation (`graph_server.generation_graphs`), that costs seconds per
-million statements on every change. For a delta generation this module computes the same
-graphs from what the delta changed:
+statement of the generation (`generation_graphs`), that costs seconds per million statements
+on every change. For a delta generation `delta_graphs` computes the same graphs from what the
+delta changed:
 
 - A base generation gets, on its first delta's push, an index of its entry graphs' statements
   (`graph-index.sqlite`: any statement's holders are a lookup away; SQLite, not an on-disk
@@ -20,9 +21,11 @@ graphs from what the delta changed:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,16 +75,17 @@ class ServerGraphs:
         return self._known[name]
 
 
-def full_graphs(graphs: dict[str, list[ox.Triple]]) -> ServerGraphs:
-    from ltgraph.store.graph_server import digest
-
+def server_graphs(path: Path) -> ServerGraphs:
+    """The generation's named graphs as the server holds them; a delta's computed from what it
+    changed, a full one's from all its statements."""
+    if Manifest.read(path / MANIFEST).kind != FULL:
+        return delta_graphs(path)
+    graphs = generation_graphs(path)
     return ServerGraphs({name: digest(triples) for name, triples in graphs.items()}, dict(graphs))
 
 
 def delta_graphs(path: Path) -> ServerGraphs:
     """The server's graphs of the delta generation at `path`, from its changes (see above)."""
-    from ltgraph.store.graph_server import digest
-
     manifest = Manifest.read(path / MANIFEST)
     assert manifest.kind != FULL
     base = path.parent / str(manifest.base)
@@ -120,14 +124,9 @@ def delta_graphs(path: Path) -> ServerGraphs:
 
 def _base_index(base: Path) -> tuple[_Index, dict[str, str], list[str]]:
     """The base's statement index and graph summary, made on first use."""
-    from ltgraph.store.graph_server import _share, digest
-
     index_file, summary_file = base / INDEX, base / SUMMARY
     if not index_file.is_file() or not summary_file.is_file():
-        graphs: dict[str, list[ox.Triple]] = {}
-        for quad in ox.parse(path=str(base / "graph.nq"), format=ox.RdfFormat.N_QUADS):
-            if isinstance(quad.graph_name, ox.NamedNode):  # every statement is in a named graph
-                graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+        graphs = _named_graphs(base / "graph.nq")
         staging = base / (INDEX + ".tmp")
         staging.unlink(missing_ok=True)
         with closing(sqlite3.connect(staging)) as db:
@@ -140,7 +139,7 @@ def _base_index(base: Path) -> tuple[_Index, dict[str, str], list[str]]:
         os.replace(staging, index_file)
         manifest = Manifest.read(base / MANIFEST)
         shared_iri = Iris(manifest.base_iri).shared_graph
-        served = _share(graphs, shared_iri)
+        served = share(graphs, shared_iri)
         summary = {"digests": {name: digest(triples) for name, triples in served.items()},
                    "shared": [str(t) for t in served.get(shared_iri, [])]}
         staged = base / (SUMMARY + ".tmp")
@@ -151,7 +150,55 @@ def _base_index(base: Path) -> tuple[_Index, dict[str, str], list[str]]:
         [str(t) for t in data["shared"]]
 
 
+def generation_graphs(path: Path) -> dict[str, list[ox.Triple]]:
+    """The named graphs a generation serves (graph IRI -> its triples, each statement in one
+    of them), computed from all its statements, from its files alone."""
+    manifest = Manifest.read(path / MANIFEST)
+    base = path if manifest.kind == FULL else path.parent / str(manifest.base)
+    graphs = _named_graphs(base / "graph.nq")
+    if manifest.kind != FULL:
+        hidden = set(manifest.deleted)  # (entry graphs by their last segment: `served.entry_graphs`)
+        graphs = {name: triples for name, triples in graphs.items()
+                  if not ("/graph/" in name and name.rsplit("/", 1)[-1] in hidden)}
+        prefix = f"{manifest.base_iri}graph/"
+        for file in sorted((path / DELTA_DIR).glob("*.nt")):
+            graphs[prefix + file.stem] = _triples(file)
+    return share(graphs, Iris(manifest.base_iri).shared_graph)
+
+
+def share(graphs: dict[str, list[ox.Triple]], shared: str) -> dict[str, list[ox.Triple]]:
+    """The graphs with every statement that is in more than one of them moved to `shared`:
+    a union default graph then holds each statement once on any server."""
+    holders: dict[ox.Triple, int] = {}
+    for triples in graphs.values():
+        for triple in set(triples):
+            holders[triple] = holders.get(triple, 0) + 1
+    out = {name: sorted({t for t in triples if holders[t] == 1}, key=str)
+           for name, triples in graphs.items()}
+    common = sorted((t for t, n in holders.items() if n > 1), key=str)
+    if common:
+        out[shared] = common
+    return out
+
+
+def digest(triples: Iterable[ox.Triple]) -> str:
+    """Order-independent digest of a graph's triples."""
+    lines = sorted(str(t) for t in triples)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _named_graphs(nquads: Path) -> dict[str, list[ox.Triple]]:
+    """A full generation's entry graphs (graph IRI -> triples) from its `graph.nq`."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    for quad in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS):
+        if isinstance(quad.graph_name, ox.NamedNode):  # every statement is in a named graph
+            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    return graphs
+
+
 def _triples(file: Path) -> list[ox.Triple]:
+    # (as triples: parsing yields quads in the default graph, which never equal a base graph's
+    # triples, so a statement a delta entry shared with a base one went unshared)
     return [q.triple for q in ox.parse(path=str(file), format=ox.RdfFormat.N_TRIPLES)]
 
 

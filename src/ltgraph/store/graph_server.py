@@ -29,24 +29,19 @@ Only stdlib HTTP here (`urllib`): requests carry a timeout, responses a size cap
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from ltgraph.config import Settings
 from ltgraph.errors import DataDirError, QueryError, QueryTimeout
 from ltgraph.rdf.iris import Iris
-from ltgraph.store.datadir import FULL, MANIFEST, Manifest
-from ltgraph.store.graph_delta import ServerGraphs, delta_graphs, full_graphs
-from ltgraph.store.served import DELTA_DIR, entry_graphs
+from ltgraph.store.datadir import MANIFEST, Manifest
+from ltgraph.store.graph_delta import generation_graphs, server_graphs
 
 RECORD = "graph-server.json"
 
@@ -116,59 +111,6 @@ class GraphServer:
 
 
 # --------------------------------------------------------------------------- a generation's graphs
-
-
-def generation_graphs(path: Path) -> dict[str, list[ox.Triple]]:
-    """The named graphs a generation serves (graph IRI -> its triples), from its files alone."""
-    manifest = Manifest.read(path / MANIFEST)
-    base = path if manifest.kind == FULL else path.parent / str(manifest.base)
-    dataset = ox.Store()
-    dataset.bulk_load(path=str(base / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-    graphs: dict[str, list[ox.Triple]] = {}
-    for quad in dataset:
-        if isinstance(quad.graph_name, ox.NamedNode):  # every statement is in a named graph
-            graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
-    if manifest.kind != FULL:
-        hidden = set(manifest.deleted)
-        for slug, name in entry_graphs(dataset).items():
-            if slug in hidden:
-                graphs.pop(name.value, None)
-        prefix = f"{manifest.base_iri}graph/"
-        for file in sorted((path / DELTA_DIR).glob("*.nt")):
-            # (as triples: parsing yields quads in the default graph, which never equal a base
-            # graph's triples, so a statement a delta entry shares with a base one went unshared)
-            graphs[prefix + file.stem] = [q.triple for q in ox.parse(path=str(file),
-                                                                      format=ox.RdfFormat.N_TRIPLES)]
-    return _share(graphs, Iris(manifest.base_iri).shared_graph)
-
-
-def server_graphs(path: Path) -> ServerGraphs:
-    """The generation's named graphs as the server holds them; a delta's computed from what it
-    changed (`graph_delta`), a full one's from all its statements."""
-    if Manifest.read(path / MANIFEST).kind != FULL:
-        return delta_graphs(path)
-    return full_graphs(generation_graphs(path))
-
-
-def _share(graphs: dict[str, list[ox.Triple]], shared: str) -> dict[str, list[ox.Triple]]:
-    """The graphs with every statement that is in more than one of them moved to `shared`:
-    a union default graph then holds each statement once on any server."""
-    holders: dict[ox.Triple, int] = {}
-    for triples in graphs.values():
-        for triple in set(triples):
-            holders[triple] = holders.get(triple, 0) + 1
-    out = {name: sorted({t for t in triples if holders[t] == 1}, key=str)
-           for name, triples in graphs.items()}
-    common = sorted((t for t, n in holders.items() if n > 1), key=str)
-    if common:
-        out[shared] = common
-    return out
-
-
-def digest(triples: Iterable[ox.Triple]) -> str:
-    """Order-independent digest of a graph's triples."""
-    lines = sorted(str(t) for t in triples)
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _record(datadir_root: Path, index_url: str = "") -> dict[str, object]:

@@ -291,19 +291,26 @@ def live_counts(url: str) -> tuple[int, int] | None:
     return int(passages), int(entries)
 
 
+def changed_sources(conn: Any, name: str, known: dict[str, str]) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The MD5 (hex) of each entry file of generation `name`, and the bytes of those whose
+    MD5 differs from `known` (slug -> MD5 of a file one has): only those travel."""
+    entries = entries_sql(conn)
+    digests = {str(slug): str(md5) for slug, md5 in conn.execute(
+        f"SELECT slug, md5(source) FROM ({entries}) AS e", {"g": name}).fetchall()}
+    wanted = [slug for slug, md5 in digests.items() if known.get(slug) != md5]
+    rows = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
+                        {"g": name, "w": wanted}).fetchall()
+    return digests, {str(slug): bytes(data) for slug, data in rows}
+
+
 def live_sources(url: str, unless: dict[str, str] | None = None) -> dict[str, bytes | None]:
     """The entry files of the live generation (slug -> bytes); with `unless` (slug -> MD5 hex
     of a file one has), None for a file with that digest instead of its bytes."""
-    known = unless or {}
-    live = "(SELECT generation FROM ltgraph_live WHERE id = 1)"
     with connect(url) as conn:
-        entries = entries_sql(conn).replace("%(g)s", live)
-        digests = conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e").fetchall()
-        wanted = [str(slug) for slug, md5 in digests if known.get(str(slug)) != md5]
-        rows = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
-                            {"w": wanted}).fetchall()
-    out: dict[str, bytes | None] = {str(slug): None for slug, _ in digests}
-    out.update({str(slug): bytes(data) for slug, data in rows})
+        name = live_name(url, conn)
+        digests, fetched = changed_sources(conn, name, unless or {}) if name else ({}, {})
+    out: dict[str, bytes | None] = {slug: None for slug in digests}
+    out.update(fetched)
     return dict(sorted(out.items()))
 
 

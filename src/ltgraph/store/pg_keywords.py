@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ltgraph.retrieval.index import TIE_MARGIN
 from ltgraph.retrieval.text import tokenize
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene")
@@ -152,7 +153,7 @@ class PgDeltaKeywords:
                WHERE q.df > 0
                GROUP BY p.src, p.doc ORDER BY s DESC LIMIT %(k)s""",
             {"terms": list(counts), "ns": list(counts.values()), "g": self.name, "base": self.base,
-             "l": self.level, "hidden": self._hidden, "depth": DEPTH, "k": k + 8,
+             "l": self.level, "hidden": self._hidden, "depth": DEPTH, "k": k + TIE_MARGIN,
              "n": self._n, "avg": self._average, "k1": K1, "b": B}).fetchall()
         hits = [(int(self._row[doc]) if src == 0 else self._kept + int(doc), float(score))
                 for src, doc, score in rows if score > 0]

@@ -16,10 +16,9 @@ from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.manifest import Manifest
 from ltgraph.store.pg_index import (
     EMPTY,
-    ENTRIES,
-    FULL_ENTRIES,
     GRAPH_PARTS,
     POLL_SECONDS,
+    changed_sources,
     connect,
     has_deltas,
     live_name,
@@ -119,23 +118,16 @@ class PgSnapshotReader:
                                "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
-            deltas = has_deltas(conn)
-            entries = (ENTRIES if deltas else FULL_ENTRIES).replace("%(g)s", "%(name)s")
-            digests = dict(conn.execute(f"SELECT slug, md5(source) FROM ({entries}) AS e",
-                                        {"name": name}).fetchall())
             known = self._parsed
-            wanted = [slug for slug, md5 in digests.items() if known.get(slug, ("",))[0] != md5]
-            sources = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
-                                   {"name": name, "w": wanted}).fetchall()
+            digests, sources = changed_sources(conn, name, {s: md5 for s, (md5, _) in known.items()})
             parts = []
-            if deltas:
-                parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS.replace("%(g)s", "%(name)s"),
-                                                             {"name": name}).fetchall()]
+            if has_deltas(conn):
+                parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS, {"g": name}).fetchall()]
         manifest = Manifest.from_json(row[0])
         manifest.require_model(self.model)
-        parsed = {slug: known[slug] for slug in digests if slug not in wanted}
-        for slug, data in sources:
-            parsed[slug] = (digests[slug], parse_entry(bytes(data).decode("utf-8"), f"{slug}.md"))
+        parsed = {slug: known[slug] for slug in digests if slug not in sources}
+        for slug, data in sources.items():
+            parsed[slug] = (digests[slug], parse_entry(data.decode("utf-8"), f"{slug}.md"))
         self._parsed = parsed
         entries_ = [parsed[slug][1] for slug in sorted(parsed)]
         store = ox.Store()
