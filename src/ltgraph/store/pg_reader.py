@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -14,9 +15,9 @@ from ltgraph.errors import DataDirError
 from ltgraph.rdf.graph import new_graph
 from ltgraph.retrieval.lexicon import Lexicon
 from ltgraph.store.manifest import Manifest
+from ltgraph.store.pg_graph import ReaderGraphs
 from ltgraph.store.pg_index import (
     EMPTY,
-    GRAPH_PARTS,
     POLL_SECONDS,
     changed_sources,
     connect,
@@ -53,6 +54,8 @@ class PgSnapshotReader:
         self._load_lock = threading.Lock()  # one load at a time (they share `_parsed`)
         self._sync = False
         self._bases = BaseCache()  # the records of the base a delta generation hides rows of
+        self.graphs = ReaderGraphs()  # the graph stores, changed in place by a delta
+        self._lexicon: dict[int, Any] = {}  # what each parsed entry adds to the lexicon
 
     def current(self) -> Snapshot:
         loaded = self._loaded
@@ -106,7 +109,17 @@ class PgSnapshotReader:
 
     def _load(self, name: str) -> Snapshot:
         with self._load_lock:
-            return self._read(name)
+            # The cyclic garbage collector is paused while a generation loads: the load makes
+            # many small objects, and each full collection walks a reader's whole heap (at 100
+            # times the corpus, millions of objects: a reload took 1.5 s instead of 0.7 s).
+            # Nothing made here forms cycles that must be collected meanwhile.
+            paused = gc.isenabled()
+            gc.disable()
+            try:
+                return self._read(name)
+            finally:
+                if paused:
+                    gc.enable()
 
     def _read(self, name: str) -> Snapshot:
         import pyoxigraph as ox
@@ -114,15 +127,21 @@ class PgSnapshotReader:
         from ltgraph.store.snapshot import Snapshot
 
         with connect(self.url) as conn:
+            # one state of the database for the whole load (a writer may push meanwhile)
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             row = conn.execute("SELECT manifest::text, graph, changed::text FROM ltgraph_generation "
                                "WHERE name = %s", (name,)).fetchone()
             if row is None:  # replaced between the two reads: the next call loads the newer one
                 raise DataDirError("the live generation changed while loading; try again")
             known = self._parsed
             digests, sources = changed_sources(conn, name, {s: md5 for s, (md5, _) in known.items()})
-            parts = []
             if has_deltas(conn):
-                parts = [bytes(nt) for _, nt in conn.execute(GRAPH_PARTS, {"g": name}).fetchall()]
+                base, hidden = conn.execute("SELECT base, hidden FROM ltgraph_generation WHERE name = %s",
+                                            (name,)).fetchone()
+                store = self.graphs.load(conn, name, base, hidden)
+            else:  # a database of the layout before parts: the generation's graph in one piece
+                store = ox.Store()
+                store.bulk_load(bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
         manifest = Manifest.from_json(row[0])
         manifest.require_model(self.model)
         parsed = {slug: known[slug] for slug in digests if slug not in sources}
@@ -130,12 +149,12 @@ class PgSnapshotReader:
             parsed[slug] = (digests[slug], parse_entry(data.decode("utf-8"), f"{slug}.md"))
         self._parsed = parsed
         entries_ = [parsed[slug][1] for slug in sorted(parsed)]
-        store = ox.Store()
-        # the union of the entries' named graphs (a generation of the layout before parts: one)
-        store.bulk_load(b"".join(parts) if parts else bytes(row[1]), format=ox.RdfFormat.N_TRIPLES)
-        return Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries_},
-                        new_graph(store), PgPassageStore(self.url, name, self._bases), Lexicon(entries_),
-                        changed={str(k): float(v) for k, v in json.loads(row[2]).items()})
+        snapshot = Snapshot(name, Path("postgresql") / name, manifest, {e.slug: e for e in entries_},
+                            new_graph(store), PgPassageStore(self.url, name, self._bases),
+                            Lexicon(entries_, self._lexicon),
+                            changed={str(k): float(v) for k, v in json.loads(row[2]).items()})
+        self.graphs.bind(store, snapshot)
+        return snapshot
 
     def close(self) -> None:
         if self._poll is not None:

@@ -90,6 +90,8 @@ class SnapshotReader:
         self._base: tuple[BaseIndex, dict[str, Entry]] | None = None
         #: The delta's entries as last read: a change re-reads only the entries it touched.
         self._delta = DeltaCache()
+        #: What each entry adds to the lexicon: a delta reworks only the entries it changed.
+        self._lexicon: dict[int, Any] = {}
 
     def current(self) -> Snapshot:
         """The live generation's snapshot. Checking costs one `stat` per call; a server's
@@ -133,7 +135,8 @@ class SnapshotReader:
             self.on_switch(str(generation.path))
         self._base = base
         self._loaded = Snapshot(generation.path.name, generation.path, generation.manifest,
-                                {e.slug: e for e in entries}, graph, index, Lexicon(entries))
+                                {e.slug: e for e in entries}, graph, index,
+                                 Lexicon(entries, self._lexicon))
         return self._loaded
 
     def close(self) -> None:
