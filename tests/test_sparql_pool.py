@@ -150,3 +150,24 @@ def test_a_query_over_the_memory_limit_is_a_400_and_the_pool_recovers(generation
             pool.run(job(doubling))
         assert refused.value.status == 400 and "768 MB" in str(refused.value)
         assert b"true" in pool.run(job()).body
+
+
+def test_wait_loaded_returns_once_every_process_has_loaded(generation, tmp_path) -> None:
+    """What a server waits for before it takes requests: then no query finds the queue full
+    of others waiting for processes that still load; a process that cannot load ends the
+    wait too (it has failed, it is not loading)."""
+    pool = QueryPool(Limits(size=2, spare=1))
+    try:
+        pool.use(generation)
+        assert not pool.wait_loaded(0.0)  # just started: all three still load
+        assert pool.wait_loaded()
+        assert pool.status()["loading"] == 0 and pool.status()["idle"] == 3
+    finally:
+        pool.close()
+    broken = QueryPool(Limits(size=1, spare=0))
+    try:
+        broken.use(str(tmp_path / "no-such-generation"))
+        assert broken.wait_loaded()  # failed, so not loading
+        assert broken.status()["loading"] == 0 and broken.status()["idle"] == 0
+    finally:
+        broken.close()

@@ -13,6 +13,7 @@ response takes `snapshot()` once and passes it, so the response never mixes two 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +38,8 @@ from ltgraph.sparql.guard import check_query
 from ltgraph.sparql.semantic import rewrite
 from ltgraph.store.datadir import DataDir
 from ltgraph.store.snapshot import Snapshot, SnapshotReader
+
+log = logging.getLogger(__name__)
 
 
 class SearchBackend:
@@ -302,13 +305,17 @@ class Service:
     def warm_up(self) -> None:
         """Load the live data, the model and the SPARQL processes; embed one query.
 
-        Servers call this before taking requests.
+        Servers call this before taking requests. It returns once the query processes have
+        loaded the graph (they load while the model does): at 100 times the corpus they take
+        seconds, and `/sparql` sent meanwhile was refused as busy.
         """
         self.executor.use(str(self.snapshot().path))
         loader = getattr(self.encoder, "load", None)
         if loader is not None:
             loader()
         self.searcher.query_vector("warm up")
+        if not self.executor.wait_loaded():
+            log.warning("SPARQL query processes still loading after the warm-up's wait; serving anyway")
 
     def close(self) -> None:
         """Stop the SPARQL query processes and release the leases (servers call this at

@@ -52,6 +52,10 @@ class GuardedExecutor:
         self._generation = generation
         self._get_pool().use(generation)
 
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Until the query processes of the generation in use have loaded (`QueryPool.wait_loaded`)."""
+        return self._get_pool().wait_loaded(timeout) if self._generation is not None else True
+
     def run(self, query: str, generation: str, select_fmt: str = "json",
             graph_fmt: str = "turtle", rewrite: Callable[[str], Rewritten] | None = None) -> Rendered:
         """Guard, then run on the live generation's processes; raise on any limit.
@@ -113,6 +117,9 @@ class RemoteExecutor(GuardedExecutor):
 
     def use(self, generation: str) -> None:
         self._generation = generation
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        return True  # the graph server is loaded already
 
     def _execute(self, job: Job, generation: str) -> Rendered:
         from ltgraph.rdf.syntax import explain

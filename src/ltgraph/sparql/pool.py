@@ -173,6 +173,21 @@ class QueryPool:
                     self._retire(proc)
             self._top_up()
 
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Until no process of the live generation is still loading (each is ready or has
+        failed), at most `timeout` seconds (default: `Limits.load_timeout`); whether none is.
+        A server waits here before it takes requests: queries sent while every process still
+        loads a large graph would fill the queue and be refused as busy."""
+        deadline = time.monotonic() + (self.limits.load_timeout if timeout is None else timeout)
+        with self._cond:
+            while any(p.state == "loading" and p.generation == self._generation
+                      for p in self._processes):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+            return True
+
     def _top_up(self) -> None:
         """Start processes until the generation has `size + spare` live ones (lock held)."""
         if self._generation is None or self._closed:

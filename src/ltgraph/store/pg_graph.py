@@ -18,6 +18,7 @@ in full. No request ever sees a store between two generations.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections import Counter, deque
@@ -29,8 +30,11 @@ import pyoxigraph as ox
 
 from ltgraph.store.pg_index import GRAPH_PARTS
 
+log = logging.getLogger(__name__)
+
 #: The parts of one generation stored as its own (a delta's entries; all of a full one).
 OWN_PARTS = "SELECT part, nt FROM ltgraph_graph_part WHERE generation = %s"
+#: Some parts of one generation, by name.
 SOME_PARTS = "SELECT part, nt FROM ltgraph_graph_part WHERE generation = %s AND part = ANY(%s)"
 
 
@@ -182,7 +186,11 @@ class ReaderGraphs:
 
     def _make_spare(self, parts: list[bytes], name: str, root: str, own: dict[str, bytes],
                     hidden: frozenset[str]) -> None:
-        spare = _Buffer(PartGraph(parts), name, root, own, hidden)
+        try:
+            spare = _Buffer(PartGraph(parts), name, root, own, hidden)
+        except Exception:  # noqa: BLE001 - without a spare the next change loads in full
+            log.exception("making the spare graph of generation %s failed", name)
+            return
         del parts
         with self._lock:
             if not any(b.free() and b.base == root for b in self._buffers):
