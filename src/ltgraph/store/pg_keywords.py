@@ -40,8 +40,12 @@ CREATE TABLE IF NOT EXISTS ltgraph_posting (
     generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
     level char(1) NOT NULL, term text NOT NULL, doc int NOT NULL, weight double precision NOT NULL);
 ALTER TABLE ltgraph_posting ADD COLUMN IF NOT EXISTS tf real, ADD COLUMN IF NOT EXISTS dl real;
-CREATE INDEX IF NOT EXISTS ltgraph_posting_impact ON ltgraph_posting
-    (generation, level, term, weight DESC) INCLUDE (doc);
+-- best weight first, with all a query reads: index-only scans, for a delta's weights (tf, dl)
+-- too (the index of the layout before held the doc only: a delta read tf and dl from the
+-- table, 150 ms a question at 100 times the corpus instead of 20)
+CREATE INDEX IF NOT EXISTS ltgraph_posting_scan ON ltgraph_posting
+    (generation, level, term, weight DESC) INCLUDE (doc, tf, dl);
+DROP INDEX IF EXISTS ltgraph_posting_impact;
 CREATE TABLE IF NOT EXISTS ltgraph_df (
     generation text NOT NULL REFERENCES ltgraph_generation (name) ON DELETE CASCADE,
     level char(1) NOT NULL, term text NOT NULL, df int NOT NULL,
@@ -136,12 +140,16 @@ class PgDeltaKeywords:
         if not counts or not self.size:
             return []
         rows = self.store.conn.execute(
-            """SELECT p.src, p.doc, sum(q.n * ln(1 + (%(n)s - q.df + 0.5) / (q.df + 0.5))
+            """SELECT p.src, p.doc, sum(q.n * q.idf
                                        * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avg)s))) AS s
-               FROM (SELECT u.term, u.n, coalesce(b.df, 0) + coalesce(a.df, 0) AS df
-                     FROM unnest(%(terms)s::text[], %(ns)s::int[]) AS u(term, n)
-                     LEFT JOIN ltgraph_df b ON b.generation = %(base)s AND b.level = %(l)s AND b.term = u.term
-                     LEFT JOIN ltgraph_df a ON a.generation = %(g)s AND a.level = %(l)s AND a.term = u.term
+               FROM (SELECT t.term, t.n, t.df, ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) AS idf
+                     FROM (SELECT u.term, u.n::float8 AS n,
+                                  (coalesce(b.df, 0) + coalesce(a.df, 0))::float8 AS df
+                           FROM unnest(%(terms)s::text[], %(ns)s::int[]) AS u(term, n)
+                           LEFT JOIN ltgraph_df b ON b.generation = %(base)s AND b.level = %(l)s
+                                                  AND b.term = u.term
+                           LEFT JOIN ltgraph_df a ON a.generation = %(g)s AND a.level = %(l)s
+                                                  AND a.term = u.term) AS t
                     ) AS q
                CROSS JOIN LATERAL (
                    (SELECT 0 AS src, doc, tf, dl FROM ltgraph_posting
@@ -154,7 +162,7 @@ class PgDeltaKeywords:
                GROUP BY p.src, p.doc ORDER BY s DESC LIMIT %(k)s""",
             {"terms": list(counts), "ns": list(counts.values()), "g": self.name, "base": self.base,
              "l": self.level, "hidden": self._hidden, "depth": DEPTH, "k": k + TIE_MARGIN,
-             "n": self._n, "avg": self._average, "k1": K1, "b": B}).fetchall()
+             "n": float(self._n), "avg": self._average, "k1": K1, "b": B}).fetchall()
         hits = [(int(self._row[doc]) if src == 0 else self._kept + int(doc), float(score))
                 for src, doc, score in rows if score > 0]
         hits.sort(key=lambda h: (-h[1], h[0]))
