@@ -112,6 +112,26 @@ def test_lexicon_matches_like_a_longest_first_word_bounded_regex() -> None:
         [m.slug for m in reference("zone of proximal development")]
 
 
+def test_a_lexicon_made_with_its_cache_equals_one_made_afresh() -> None:
+    """A reader keeps what each entry added to its last lexicon: after entries are replaced,
+    removed and added (as a change does), the lexicon made with that cache is the one made
+    from scratch — names, people, unique last names, every word."""
+    from dataclasses import replace
+
+    from ltgraph.config import bundled_corpus_dir
+
+    entries = load_corpus(entry_files(bundled_corpus_dir()))
+    cache: dict = {}
+    Lexicon(entries, cache)
+    assert len(cache) == len(entries)
+    renamed = replace(entries[3], name="Renamed Theory", aliases=["RTX"])
+    changed = [renamed, *entries[4:-5], replace(entries[0], slug="copy-of-first", name="Copy Of First")]
+    for made, fresh in ((Lexicon(changed, cache), Lexicon(changed)), (Lexicon(entries, cache), Lexicon(entries))):
+        assert made._surface == fresh._surface and made.person_entries == fresh.person_entries
+        assert made._name_words == fresh._name_words and made._known_words == fresh._known_words
+    assert len(cache) == len(entries)  # only the entries of the last lexicon are kept
+
+
 def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
     from ltgraph.retrieval.ranking import spread
 
