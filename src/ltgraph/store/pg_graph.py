@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: The parts of one generation stored as its own (a delta's entries; all of a full one).
 OWN_PARTS = "SELECT part, nt FROM ltgraph_graph_part WHERE generation = %s"
+#: Bytes of N-Triples parsed by one bulk load.
+LOAD_BATCH = 32 << 20
 #: Some parts of one generation, by name.
 SOME_PARTS = "SELECT part, nt FROM ltgraph_graph_part WHERE generation = %s AND part = ANY(%s)"
 
@@ -49,7 +51,15 @@ class PartGraph:
     def __init__(self, parts: Iterable[bytes]) -> None:
         parts = list(parts)
         self.store = ox.Store()
-        self.store.bulk_load(b"\n".join(parts), format=ox.RdfFormat.N_TRIPLES)
+        batch: list[bytes] = []
+        size = 0
+        for part in [*parts, b""]:  # in batches: one copy of every part at once was 0.5 GB at 100x
+            if part:
+                batch.append(part)
+                size += len(part)
+            if batch and (size >= LOAD_BATCH or not part):
+                self.store.bulk_load(b"\n".join(batch), format=ox.RdfFormat.N_TRIPLES)
+                batch, size = [], 0
         held = Counter(line for part in parts for line in _lines(part))
         #: Statements held by two or more parts, and by how many (absent: at most one).
         self.counts = {line: n for line, n in held.items() if n > 1}
