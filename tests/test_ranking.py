@@ -245,3 +245,21 @@ def test_arrange_is_a_permutation_that_keeps_scores(rows, type_, named, kinds, s
     if type_ == "comparison" and len(named) >= 2:
         present = {r.entry for r in records}
         assert {e for e in named if e in present} <= {r.entry for r in first} or len(named) > 5
+
+
+def test_a_description_asking_who_leads_with_the_researchers() -> None:
+    """"Which theory says …" is answered by the entry's overview; "who came up with the idea
+    that …" by its researchers, then the overview that names the entry."""
+    from ltgraph.retrieval.intent import Intent
+    from ltgraph.retrieval.ranking import analyse
+
+    lexicon = Lexicon(load_corpus(entry_files(TINY_CORPUS)))
+
+    def reads(*kinds: str):
+        return lambda entries, people: Intent("description", list(kinds), "model", False)
+
+    who = analyse("who came up with the idea that we learn by watching others", lexicon,
+                  reads("researcher", "concept"))
+    assert who.kinds[:3] == ["researcher", "overview", "concept"] and not who.sure
+    which = analyse("which theory says we learn by watching others", lexicon, reads("concept", "researcher"))
+    assert which.kinds[:3] == ["overview", "concept", "researcher"] and not which.sure

@@ -52,8 +52,11 @@ def analyse(question: str, lexicon: Lexicon,
     kinds, sure = list(found.kinds), found.sure
     if found.type == "comparison":
         mentions = lexicon.entries_of_people(mentions)
-    elif found.type == "description":  # "which theory says …": the entry's overview answers
-        kinds, sure = ["overview", "concept", *(k for k in kinds if k not in ("overview", "concept"))], False
+    elif found.type == "description":  # "which theory says …": the entry's overview answers,
+        # and, when it asks who ("who came up with the idea that …"), its researchers
+        lead = ["researcher"] if kinds[:1] == ["researcher"] else []
+        kinds = [*lead, "overview", "concept", *(k for k in kinds if k not in (*lead, "overview", "concept"))]
+        sure = False
     return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure,
                     on_topic=found.on_topic)
 
