@@ -41,7 +41,7 @@ def main() -> None:
 
     service = Service(Settings(data_dir=data_dir))
     sets: dict[str, list[tuple[str, str]]] = {}
-    for name in ("questions", "heldout", "test", "everyday"):
+    for name in ("questions", "heldout", "test", "everyday", "situations"):
         lines = (REPO / "eval" / f"{name}.jsonl").read_text("utf-8").splitlines()
         sets[f"on: {name}"] = [(json.loads(line)["q"], "") for line in lines if line.strip()]
     for line in (REPO / "eval" / "offtopic.jsonl").read_text("utf-8").splitlines():

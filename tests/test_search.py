@@ -146,6 +146,10 @@ def test_match_levels() -> None:
     assert match_level(0.4, False) == "weak"
     assert match_level(0.7, False) == "strong"
     assert match_level(0.1, True) == "strong"  # it names an entry, a person or a concept
+    # the topic head: off the field is "none" whatever is near; sure it is on topic, never "none"
+    assert match_level(0.7, False, on_topic=0.1) == "none"
+    assert match_level(0.3, False, on_topic=0.95) == "weak"
+    assert match_level(0.3, False, on_topic=0.6) == "none"
 
 
 def test_a_misspelled_name_is_searched_as_corrected_and_said(service) -> None:

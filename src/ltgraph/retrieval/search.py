@@ -40,6 +40,13 @@ MATCH_STRONG_FROM = 0.50
 #: The intent model's topic head (`Intent.on_topic`): below this probability a question is not
 #: about learning and teaching, whatever words it shares with the corpus ("piaget watch prices").
 TOPIC_NONE_BELOW = 0.3
+#: From this probability the topic head is sure a question is about learning and teaching: a
+#: far nearest passage then makes it "weak", not "none". Long teaching situations ("junior
+#: electricians can follow the fault-finding manual but freeze when a real fault doesn't
+#: match it") are far from every passage yet plainly on topic: 10 of the 90 in
+#: eval/situations.jsonl were "none" without this, 3 with it; the off-topic set is
+#: unaffected down to 0.6 (`benchmarks/calibrate_match.py`).
+TOPIC_SURE_FROM = 0.9
 
 
 class SearchView(Protocol):
@@ -59,13 +66,16 @@ def match_level(closeness: float, names_something: bool, on_topic: float | None 
     """How well the corpus answers a question: "strong", "weak" or "none".
 
     A question the topic head finds off the field is "none"; one naming an entry, a person or a
-    concept of the corpus is answered strongly; otherwise the nearest passage decides. Another
-    embedding model needs its own calibration (and has no topic head until one is trained).
+    concept of the corpus is answered strongly; otherwise the nearest passage decides, but a
+    question the topic head is sure about is never "none". Another embedding model needs its
+    own calibration (and has no topic head until one is trained).
     """
     if on_topic is not None and on_topic < TOPIC_NONE_BELOW:
         return "none"
     if names_something or closeness >= MATCH_STRONG_FROM:
         return "strong"
+    if on_topic is not None and on_topic >= TOPIC_SURE_FROM:
+        return "weak"
     return "none" if closeness < MATCH_NONE_BELOW else "weak"
 
 
