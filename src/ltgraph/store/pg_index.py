@@ -267,12 +267,17 @@ GRAPH_PARTS = """SELECT p.part, p.nt FROM ltgraph_graph_part p JOIN ltgraph_gene
 FULL_ENTRIES = "SELECT * FROM ltgraph_entry WHERE generation = %(g)s"
 
 
+def has_column(conn: Any, table: str, column: str) -> bool:
+    """Whether `table` has `column` (databases written by an older ltgraph lack newer ones)."""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = %s AND column_name = %s)", (table, column)).fetchone()[0])
+
+
 def has_deltas(conn: Any) -> bool:
     """Whether the database has the layout of delta generations; one written by an ltgraph
     before them (read by readers upgraded before the writer's next push) holds full ones only."""
-    return bool(conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-        "current_schema() AND table_name = 'ltgraph_generation' AND column_name = 'base')").fetchone()[0])
+    return has_column(conn, "ltgraph_generation", "base")
 
 
 def entries_sql(conn: Any) -> str:
@@ -300,9 +305,7 @@ def changed_sources(conn: Any, name: str, known: dict[str, str]) -> tuple[dict[s
     """The MD5 (hex) of each entry file of generation `name`, and the bytes of those whose
     MD5 differs from `known` (slug -> MD5 of a file one has): only those travel."""
     entries = entries_sql(conn)
-    stored = conn.execute("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-                          "current_schema() AND table_name = 'ltgraph_entry' AND column_name = 'md5')").fetchone()[0]
-    digest = "COALESCE(md5, md5(source))" if stored else "md5(source)"
+    digest = "COALESCE(md5, md5(source))" if has_column(conn, "ltgraph_entry", "md5") else "md5(source)"
     digests = {str(slug): str(md5) for slug, md5 in conn.execute(
         f"SELECT slug, {digest} FROM ({entries}) AS e", {"g": name}).fetchall()}
     wanted = [slug for slug, md5 in digests.items() if known.get(slug) != md5]
