@@ -132,6 +132,31 @@ def test_a_lexicon_made_with_its_cache_equals_one_made_afresh() -> None:
     assert len(cache) == len(entries)  # only the entries of the last lexicon are kept
 
 
+def test_an_originators_last_name_names_the_entry_only_when_they_originated_no_other() -> None:
+    """"Kirkpatrick" alone names the Kirkpatrick Model; "Bloom" alone names the person, who
+    originated Bloom's taxonomy and mastery learning, and so names neither entry (else "Bloom's
+    2 sigma problem" was always answered from the taxonomy). A second entry originated by
+    Kirkpatrick makes his name as ambiguous."""
+    from dataclasses import replace
+
+    from ltgraph.config import bundled_corpus_dir
+
+    entries = load_corpus(entry_files(bundled_corpus_dir()))
+    lexicon = Lexicon(entries)
+
+    def found(question: str, lex: Lexicon = lexicon) -> list[tuple[str, str]]:
+        return [(m.kind, m.slug) for m in lex.find(question)]
+
+    assert found("kirkpatrick level 3") == [("entry", "kirkpatrick-model")]
+    assert found("bloom 2 sigma problem") == [("person", "benjamin-s-bloom")]
+    assert found("who is merrill") == [("person", "m-david-merrill")]
+    assert found("blooms taxonomy verbs") == [("entry", "blooms-taxonomy")]  # the name still names it
+    kirkpatrick = next(e for e in entries if e.slug == "kirkpatrick-model")
+    other = replace(entries[0], slug="kirkpatrick-other", name="Another Evaluation Model",
+                    researchers=[p for p in kirkpatrick.researchers if p.role == "originator"])
+    assert ("entry", "kirkpatrick-model") not in found("kirkpatrick level 3", Lexicon([*entries, other]))
+
+
 def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
     from ltgraph.retrieval.ranking import spread
 

@@ -37,12 +37,16 @@ class _Names:
 
     labels: tuple[tuple[str, Mention], ...]
     people: tuple[tuple[str, Mention, str], ...]  # (person slug, mention, normalised last name)
+    #: (label, person slug): the entry named by its originator's last name ("Kirkpatrick")
+    eponyms: tuple[tuple[str, str], ...]
+    originators: tuple[str, ...]  # slugs of the people who originated the entry
     words: set[str]  # (never changed: a frozenset copy cost a second at 100x)
 
 
 def _names(entry: Entry) -> _Names:
     labels: list[tuple[str, Mention]] = []
     people: list[tuple[str, Mention, str]] = []
+    eponyms: list[tuple[str, str]] = []
 
     def add(text: str, mention: Mention) -> None:
         labels.append((_norm(text), mention))
@@ -52,11 +56,13 @@ def _names(entry: Entry) -> _Names:
     # An acronym in the name ("ARCS Model of Motivational Design") names it too.
     for word in re.findall(r"\b[A-Z]{3,}\b", entry.name):
         add(word, m)
-    # "Kirkpatrick Model", "Gagné's Nine Events": its researcher's name names it too.
+    # "Kirkpatrick Model", "Gagné's Nine Events": its researcher's name names it too, unless
+    # that person originated other entries as well (`Lexicon`: "Bloom" alone may be mastery
+    # learning, "Merrill" component display theory).
     first = re.sub(r"['’]s$", "", entry.name.split()[0])
-    if any(p.name.split()[-1] == first for p in entry.researchers):
-        add(first, m)
-        add(first + "s", m)
+    for person in entry.researchers:
+        if person.name.split()[-1] == first:
+            eponyms += [(_norm(first), person.slug), (_norm(first + "s"), person.slug)]
     add(entry.slug.replace("-", " "), m)
     for alias in entry.aliases:
         add(alias, m)
@@ -75,7 +81,8 @@ def _names(entry: Entry) -> _Names:
     words: set[str] = set(_norm(entry.name).split())
     for text in (*entry.overview, *(item.text for item in entry.items)):
         words.update(_norm(text).split())
-    return _Names(tuple(labels), tuple(people), words)
+    originators = tuple(p.slug for p in entry.researchers if p.role == "originator")
+    return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, words)
 
 
 class Lexicon:
@@ -117,6 +124,14 @@ class Lexicon:
                 self.person_entries.setdefault(slug, []).append(entry_mention)
                 last_names.setdefault(last, set()).add(slug)
                 people.setdefault(slug, mention)  # the mention unique last names resolve to
+        originated: dict[str, int] = {}
+        for found in names:
+            for slug in found.originators:
+                originated[slug] = originated.get(slug, 0) + 1
+        for found in names:  # (every bearer of the name: the Kirkpatricks are two)
+            for key in dict.fromkeys(key for key, _ in found.eponyms):
+                if all(originated.get(slug, 0) <= 1 for k, slug in found.eponyms if k == key):
+                    add(key, found.labels[0][1])
         for last, slugs in last_names.items():
             if len(slugs) == 1 and len(last) >= 4:
                 (slug,) = slugs
