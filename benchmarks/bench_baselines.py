@@ -170,8 +170,8 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
-                        help="question sets: names in eval/ (questions heldout test everyday) or "
-                             "paths to JSONL files [default: all four]")
+                        help="question sets: names in eval/ (questions heldout test everyday situations "
+                             "passages) or paths to JSONL files [default: all four]")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--data-dir", type=Path,
                         help="an already-built data directory [default: build the bundled corpus "

@@ -149,7 +149,7 @@ def search(ctx: click.Context, question: str, k: int, theory: str | None, kind: 
 @cli.command("eval", short_help='Measure retrieval quality on a question set.')
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path),
               help="JSONL file of {q, expected, kind, category} records, or the name of a "
-              "shipped set: questions (default), heldout, test, everyday.")
+              "shipped set: questions (default), heldout, test, everyday, situations, passages.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @_fail_cleanly

@@ -84,8 +84,10 @@ class Scored:
     score: float
 
 
-def reciprocal_rank_fusion(*rankings: Sequence[tuple[int, float]], k: int = RRF_K) -> dict[int, float]:
-    """Sum of 1 / (k + rank) over the rankings each row appears in."""
+def reciprocal_rank_fusion(*rankings: Sequence[tuple[int, float]],
+                           k: int | None = None) -> dict[int, float]:
+    """Sum of 1 / (k + rank) over the rankings each row appears in (k: `RRF_K`)."""
+    k = RRF_K if k is None else k  # read at call time: benchmarks/sweep_ranking.py varies it
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, (row, _) in enumerate(ranking, 1):
@@ -137,7 +139,7 @@ SPREAD_CAP, SPREAD_WINDOW = 2, 5
 
 
 def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = (),
-           cap: int = SPREAD_CAP, window: int = SPREAD_WINDOW) -> list[Scored]:
+           cap: int | None = None, window: int | None = None) -> list[Scored]:
     """Let at most `cap` passages of one entry into the first `window` places (passages of
     the kind asked for do not count: "weaknesses of …" may list one entry's limitations).
 
@@ -149,7 +151,8 @@ def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = 
         record = records[scored.row]
         return None if record.kind in kinds else record.entry  # the kind asked for: never held
 
-    return _slots(_hold_back(ranked, key, cap, window), ranked)
+    return _slots(_hold_back(ranked, key, SPREAD_CAP if cap is None else cap,
+                             SPREAD_WINDOW if window is None else window), ranked)
 
 
 #: How many of the kinds asked for (most likely first) take an entry's first places.
@@ -199,7 +202,7 @@ UNNAMED_CAP = 3
 
 
 def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
-            window: int = SPREAD_WINDOW) -> list[Scored]:
+            window: int | None = None) -> list[Scored]:
     """The first places made worth reading; slots keep their scores (descending).
 
     - A comparison shows every entry it names in the first `window` places, taking turns
@@ -207,6 +210,7 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
     - An entry the question does not name takes at most `UNNAMED_CAP` of them.
     - No entry's overview passages follow each other there.
     """
+    window = SPREAD_WINDOW if window is None else window
     named = [m.entry for m in analysis.mentions if m.kind == "entry" and m.entry]
     named = list(dict.fromkeys(named))
     order = list(ranked)
