@@ -157,19 +157,6 @@ def test_an_originators_last_name_names_the_entry_only_when_they_originated_no_o
     assert ("entry", "kirkpatrick-model") not in found("kirkpatrick level 3", Lexicon([*entries, other]))
 
 
-def test_spread_lets_two_passages_of_one_entry_into_the_first_five() -> None:
-    from ltgraph.retrieval.ranking import spread
-
-    records = [R("a", "concept")] * 4 + [R("b", "concept"), R("c", "concept"), R("a", "limitation")]
-    ranked = [Scored(i, 10.0 - i) for i in range(len(records))]
-    out = spread(ranked, records)
-    assert [records[s.row].entry for s in out][:5] == ["a", "a", "b", "c", "a"]
-    assert [s.score for s in out] == [s.score for s in ranked]  # places keep their scores
-    # passages of the kind asked for are not held back
-    kinds = spread(ranked, records, ["concept"])
-    assert [s.row for s in kinds] == [s.row for s in ranked]
-
-
 _LEXICON: list[Lexicon] = []
 
 

@@ -127,32 +127,14 @@ def boost(fused: dict[int, float], records: Sequence[Any], analysis: Analysis,
             score += ITEM_BOOST
         ranked.append(Scored(row, score))
     ranked.sort(key=lambda s: (-s.score, records[s.row].key))  # ties: same order in any layout
-    ranked = prefer_kind(ranked, records, analysis.kinds[:PREFERRED_KINDS], analysis.sure, entries)
-    if not entries and not people and not items:
-        # Passages of a clearly asked-for kind may all come from one entry; of a guess, not.
-        ranked = spread(ranked, records, analysis.kinds[:1] if analysis.sure else [])
-    return ranked
+    # (An entry the question does not name is held to three of the first places by `arrange`;
+    # holding it to two here as well cost kind@5 on every development set and moved no entry:
+    # benchmarks/sweep_ranking.py.)
+    return prefer_kind(ranked, records, analysis.kinds[:PREFERRED_KINDS], analysis.sure, entries)
 
 
-#: When a question names no entry, one entry may take at most this many of the first places.
-SPREAD_CAP, SPREAD_WINDOW = 2, 5
-
-
-def spread(ranked: list[Scored], records: Sequence[Any], kinds: Sequence[str] = (),
-           cap: int | None = None, window: int | None = None) -> list[Scored]:
-    """Let at most `cap` passages of one entry into the first `window` places (passages of
-    the kind asked for do not count: "weaknesses of …" may list one entry's limitations).
-
-    For a question that names no entry, the answer may be any of several entries; one entry
-    filling every top place hides the others. Places keep their scores (descending); the
-    passages held back follow in their order.
-    """
-    def key(scored: Scored) -> str | None:
-        record = records[scored.row]
-        return None if record.kind in kinds else record.entry  # the kind asked for: never held
-
-    return _slots(_hold_back(ranked, key, SPREAD_CAP if cap is None else cap,
-                             SPREAD_WINDOW if window is None else window), ranked)
+#: The first places of a result list, where `arrange`'s rules hold (the top five).
+WINDOW = 5
 
 
 #: How many of the kinds asked for (most likely first) take an entry's first places.
@@ -210,7 +192,7 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
     - An entry the question does not name takes at most `UNNAMED_CAP` of them.
     - No entry's overview passages follow each other there.
     """
-    window = SPREAD_WINDOW if window is None else window
+    window = WINDOW if window is None else window
     named = [m.entry for m in analysis.mentions if m.kind == "entry" and m.entry]
     named = list(dict.fromkeys(named))
     order = list(ranked)
