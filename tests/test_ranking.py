@@ -190,6 +190,26 @@ def test_a_comparison_shows_every_named_entry_in_the_first_five() -> None:
     assert sorted(s.row for s in out) == list(range(len(records)))
 
 
+def test_a_question_about_a_person_shows_their_researcher_passages_first() -> None:
+    """"who is Merrill": his researcher passages in each of his entries lead, though one
+    entry's other passages scored higher; then the list goes on in score order."""
+    from ltgraph.retrieval.lexicon import Mention
+    from ltgraph.retrieval.ranking import arrange
+
+    records = [R("a", "researcher", "merrill"), R("a", "overview", "1"), R("a", "evidence", "2"),
+               R("b", "researcher", "merrill"), R("a", "researcher", "other"),
+               R("c", "researcher", "merrill"), R("c", "overview", "3")]
+    analysis = Analysis(kinds=["researcher"], type="person",
+                        mentions=[Mention("person", None, "merrill", "M. David Merrill")])
+    out = arrange(_ranked(records), records, analysis)
+    assert [(records[s.row].entry, records[s.row].item) for s in out][:4] == [
+        ("a", "merrill"), ("b", "merrill"), ("c", "merrill"), ("a", "1")]
+    assert [s.score for s in out] == [s.score for s in _ranked(records)]
+    factoid = arrange(_ranked(records), records, Analysis(kinds=["researcher"], type="factoid",
+                                                          mentions=analysis.mentions))
+    assert [records[s.row].entry for s in factoid][:2] == ["a", "a"]  # only a person question
+
+
 def test_an_unnamed_entry_takes_at_most_three_of_the_first_five() -> None:
     from ltgraph.retrieval.ranking import UNNAMED_CAP, arrange
 

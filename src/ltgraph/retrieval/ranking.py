@@ -189,6 +189,8 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
 
     - A comparison shows every entry it names in the first `window` places, taking turns
       in the order of each entry's best passage.
+    - A question about a person that names no entry ("who is Merrill") shows that person's
+      researcher passages first, one per entry they worked on, before more of any one entry.
     - An entry the question does not name takes at most `UNNAMED_CAP` of them.
     - No entry's overview passages follow each other there.
     """
@@ -210,6 +212,10 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
                     first.append(queues[entry].pop(0))
         chosen = {s.row for s in first}
         order = first + [s for s in order if s.row not in chosen]
+    if analysis.type == "person" and analysis.people and not analysis.entries:
+        about = [s for s in order if records[s.row].kind == "researcher"
+                 and records[s.row].item in analysis.people][:window]
+        order = about + [s for s in order if s not in about]
     # Entries tied to anything the question names (an entry, an item, a person's entries)
     # are exempt, as are passages of a clearly asked-for kind ("weaknesses of …" may list many).
     exempt = set(named) | {m.entry for m in analysis.mentions if m.entry}
