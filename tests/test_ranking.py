@@ -157,6 +157,20 @@ def test_an_originators_last_name_names_the_entry_only_when_they_originated_no_o
     assert ("entry", "kirkpatrick-model") not in found("kirkpatrick level 3", Lexicon([*entries, other]))
 
 
+def test_two_misspelled_words_of_one_name_are_corrected_together() -> None:
+    """Neither "cognitive" nor "apprenticeship" alone names anything, so each correction alone
+    was refused; together they name the entry. A correction the name does not need is not
+    kept ("principls" stays)."""
+    from ltgraph.config import bundled_corpus_dir
+
+    lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
+    assert lexicon.correct("cognative apprenticship collins and brown") == \
+        "cognitive apprenticeship collins and brown"
+    assert lexicon.correct("multimedai lerning principls") == "multimedia learning principls"
+    assert lexicon.correct("conectivism critics") == "connectivism critics"
+    assert lexicon.correct("downsides of constructivism") is None
+
+
 _LEXICON: list[Lexicon] = []
 
 

@@ -175,12 +175,25 @@ class Lexicon:
     def correct(self, question: str) -> str | None:
         """The question with misspelled names corrected ("conectivism" -> "connectivism"), or
         None. Only words the corpus never uses are considered, and a correction is kept only
-        when it makes the question name something it did not name before."""
+        when it makes the question name something it did not name before, alone or with the
+        other corrections that name it together."""
         from rapidfuzz import fuzz, process
 
-        before = self.find(question)
+        def fix(text: str, word: str, to: str) -> str:
+            return re.sub(rf"\b{re.escape(word)}\b", to, text)
+
+        def apply(text: str, fixes: list[tuple[str, str]]) -> str:
+            for word, to in fixes:
+                text = fix(text, word, to)
+            return text
+
+        def names_more(text: str, than: str) -> bool:
+            known = self.find(than)
+            return any(m not in known for m in self.find(text))
+
         corrected = question
-        for word in set(re.findall(r"[^\W\d_]{5,}", question)):
+        pending: list[tuple[str, str]] = []
+        for word in sorted(set(re.findall(r"[^\W\d_]{5,}", question))):
             norm = _norm(word)
             if not norm or norm in self._known_words:  # "Łȴȴȴȴ" folds to nothing
                 continue
@@ -189,9 +202,20 @@ class Lexicon:
             match = process.extractOne(norm, names, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
             if match is None:
                 continue
-            candidate = re.sub(rf"\b{re.escape(word)}\b", match[0], corrected)
-            if any(m not in before for m in self.find(candidate)):
-                corrected = candidate
+            if names_more(fix(corrected, word, match[0]), question):
+                corrected = fix(corrected, word, match[0])
+            else:
+                pending.append((word, match[0]))
+        # Two misspelled words of one name ("cognative apprenticship") name it only together:
+        # then they are kept, but not one the same names are found without.
+        if pending and names_more(apply(corrected, pending), corrected):
+            target = self.find(apply(corrected, pending))
+            keep = list(pending)
+            for item in pending:
+                trial = [p for p in keep if p != item]
+                if self.find(apply(corrected, trial)) == target:
+                    keep = trial
+            corrected = apply(corrected, keep)
         return corrected if corrected != question else None
 
     def find(self, question: str) -> list[Mention]:
