@@ -185,6 +185,27 @@ def test_spelling_correction_never_fails(question: str) -> None:
     assert _LEXICON[0].correct("Łȴȴȴȴ Łȴȴȴȴ") is None
 
 
+_NAME_WORDS = sorted(w for w in Lexicon(load_corpus(entry_files(TINY_CORPUS)))._name_words if len(w) >= 6)
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_NAME_WORDS), st.integers(0, 20), st.booleans()),
+                min_size=1, max_size=5),
+       st.sampled_from(["", "what is ", "critics of ", "the "]))
+def test_a_correction_always_names_something_more(words, lead) -> None:
+    """Questions of name words with a letter dropped (or not): whatever `correct` returns
+    names something the question did not (a correction is never kept for nothing)."""
+    if not _LEXICON:
+        _LEXICON.append(Lexicon(load_corpus(entry_files(TINY_CORPUS))))
+    lexicon = _LEXICON[0]
+    typed = [w[:i % len(w)] + w[i % len(w) + 1:] if drop else w for w, i, drop in words]
+    question = lead + " ".join(typed)
+    corrected = lexicon.correct(question)
+    if corrected is not None:
+        before = lexicon.find(question)
+        assert any(m not in before for m in lexicon.find(corrected)), (question, corrected)
+
+
 def _ranked(records):
     return [Scored(i, float(len(records) - i)) for i in range(len(records))]
 
