@@ -35,7 +35,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import percentile, run_threads  # noqa: E402
+from _report import load_average, percentile, run_threads  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SPARQL_MIX = [
@@ -116,7 +116,7 @@ def sparql_overhead(data_dir: Path, runs: int = 200) -> list[tuple[str, float, f
     service = Service(Settings(data_dir=data_dir))
     store = oxstore(service.graph)
     rows = []
-    for fmt, query in SPARQL_MIX:
+    for _fmt, query in SPARQL_MIX:
         service.public_sparql(query, "json", "turtle")  # start the worker, load the graph
         bare, guarded = [], []
         for _ in range(runs):
@@ -161,16 +161,20 @@ def main() -> None:
         sparql_paths = [("/sparql?" + urllib.parse.urlencode({"query": q}), {"Accept": accept[f]}) for f, q in SPARQL_MIX]
         # warm every worker: model, graph and SPARQL worker processes
         load(port, sparql_paths + search_paths[:10], args.clients, 3)
+        before = load_average()
         first = load(port, search_paths, args.clients, min(args.seconds, 8))
         search = load(port, search_paths, args.clients, args.seconds)
+        during = load_average()  # (the load generator's own share included)
         sparql = load(port, sparql_paths, args.clients, args.seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
     print(f"\nltgraph serve --workers {args.workers}; {args.clients} concurrent keep-alive clients on "
-          f"loopback, {os.cpu_count()} cores shared with the load generator")
+          f"loopback, {os.cpu_count()} cores shared with the load generator; load average "
+          f"before the runs {before}, after the /api/search runs {during} (1, 5, 15 min)")
     print(f"{'endpoint':<38} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in [("/api/search (first 8 s, caches filling)", first), ("/api/search (steady, 145 questions)", search),
+    for name, r in [("/api/search (first 8 s, caches filling)", first),
+                    (f"/api/search (steady, {len(questions)} questions)", search),
                     ("/sparql (mix of 5 queries)", sparql)]:
         print(f"{name:<38} {r['requests']:>8} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>7}")
     print("\n/sparql overhead in-process (median ms over 200 runs): bare Oxigraph query vs guarded path")
