@@ -207,7 +207,7 @@ class Lexicon:
             else:
                 pending.append((word, match[0]))
         # Two misspelled words of one name ("cognative apprenticship") name it only together:
-        # then they are kept, but not one the same names are found without.
+        # then they are kept, except any without which the same names are still found.
         if pending and names_more(apply(corrected, pending), corrected):
             target = self.find(apply(corrected, pending))
             keep = list(pending)

@@ -190,7 +190,8 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
     - A comparison shows every entry it names in the first `window` places, taking turns
       in the order of each entry's best passage.
     - A question about a person that names no entry ("who is Merrill") shows that person's
-      researcher passages first, one per entry they worked on, before more of any one entry.
+      researcher passages first — those of every entry they worked on — before more of any
+      one entry.
     - An entry the question does not name takes at most `UNNAMED_CAP` of them.
     - No entry's overview passages follow each other there.
     """
