@@ -81,3 +81,27 @@ def test_any_question_gets_a_valid_intent(question: str, entries: int, people: i
                    rule_intent(question, entries, people)):
         assert intent.type in TYPES
         assert set(intent.kinds) <= set(KINDS) and len(set(intent.kinds)) == len(intent.kinds)
+
+
+def test_no_evaluation_question_is_a_training_question() -> None:
+    """training/ (the intent model and its topic head learn from it) and eval/ (every figure
+    is measured on it) share no question, compared by their words in lower case."""
+    import json
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+
+    def questions(folder: str) -> dict[str, str]:
+        found = {}
+        for path in sorted((repo / folder).glob("*.jsonl")):
+            for line in path.read_text("utf-8").splitlines():
+                if line.strip():
+                    q = json.loads(line)["q"]
+                    found[" ".join(re.findall(r"[a-z0-9]+", q.lower()))] = f"{path.name}: {q}"
+        return found
+
+    training, evaluation = questions("training"), questions("eval")
+    assert len(training) > 2000 and len(evaluation) > 3500
+    shared = sorted(f"{training[k]} | {evaluation[k]}" for k in training.keys() & evaluation.keys())
+    assert not shared, shared
