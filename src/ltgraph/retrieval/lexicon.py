@@ -187,10 +187,10 @@ class Lexicon:
                 text = fix(text, word, to)
             return text
 
-        def names_more(text: str, than: str) -> bool:
-            known = self.find(than)
+        def names_more(text: str, known: list[Mention]) -> bool:
             return any(m not in known for m in self.find(text))
 
+        before = self.find(question)
         corrected = question
         pending: list[tuple[str, str]] = []
         for word in sorted(set(re.findall(r"[^\W\d_]{5,}", question))):
@@ -202,20 +202,22 @@ class Lexicon:
             match = process.extractOne(norm, names, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
             if match is None:
                 continue
-            if names_more(fix(corrected, word, match[0]), question):
-                corrected = fix(corrected, word, match[0])
+            candidate = fix(corrected, word, match[0])
+            if names_more(candidate, before):
+                corrected = candidate
             else:
                 pending.append((word, match[0]))
         # Two misspelled words of one name ("cognative apprenticship") name it only together:
         # then they are kept, except any without which the same names are still found.
-        if pending and names_more(apply(corrected, pending), corrected):
+        if pending:
             target = self.find(apply(corrected, pending))
-            keep = list(pending)
-            for item in pending:
-                trial = [p for p in keep if p != item]
-                if self.find(apply(corrected, trial)) == target:
-                    keep = trial
-            corrected = apply(corrected, keep)
+            if any(m not in self.find(corrected) for m in target):
+                keep = list(pending)
+                for item in pending:
+                    trial = [p for p in keep if p != item]
+                    if self.find(apply(corrected, trial)) == target:
+                        keep = trial
+                corrected = apply(corrected, keep)
         return corrected if corrected != question else None
 
     def find(self, question: str) -> list[Mention]:
