@@ -164,6 +164,45 @@ def test_answers_are_sentences_with_linked_names_and_titled_evidence(bundled_ser
     assert ".;" not in year and ".." not in year
 
 
+def test_what_is_questions_are_answered_with_the_overview(bundled_service) -> None:
+    """"What is X" answers with X's type, year and originators, then its overview; without
+    an originator the developers are named as such, not as the ones who proposed it."""
+    answer = bundled_service.search("what is connectivism")["answer"]
+    assert answer["kind"] == "fact"
+    assert answer["text"].startswith("Connectivism is a learning theory, first proposed by George "
+                                     "Siemens and Stephen Downes in 2005. Connectivism presents itself")
+    links = {link["text"]: link["iri"] for link in answer["links"]}
+    assert links["Stephen Downes"] == "https://w3id.org/ltgraph/id/person/stephen-downes"
+    addie = bundled_service.search("what is ADDIE")["answer"]["text"]
+    assert addie.startswith("ADDIE is an instructional-design model, first proposed in 1975 and "
+                            "developed by Michael Molenda. ADDIE is the generic process framework")
+    # other kinds of question about an entry keep their own answers
+    assert bundled_service.search("who developed connectivism")["answer"]["text"].startswith(
+        "Connectivism was developed by")
+
+
+def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
+    who = bundled_service.search("who came up with the zone of proximal development")["answer"]
+    assert who["text"].startswith("Zone of proximal development is a key concept of Social "
+                                  "Constructivism, first proposed by Lev Vygotsky.")
+    assert "Mind in Society" in who["text"]  # the concept's source, cited
+    assert "https://w3id.org/ltgraph/id/person/lev-vygotsky" in who["sources"]
+    what = bundled_service.search("what is the zone of proximal development")["answer"]
+    assert what["text"].startswith("Zone of proximal development is a key concept of Social "
+                                   "Constructivism. Vygotsky defined the zone of proximal development")
+    assert bundled_service.search("zone of proximal development")["answer"] is None  # asks nothing
+
+
+def test_comparing_people_compares_the_entries_they_originated(bundled_service) -> None:
+    """Piaget is a forerunner of experiential learning and the originator of constructivism:
+    "vygotsky vs piaget" compares social constructivism with constructivism."""
+    response = bundled_service.search("vygotsky vs piaget")
+    answer = response["answer"]
+    assert answer["kind"] == "comparison"
+    assert [iri.rsplit("/", 1)[-1] for iri in answer["entries"]] == ["social-constructivism", "constructivism"]
+    assert {"social-constructivism", "constructivism"} <= {h["theory"] for h in response["results"][:5]}
+
+
 def test_result_lists_are_worth_reading_for_every_evaluation_question(bundled_service) -> None:
     """Over every question of the four sets: an entry the question does not name holds at most
     three of the first five places, and no entry's overviews follow each other there."""

@@ -38,6 +38,8 @@ KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
 #: Facts no passage kind stands for: asked for in words.
 WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of")
+#: "What is …" asked of a concept ("what is the zone of proximal development").
+WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
 #: Sentences per property, `{s}` the entry's name, `{v}` the values as a list in words.
 SENTENCES = {
     "developedBy": "{s} was developed by {v}.",
@@ -121,6 +123,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return situation_answer(hits)
     if analysis.type == "description" and not entries:
         return description_answer(select, hits)
+    items = [m for m in analysis.mentions if m.kind == "item"]
+    if not entries and items and analysis.type in ("factoid", "keyword"):
+        return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)))
     if len(entries) == 1:
         if WHEN.search(text):
             return _entry_fact(select, entries[0], ["yearProposed"])
@@ -131,6 +136,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return evidence_answer(select, entries[0])
             if kind in KIND_PROPERTY:
                 return _entry_fact(select, entries[0], KIND_PROPERTY[kind])
+            if kind == "overview" and analysis.type in ("factoid", "keyword"):
+                return overview_answer(select, entries[0])
     if len(people) == 1 and not entries and analysis.type == "person":
         return _person_fact(select, iri_of(people[0]))
     return None
@@ -184,6 +191,72 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
     if subject is None:
         return None
     return _answer("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
+
+
+def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """What an entry is ("what is connectivism"): its type, year and originators, then the
+    first sentences of its overview."""
+    card = entry_card(select, iri)
+    rows = select("""SELECT ?this ?overview WHERE { ?this dcterms:description ?overview }""", this=iri)
+    if "label" not in card or not rows:
+        return None
+    people, prop = _founders(select, iri)
+    kind = "a learning theory" if card["type"] == "theory" else "an instructional-design model"
+    text = f"{card['label']} is {kind}, first proposed {_by(people, prop, card['year'])}. "
+    text += _first_sentences(rows[0]["overview"])
+    facts = [{"subject": iri, "predicate": str(LTG.yearProposed), "object": str(card["year"]),
+              "label": str(card["year"])}]
+    facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": o, "label": name}
+              for o, name in people]
+    return _answer("fact", text, iri, facts, [(iri, card["label"]), *people])
+
+
+def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -> dict[str, Any] | None:
+    """A question about a concept of an entry: who came up with it ("who came up with the zone
+    of proximal development": the entry's originators and the concept's source), or what it
+    is ("what is …": its description)."""
+    rows = select("""SELECT ?this ?label ?e ?elabel ?description ?source WHERE {
+        ?this rdfs:label ?label ; ltg:itemOf ?e . ?e rdfs:label ?elabel .
+        OPTIONAL { ?this dcterms:description ?description }
+        OPTIONAL { ?this dcterms:source ?source } } ORDER BY ?source""", this=iri)
+    if not rows:
+        return None
+    row = rows[0]
+    facts = [{"subject": iri, "predicate": str(LTG.itemOf), "object": row["e"], "label": row["elabel"]}]
+    evidence = [(iri, row["label"]), (row["e"], row["elabel"])]
+    if list(kinds) == ["researcher"]:
+        people, prop = _founders(select, row["e"])
+        if not people:
+            return None
+        sources = [r["source"] for r in rows if "source" in r]
+        text = (f"{row['label']} is a key concept of {row['elabel']}, "
+                f"{'first proposed' if prop == 'originatedBy' else 'developed'} by "
+                f"{words([name for _, name in people])}."
+                + (f" Source: {' '.join(_sentence(w) for w in sources)}" if sources else ""))
+        facts += [{"subject": row["e"], "predicate": str(LTG[prop]), "object": o, "label": name}
+                  for o, name in people]
+        return _answer("fact", text, iri, facts, [*evidence, *people])
+    if not what_is or "description" not in row:
+        return None
+    text = f"{row['label']} is a key concept of {row['elabel']}. {_first_sentences(row['description'])}"
+    return _answer("fact", text, iri, facts, evidence)
+
+
+def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
+    """"by A in 1978"; "in 1975 and developed by B" (no originator named); "in 1975"."""
+    names = words([name for _, name in people])
+    if not people:
+        return f"in {year}"
+    return f"by {names} in {year}" if prop == "originatedBy" else f"in {year} and developed by {names}"
+
+
+def _founders(select: Select, iri: str) -> tuple[list[tuple[str, str]], str]:
+    """An entry's originators as (IRI, name), else its developers; and the property used."""
+    for prop in ("originatedBy", "developedBy"):
+        people = [(r["o"], r["olabel"]) for r in _values(select, iri, prop) if "olabel" in r]
+        if people:
+            return people, prop
+    return [], "developedBy"
 
 
 def evidence_answer(select: Select, iri: str) -> dict[str, Any] | None:

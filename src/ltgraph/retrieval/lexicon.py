@@ -125,9 +125,12 @@ class Lexicon:
                 last_names.setdefault(last, set()).add(slug)
                 people.setdefault(slug, mention)  # the mention unique last names resolve to
         originated: dict[str, int] = {}
+        #: person slug -> the entries they originated (a comparison of people compares those)
+        self.person_originated: dict[str, list[Mention]] = {}
         for found in names:
             for slug in found.originators:
                 originated[slug] = originated.get(slug, 0) + 1
+                self.person_originated.setdefault(slug, []).append(found.labels[0][1])
         for found in names:  # (every bearer of the name: the Kirkpatricks are two)
             for key in dict.fromkeys(key for key, _ in found.eponyms):
                 if all(originated.get(slug, 0) <= 1 for k, slug in found.eponyms if k == key):
@@ -154,8 +157,10 @@ class Lexicon:
 
     def entries_of_people(self, mentions: list[Mention]) -> list[Mention]:
         """`mentions` with, after each person, the entry they stand for in a comparison
-        ("Kolb vs Mezirow"): their only entry, or the one whose name holds their last name
-        ("Merrill" -> Merrill's First Principles). Entries already named are not repeated."""
+        ("Kolb vs Mezirow"): the one whose name holds their last name ("Merrill" -> Merrill's
+        First Principles), else the only one they originated ("Piaget" -> Constructivism, not
+        experiential learning, where he is a forerunner), else their only entry. Entries already
+        named are not repeated."""
         out = list(mentions)
         named = {m.entry for m in mentions if m.kind == "entry"}
         for mention in mentions:
@@ -165,7 +170,9 @@ class Lexicon:
             last = _norm(mention.label.split()[-1])
             own = [e for e in candidates if last in _norm(e.label).split()
                    or last + "s" in _norm(e.label).split()]
-            chosen = own or (candidates if len(candidates) == 1 else [])
+            originated = self.person_originated.get(mention.slug, [])
+            chosen = (own or (originated if len(originated) == 1 else [])
+                      or (candidates if len(candidates) == 1 else []))
             for entry in chosen[:1]:
                 if entry.entry not in named:
                     named.add(entry.entry)
