@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -124,7 +125,9 @@ def test_comparisons_get_both_entries_and_a_comparison_answer(bundled_service) -
                             ("what's the difference between behaviorism and constructivism",
                              {"behaviorism", "constructivism"}),
                             ("kolb vs mezirow vs knowles, how do their ideas differ",
-                             {"experiential-learning", "transformative-learning", "andragogy"})]:
+                             {"experiential-learning", "transformative-learning", "andragogy"}),
+                            ("what is the difference between problem based and project based learning",
+                             {"problem-based-learning", "project-based-learning"})]:
         response = bundled_service.search(question)
         assert response["intent"]["type"] == "comparison", question
         top5 = {h["theory"] for h in response["results"][:5]}
@@ -181,10 +184,32 @@ def test_what_is_questions_are_answered_with_the_overview(bundled_service) -> No
         "Connectivism was developed by")
 
 
+def test_who_criticised_an_entry_names_its_critics_else_its_criticisms(bundled_service) -> None:
+    critics = bundled_service.search("who criticised learning styles")["answer"]
+    assert critics["text"] == "Critics of Learning Styles include Frank Coffield and Harold Pashler."
+    assert "https://w3id.org/ltgraph/id/person/frank-coffield" in critics["sources"]
+    # constructivism names no critic: the answer is its documented limitations, not its developers
+    none_named = bundled_service.search("who are the main critics of constructivism")["answer"]
+    assert none_named["text"].startswith("Constructivism has these documented limitations: ")
+
+
+def test_asking_for_a_persons_writings_lists_their_seminal_works(bundled_service) -> None:
+    answer = bundled_service.search("books by John Sweller")["answer"]
+    assert answer["text"].startswith("Seminal works by John Sweller in the graph: John Sweller (1988). "
+                                     "Cognitive load during problem solving: Effects on learning.")
+    years = [int(y) for y in re.findall(r"\((\d{4})\)", answer["text"])]
+    assert len(years) >= 3 and years == sorted(years)  # oldest first
+    titles = {e["title"] for e in answer["evidence"]}
+    assert any(t.startswith("Paul Chandler, John Sweller (1991).") for t in titles)
+    assert all(e["iri"].startswith("https://w3id.org/ltgraph/id/") for e in answer["evidence"])
+    # who someone is stays the person's entries
+    assert bundled_service.search("who is John Sweller")["answer"]["text"].startswith("John Sweller is one of")
+
+
 def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
     who = bundled_service.search("who came up with the zone of proximal development")["answer"]
     assert who["text"].startswith("Zone of proximal development is a key concept of Social "
-                                  "Constructivism, first proposed by Lev Vygotsky.")
+                                  "Constructivism, which was first proposed by Lev Vygotsky.")
     assert "Mind in Society" in who["text"]  # the concept's source, cited
     assert "https://w3id.org/ltgraph/id/person/lev-vygotsky" in who["sources"]
     what = bundled_service.search("what is the zone of proximal development")["answer"]

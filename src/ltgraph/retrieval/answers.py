@@ -1,12 +1,13 @@
-"""Graph-backed answers and entity cards for search responses.
+"""Graph-backed answers for search responses (the entity cards are in `cards`).
 
 Every fact of an answer comes from the graph: node labels, literal values, citations. An
 answer is a few plain sentences (`text`), the names in it with their IRIs (`links`, so pages
 can link them), the triples it was composed from (`facts`), and its evidence: the nodes it
 rests on, titled (`evidence`; `sources` lists their IRIs).
 
-Kinds of answer (DESIGN.md "Search response"): `fact` (a factoid about one entry or one
-person), `comparison` (two to four named entries side by side, with `entries` and
+Kinds of answer (DESIGN.md "Search response"): `fact` (a factoid about one entry, one of its
+concepts or one person: what it is, who developed or criticised it, when, its strengths and
+other sections, its evidence, a person's entries and writings), `comparison` (two to four named entries side by side, with `entries` and
 `compare_url`), `description` (the entry a described idea belongs to, with its overview) and
 `situation` (what the best-fitting entries imply for a teaching situation).
 
@@ -22,11 +23,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ltgraph.rdf.ontology import LTG
+from ltgraph.retrieval.cards import Select, entry_card, words
 from ltgraph.retrieval.lexicon import Mention
 from ltgraph.retrieval.ranking import Analysis
 
-#: Runs a constant SELECT with variables bound to IRIs: `select(query, this=iri)`.
-Select = Callable[..., list[dict[str, str]]]
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
 
@@ -38,13 +38,18 @@ KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
 #: Facts no passage kind stands for: asked for in words.
 WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of")
+#: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
+WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|wr[oi]te|written|"
+                   r"published|publish|reading list|bibliography|works)\b")
+#: "Who criticised X": its critics, not its limitations.
+WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
 #: Sentences per property, `{s}` the entry's name, `{v}` the values as a list in words.
 SENTENCES = {
     "developedBy": "{s} was developed by {v}.",
     "hasForerunner": "It grew out of earlier work by {v}.",
-    "criticisedBy": "Its critics include {v}.",
+    "criticisedBy": "Critics of {s} include {v}.",
     "hasMisconception": "Common misconceptions about {s}: {v}.",
     "hasLimitation": "{s} has these documented limitations: {v}.",
     "hasStrength": "The strengths of {s} are {v}.",
@@ -54,60 +59,6 @@ SENTENCES = {
     "influencedBy": "{s} was influenced by {v}.",
 }
 ENTRY_RELATIONS = ("buildsOn", "influencedBy", "relatedTo", "contrastsWith")
-
-
-def words(values: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    values = list(values)
-    if len(values) <= 1:
-        return "".join(values)
-    return f"{', '.join(values[:-1])} and {values[-1]}"
-
-
-def entry_card(select: Select, iri: str) -> dict[str, Any]:
-    """Key facts of an entry node."""
-    rows = select("""SELECT ?this ?label ?type ?year (GROUP_CONCAT(DISTINCT ?pname; separator="|") AS ?people)
-        WHERE { ?this rdfs:label ?label ; a ?type ; ltg:yearProposed ?year .
-                 VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel }
-                 OPTIONAL { ?this ltg:developedBy/rdfs:label ?pname } }
-        GROUP BY ?this ?label ?type ?year""", this=iri)
-    if not rows:
-        return {"iri": iri}
-    row = rows[0]
-    return {"iri": iri, "kind": "entry", "label": row["label"],
-            "type": "theory" if row["type"].endswith("LearningTheory") else "model",
-            "year": int(row["year"]), "researchers": sorted(filter(None, row.get("people", "").split("|")))}
-
-
-def person_card(select: Select, iri: str) -> dict[str, Any]:
-    rows = select("""SELECT ?this ?label ?e ?elabel WHERE { ?this rdfs:label ?label .
-        OPTIONAL { ?e ltg:hasResearcher ?this ; rdfs:label ?elabel } } ORDER BY ?elabel""", this=iri)
-    if not rows:
-        return {"iri": iri}
-    return {"iri": iri, "kind": "person", "label": rows[0]["label"],
-            "entries": [{"iri": r["e"], "label": r["elabel"]} for r in rows if "e" in r]}
-
-
-def item_card(select: Select, iri: str) -> dict[str, Any]:
-    rows = select("""SELECT ?this ?label ?e ?elabel WHERE { ?this rdfs:label ?label ; ltg:itemOf ?e .
-        ?e rdfs:label ?elabel }""", this=iri)
-    if not rows:
-        return {"iri": iri}
-    return {"iri": iri, "kind": "item", "label": rows[0]["label"],
-            "entry": {"iri": rows[0]["e"], "label": rows[0]["elabel"]}}
-
-
-def entity_cards(select: Select, mentions: list[Mention], iri_of: Callable[[Mention], str]) -> list[dict[str, Any]]:
-    cards = []
-    for mention in mentions:
-        iri = iri_of(mention)
-        if mention.kind == "entry":
-            cards.append(entry_card(select, iri))
-        elif mention.kind == "person":
-            cards.append(person_card(select, iri))
-        else:
-            cards.append(item_card(select, iri))
-    return cards
 
 
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
@@ -131,6 +82,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return _entry_fact(select, entries[0], ["yearProposed"])
         if ROOTS.search(text):
             return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
+        if WHO_CRITICISED.search(text):  # its critics, else the criticisms (its limitations)
+            return (_entry_fact(select, entries[0], ["criticisedBy"])
+                    or _entry_fact(select, entries[0], ["hasLimitation"]))
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
@@ -138,6 +92,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return _entry_fact(select, entries[0], KIND_PROPERTY[kind])
             if kind == "overview" and analysis.type in ("factoid", "keyword"):
                 return overview_answer(select, entries[0])
+    if len(people) == 1 and not entries and WORKS.search(text):
+        return works_answer(select, iri_of(people[0])) or _person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and analysis.type == "person":
         return _person_fact(select, iri_of(people[0]))
     return None
@@ -229,7 +185,7 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -
         if not people:
             return None
         sources = [r["source"] for r in rows if "source" in r]
-        text = (f"{row['label']} is a key concept of {row['elabel']}, "
+        text = (f"{row['label']} is a key concept of {row['elabel']}, which was "
                 f"{'first proposed' if prop == 'originatedBy' else 'developed'} by "
                 f"{words([name for _, name in people])}."
                 + (f" Source: {' '.join(_sentence(w) for w in sources)}" if sources else ""))
@@ -302,6 +258,23 @@ def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
                    [{"subject": r["e"], "predicate": r["p"], "object": iri,
                      "label": r["elabel"]} for r in rows],
                    [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
+
+
+def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """The seminal works the graph holds by a person, cited in full, oldest first."""
+    rows = select("""SELECT ?this ?plabel ?w ?citation ?year WHERE { ?this rdfs:label ?plabel .
+        ?w dcterms:creator ?this ; dcterms:bibliographicCitation ?citation .
+        OPTIONAL { ?w dcterms:issued ?year } } ORDER BY ?year ?citation""", this=iri)
+    if not rows:
+        return None
+    person = rows[0]["plabel"]
+    works = list({r["w"]: _sentence(r["citation"]) for r in rows}.items())
+    label = "Seminal work" if len(works) == 1 else "Seminal works"
+    text = f"{label} by {person} in the graph: " + " ".join(c for _, c in works)
+    return _answer("fact", text, iri,
+                   [{"subject": w, "predicate": "http://purl.org/dc/terms/creator", "object": iri,
+                     "label": person} for w, _ in works],
+                   [(iri, person), *works])
 
 
 def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:

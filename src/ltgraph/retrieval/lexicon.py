@@ -78,6 +78,9 @@ def _names(entry: Entry) -> _Names:
         # anchor a question on; multi-word titles ("Zone of proximal development") do.
         if item.kind in ("concept", "network") and len(item.title.split()) >= 2:
             add(item.title, Mention("item", entry.slug, item.slug, item.title, item.kind))
+            bare = re.sub(r"^(?i:the|a|an)\s+", "", item.title)  # "2 sigma problem" too
+            if bare != item.title and len(bare.split()) >= 2:
+                add(bare, Mention("item", entry.slug, item.slug, item.title, item.kind))
     words: set[str] = set(_norm(entry.name).split())
     for text in (*entry.overview, *(item.text for item in entry.items)):
         words.update(_norm(text).split())
@@ -227,9 +230,11 @@ class Lexicon:
                 corrected = apply(corrected, keep)
         return corrected if corrected != question else None
 
-    def find(self, question: str) -> list[Mention]:
+    def find(self, question: str, coordinated: bool = True) -> list[Mention]:
         """Mentions in the question, left to right; at each word the longest label wins, and
-        the words inside it are not matched again."""
+        the words inside it are not matched again. With `coordinated`, a name a coordination
+        leaves implicit counts too: "problem based and project based learning" names
+        problem-based learning as well."""
         words = _norm(question).split()
         found: list[Mention] = []
         i = 0
@@ -237,6 +242,8 @@ class Lexicon:
             for n in range(min(self._longest, len(words) - i), 0, -1):
                 mentions = self._surface.get(" ".join(words[i:i + n]))
                 if mentions:
+                    if coordinated and n > 1:
+                        mentions = self._implied(words, i, n) + mentions
                     found.extend(m for m in mentions if m not in found)
                     i += n
                     break
@@ -244,11 +251,31 @@ class Lexicon:
                 i += 1
         return found
 
+    def _implied(self, words: list[str], i: int, n: int) -> list[Mention]:
+        """The label that words before "and" / "or" / "vs" form with the end of the label
+        at `i` (n words): "problem based and [project based] learning"."""
+        if i < 2 or words[i - 1] not in _COORDINATORS:
+            return []
+        for k in range(n - 1, 0, -1):  # the longest shared end first
+            if i - 1 - k >= 0:
+                mentions = self._surface.get(" ".join(words[i - 1 - k:i - 1] + words[i + k:i + n]))
+                if mentions:
+                    return list(mentions)
+        return []
+
+
+#: Words that join two names sharing their last words ("problem and project based learning").
+_COORDINATORS = frozenset({"and", "or", "vs", "versus"})
 
 
 @lru_cache(maxsize=1 << 19)
 def _norm(text: str) -> str:
-    """Lowercase ASCII words of `text` (remembered: a reader rebuilds the lexicon for every
-    generation, and at 100 times the corpus normalising its texts took 4 s of a 6,300-entry
-    reload; a change alters few of them)."""
-    return " ".join(slugify(text).split("-"))
+    """Lowercase ASCII words of `text`, numbers to ten as words (remembered: a reader rebuilds
+    the lexicon for every generation, and at 100 times the corpus normalising its texts took 4 s
+    of a 6,300-entry reload; a change alters few of them)."""
+    return " ".join(_NUMBERS.get(word, word) for word in slugify(text).split("-"))
+
+
+#: Small numbers read alike as digits or words ("the 9 events" names "the nine events").
+_NUMBERS = {str(n): word for n, word in enumerate(
+    "zero one two three four five six seven eight nine ten".split())}

@@ -108,7 +108,8 @@ class Searcher:
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return rows_of(run_query(view.graph, query, bindings))
 
-        from ltgraph.retrieval.answers import compose_answer, entity_cards
+        from ltgraph.retrieval.answers import compose_answer
+        from ltgraph.retrieval.cards import entity_cards
 
         return {
             "query": question,
