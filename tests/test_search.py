@@ -68,6 +68,10 @@ def test_other_factoid_answers(service: Service) -> None:
     assert "2004" in year["text"] and "The Beta Model of Course Design" in year["text"]
     builds = service.search("what does the beta model build on")["answer"]
     assert "Alpha Theory" in builds["text"]
+    # the other way round: what builds on an entry, not what it builds on
+    successors = service.search("what builds on alpha theory")["answer"]
+    assert successors["text"] == "Beta Model builds on Alpha Theory."
+    assert {f["object"] for f in successors["facts"]} == {BASE + "id/theory/alpha-theory"}
     person = service.search("which theories did John Dewey contribute to")["answer"]
     assert "Alpha Theory" in person["text"] and "Beta Model" in person["text"]
     limits = service.search("what are the weaknesses of alpha theory")["answer"]

@@ -206,6 +206,24 @@ def test_asking_for_a_persons_writings_lists_their_seminal_works(bundled_service
     assert bundled_service.search("who is John Sweller")["answer"]["text"].startswith("John Sweller is one of")
 
 
+def test_how_entries_relate_is_answered_in_the_direction_asked(bundled_service) -> None:
+    """"What is X based on" lists X's roots; "which models are based on X" the entries built
+    on X; "theories related to X" every link of X, both ways."""
+    roots = bundled_service.search("what is cognitive load theory based on")["answer"]["text"]
+    assert roots == "Cognitive Load Theory builds on Information Processing Theory."
+    based = bundled_service.search("which models are based on cognitive load theory")["answer"]
+    assert based["text"].startswith("Four-Component Instructional Design (4C/ID) builds on Cognitive Load Theory")
+    clt = "https://w3id.org/ltgraph/id/theory/cognitive-load-theory"
+    assert based["facts"] and all(f["object"] == clt for f in based["facts"])
+    after = bundled_service.search("what theories build on behaviorism")["answer"]["text"]
+    assert "Social Learning Theory" in after and after.endswith("influenced by Behaviorism.")
+    related = bundled_service.search("theories related to connectivism")["answer"]
+    assert related["text"].startswith("In the graph, Connectivism is related to ")
+    assert "contrasts with Behaviorism" in related["text"]
+    links = {link["text"] for link in related["links"]}
+    assert {"Connectivism", "Behaviorism", "Situated Learning"} <= links
+
+
 def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
     who = bundled_service.search("who came up with the zone of proximal development")["answer"]
     assert who["text"].startswith("Zone of proximal development is a key concept of Social "

@@ -23,9 +23,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ltgraph.rdf.ontology import LTG
-from ltgraph.retrieval.cards import Select, entry_card, words
+from ltgraph.retrieval.cards import (
+    Select,
+    answer_record,
+    entry_card,
+    first_sentences,
+    sentence,
+    values,
+    words,
+)
 from ltgraph.retrieval.lexicon import Mention
 from ltgraph.retrieval.ranking import Analysis
+from ltgraph.retrieval.relations import compare_answer, relations_answer, successors_answer
 
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
@@ -37,7 +46,11 @@ KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
                  "misconception": ["hasMisconception"]}
 #: Facts no passage kind stands for: asked for in words.
 WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
-ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of")
+ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
+                   r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
+#: "Theories related to X", "alternatives to X": the entries X is linked to.
+RELATED = re.compile(r"\b(related to|similar to|alternatives? to|connected to|linked to|"
+                     r"relationship|relate to|relates to|connections?)\b")
 #: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
 WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|wr[oi]te|written|"
                    r"published|publish|reading list|bibliography|works)\b")
@@ -58,13 +71,14 @@ SENTENCES = {
     "buildsOn": "{s} builds on {v}.",
     "influencedBy": "{s} was influenced by {v}.",
 }
-ENTRY_RELATIONS = ("buildsOn", "influencedBy", "relatedTo", "contrastsWith")
 
 
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
-                   hits: Sequence[Hit] = ()) -> dict[str, Any] | None:
+                   hits: Sequence[Hit] = (),
+                   find: Callable[[str], list[Mention]] | None = None) -> dict[str, Any] | None:
     """The answer the question's type calls for, from graph facts (and, for descriptions and
-    situations, the best hits); None when the graph holds no direct answer."""
+    situations, the best hits); None when the graph holds no direct answer. `find` (the
+    lexicon's) tells where in the question an entry is named."""
     text = question.lower()
     entries = list(dict.fromkeys(iri_of(m) for m in analysis.mentions if m.kind == "entry"))
     people = [m for m in analysis.mentions if m.kind == "person"]
@@ -80,8 +94,13 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(entries) == 1:
         if WHEN.search(text):
             return _entry_fact(select, entries[0], ["yearProposed"])
-        if ROOTS.search(text):
+        roots = ROOTS.search(text)
+        if roots:  # "what does X build on" (its roots) or "what builds on X" (its successors)
+            if find is not None and _named_only_after(find, text, roots, entries[0], iri_of):
+                return successors_answer(select, entries[0])
             return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
+        if RELATED.search(text):
+            return relations_answer(select, entries[0])
         if WHO_CRITICISED.search(text):  # its critics, else the criticisms (its limitations)
             return (_entry_fact(select, entries[0], ["criticisedBy"])
                     or _entry_fact(select, entries[0], ["hasLimitation"]))
@@ -99,26 +118,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     return None
 
 
-def _values(select: Select, iri: str, prop: str) -> list[dict[str, str]]:
-    return select("""SELECT ?this ?prop ?slabel ?o ?olabel WHERE {
-        ?this rdfs:label ?slabel ; ?prop ?o . OPTIONAL { ?o rdfs:label ?olabel } }
-        ORDER BY ?olabel ?o""", this=iri, prop=str(LTG[prop]))
-
-
 def _citations(select: Select, iri: str) -> list[dict[str, str]]:
     return select("""SELECT ?this ?w ?citation WHERE {
         ?this ltg:seminalWork ?w . ?w dcterms:bibliographicCitation ?citation } ORDER BY ?citation""",
                   this=iri)
-
-
-def _answer(kind: str, text: str, subject: str, facts: list[dict[str, str]],
-            evidence: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
-    """An answer record; `evidence`: (IRI, title) pairs, first the subject."""
-    titled = list(dict(evidence).items())
-    return {"kind": kind, "text": text, "subject": subject, "facts": facts,
-            "links": [{"text": title, "iri": iri} for iri, title in titled if title in text],
-            "evidence": [{"iri": iri, "title": title} for iri, title in titled],
-            "sources": sorted({iri for iri, _ in titled}), **extra}
 
 
 def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | None:
@@ -127,7 +130,7 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
     evidence: list[tuple[str, str]] = []
     subject = None
     for prop in props:
-        rows = _values(select, iri, prop)
+        rows = values(select, iri, prop)
         if not rows:
             continue
         subject = rows[0]["slabel"]
@@ -137,8 +140,8 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
             sentences.append(f"{subject} was first proposed in {labels[0]}.")
             if works:
                 sentences.append(("Seminal work: " if len(works) == 1 else "Seminal works: ")
-                                 + " ".join(_sentence(w["citation"]) for w in works))
-                evidence += [(w["w"], _sentence(w["citation"])) for w in works]
+                                 + " ".join(sentence(w["citation"]) for w in works))
+                evidence += [(w["w"], sentence(w["citation"])) for w in works]
         else:
             sentences.append(SENTENCES[prop].format(s=subject, v=words(labels)))
             evidence += [(r["o"], r.get("olabel", r["o"])) for r in rows if r["o"].startswith("http")]
@@ -146,7 +149,16 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
                    "label": r.get("olabel", r["o"])} for r in rows]
     if subject is None:
         return None
-    return _answer("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
+    return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
+
+
+def _named_only_after(find: Callable[[str], list[Mention]], text: str, cue: re.Match[str],
+                      entry: str, iri_of: Callable[[Mention], str]) -> bool:
+    """Whether the entry is named after the cue ("what builds on X") and not before it ("what
+    does X build on")."""
+    def names(part: str) -> bool:
+        return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
+    return names(text[cue.end():]) and not names(text[:cue.start()])
 
 
 def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
@@ -159,12 +171,12 @@ def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
     people, prop = _founders(select, iri)
     kind = "a learning theory" if card["type"] == "theory" else "an instructional-design model"
     text = f"{card['label']} is {kind}, first proposed {_by(people, prop, card['year'])}. "
-    text += _first_sentences(rows[0]["overview"])
+    text += first_sentences(rows[0]["overview"])
     facts = [{"subject": iri, "predicate": str(LTG.yearProposed), "object": str(card["year"]),
               "label": str(card["year"])}]
     facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": o, "label": name}
               for o, name in people]
-    return _answer("fact", text, iri, facts, [(iri, card["label"]), *people])
+    return answer_record("fact", text, iri, facts, [(iri, card["label"]), *people])
 
 
 def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -> dict[str, Any] | None:
@@ -188,14 +200,14 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -
         text = (f"{row['label']} is a key concept of {row['elabel']}, which was "
                 f"{'first proposed' if prop == 'originatedBy' else 'developed'} by "
                 f"{words([name for _, name in people])}."
-                + (f" Source: {' '.join(_sentence(w) for w in sources)}" if sources else ""))
+                + (f" Source: {' '.join(sentence(w) for w in sources)}" if sources else ""))
         facts += [{"subject": row["e"], "predicate": str(LTG[prop]), "object": o, "label": name}
                   for o, name in people]
-        return _answer("fact", text, iri, facts, [*evidence, *people])
+        return answer_record("fact", text, iri, facts, [*evidence, *people])
     if not what_is or "description" not in row:
         return None
-    text = f"{row['label']} is a key concept of {row['elabel']}. {_first_sentences(row['description'])}"
-    return _answer("fact", text, iri, facts, evidence)
+    text = f"{row['label']} is a key concept of {row['elabel']}. {first_sentences(row['description'])}"
+    return answer_record("fact", text, iri, facts, evidence)
 
 
 def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
@@ -209,7 +221,7 @@ def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
 def _founders(select: Select, iri: str) -> tuple[list[tuple[str, str]], str]:
     """An entry's originators as (IRI, name), else its developers; and the property used."""
     for prop in ("originatedBy", "developedBy"):
-        people = [(r["o"], r["olabel"]) for r in _values(select, iri, prop) if "olabel" in r]
+        people = [(r["o"], r["olabel"]) for r in values(select, iri, prop) if "olabel" in r]
         if people:
             return people, prop
     return [], "developedBy"
@@ -226,8 +238,8 @@ def evidence_answer(select: Select, iri: str) -> dict[str, Any] | None:
     row = rows[0]
     works = [r["source"] for r in rows if "source" in r]
     text = (f"The evidence for {row['slabel']} is graded {row['grade']}. {row['summary']}"
-            + (f" It rests on: {' '.join(_sentence(w) for w in works)}" if works else ""))
-    return _answer("fact", text, iri,
+            + (f" It rests on: {' '.join(sentence(w) for w in works)}" if works else ""))
+    return answer_record("fact", text, iri,
                    [{"subject": iri, "predicate": str(LTG.hasEvidence), "object": row["node"],
                      "label": f"Evidence: {row['grade']}"}],
                    [(iri, row["slabel"]), (row["node"], f"Evidence: {row['grade']}")])
@@ -254,7 +266,7 @@ def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
         if names:
             clauses.append((many if len(names) > 1 else one).format(v=words(names)))
     text = f"{person} {words(clauses)}."
-    return _answer("fact", text, iri,
+    return answer_record("fact", text, iri,
                    [{"subject": r["e"], "predicate": r["p"], "object": iri,
                      "label": r["elabel"]} for r in rows],
                    [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
@@ -268,73 +280,13 @@ def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
     if not rows:
         return None
     person = rows[0]["plabel"]
-    works = list({r["w"]: _sentence(r["citation"]) for r in rows}.items())
+    works = list({r["w"]: sentence(r["citation"]) for r in rows}.items())
     label = "Seminal work" if len(works) == 1 else "Seminal works"
     text = f"{label} by {person} in the graph: " + " ".join(c for _, c in works)
-    return _answer("fact", text, iri,
+    return answer_record("fact", text, iri,
                    [{"subject": w, "predicate": "http://purl.org/dc/terms/creator", "object": iri,
                      "label": person} for w, _ in works],
                    [(iri, person), *works])
-
-
-def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
-    """Two to four entries side by side: type, year, people, key concepts, and how they are
-    linked in the graph (directly, or through one entry between them)."""
-    cards = [entry_card(select, iri) for iri in entries]
-    if any("label" not in card for card in cards):
-        return None
-    sentences, facts, evidence = [], [], []
-    for card in cards:
-        concepts = [r.get("olabel", r["o"]) for r in _values(select, card["iri"], "hasConcept")][:3]
-        people = words(card["researchers"][:3]) or "no named researcher"
-        sentence = (f"{card['label']} is a {'learning theory' if card['type'] == 'theory' else 'design model'} "
-                    f"from {card['year']}, associated with {people}")
-        sentences.append(sentence + (f"; its key concepts include {words(concepts)}." if concepts else "."))
-        evidence.append((card["iri"], card["label"]))
-        evidence += [(p_iri, p) for p_iri, p in _people_iris(select, card["iri"])]
-    for i, a in enumerate(cards):
-        for b in cards[i + 1:]:
-            link = _link(select, a, b)
-            if link:
-                sentences.append(link[0])
-                facts += link[1]
-    slugs = [iri.rstrip("/").rsplit("/", 1)[-1] for iri in entries]
-    return _answer("comparison", " ".join(sentences), entries[0], facts, evidence,
-                   entries=entries, compare_url=f"/compare?theories={','.join(slugs)}")
-
-
-def _people_iris(select: Select, iri: str) -> list[tuple[str, str]]:
-    return [(r["o"], r["olabel"]) for r in _values(select, iri, "developedBy") if "olabel" in r]
-
-
-def _link(select: Select, a: dict[str, Any], b: dict[str, Any]) -> tuple[str, list[dict[str, str]]] | None:
-    """How entry `a` relates to entry `b` in the graph, as a sentence and its facts."""
-    direct = select("""SELECT ?this ?other ?p WHERE { ?this ?p ?other .
-        VALUES ?p { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith } }""",
-                    this=a["iri"], other=b["iri"])
-    back = select("""SELECT ?this ?other ?p WHERE { ?other ?p ?this .
-        VALUES ?p { ltg:buildsOn ltg:influencedBy } }""", this=a["iri"], other=b["iri"])
-    phrases = {"buildsOn": "builds on", "influencedBy": "was influenced by",
-               "relatedTo": "is related to", "contrastsWith": "contrasts with"}
-    if direct or back:
-        first, swap = (direct[0], False) if direct else (back[0], True)
-        name = first["p"].rsplit("#", 1)[-1]
-        subj, obj = (b, a) if swap else (a, b)
-        return (f"In the graph, {subj['label']} {phrases[name]} {obj['label']}.",
-                [{"subject": subj["iri"], "predicate": first["p"], "object": obj["iri"],
-                  "label": obj["label"]}])
-    via = select("""SELECT ?this ?other ?mid ?mlabel ?p ?q WHERE {
-        ?this ?p ?mid . ?other ?q ?mid . ?mid rdfs:label ?mlabel .
-        VALUES ?p { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith }
-        VALUES ?q { ltg:buildsOn ltg:influencedBy ltg:relatedTo ltg:contrastsWith }
-        FILTER(?mid != ?this && ?mid != ?other) } ORDER BY ?mlabel LIMIT 1""",
-                 this=a["iri"], other=b["iri"])
-    if via:
-        row = via[0]
-        return (f"They are not linked directly; both connect to {row['mlabel']}.",
-                [{"subject": a["iri"], "predicate": row["p"], "object": row["mid"], "label": row["mlabel"]},
-                 {"subject": b["iri"], "predicate": row["q"], "object": row["mid"], "label": row["mlabel"]}])
-    return None
 
 
 def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:
@@ -349,8 +301,8 @@ def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | 
     who = f", {words(card['researchers'][:3])}" if card["researchers"] else ""
     text = f"This sounds like {card['label']} ({card['type']}, {card['year']}{who})."
     best = overview or top
-    text += f" {_first_sentences(best['text'])}"
-    return _answer("description", text, card["iri"], [],
+    text += f" {first_sentences(best['text'])}"
+    return answer_record("description", text, card["iri"], [],
                    [(card["iri"], card["label"]), (best["passage_iri"], f"{card['label']}: {best['label']}")],
                    entries=[card["iri"]])
 
@@ -367,19 +319,9 @@ def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
     if not chosen:
         return None
     parts = [f"{h['theory_label']} suggests {h['label'][0].lower() + h['label'][1:]}: "
-             f"{_first_sentences(h['text'], 1)}" for h in chosen]
+             f"{first_sentences(h['text'], 1)}" for h in chosen]
     text = "Approaches that fit: " + " ".join(parts)
     evidence = [(h["theory_iri"], h["theory_label"]) for h in chosen]
     evidence += [(h["item_iri"], f"{h['theory_label']}: {h['label']}") for h in chosen]
-    return _answer("situation", text, chosen[0]["theory_iri"], [], evidence,
+    return answer_record("situation", text, chosen[0]["theory_iri"], [], evidence,
                    entries=[h["theory_iri"] for h in chosen])
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _first_sentences(text: str, n: int = 2) -> str:
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    return _sentence(" ".join(parts[:n]))

@@ -1,5 +1,6 @@
-"""Entity cards for search responses: the key facts of the entries, people and concepts a
-question names, from the graph (`entities` of a search response; `answers` uses them too).
+"""Entity cards for search responses — the key facts of the entries, people and concepts a
+question names, from the graph (`entities` of a search response) — and the pieces answers are
+made of (`answers`, `relations`): property values, answer records, sentences.
 
 Query texts are constants: the node a card is about is bound to `?this` as an RDF term by the
 `select` callable, so no IRI or name is ever pasted into SPARQL.
@@ -7,9 +8,11 @@ Query texts are constants: the node a card is about is bound to `?this` as an RD
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ltgraph.rdf.ontology import LTG
 from ltgraph.retrieval.lexicon import Mention
 
 #: Runs a constant SELECT with variables bound to IRIs: `select(query, this=iri)`.
@@ -68,3 +71,32 @@ def entity_cards(select: Select, mentions: list[Mention], iri_of: Callable[[Ment
         else:
             cards.append(item_card(select, iri))
     return cards
+
+
+def values(select: Select, iri: str, prop: str) -> list[dict[str, str]]:
+    """The values of `prop` (an `ltg:` term) on the node, with their labels and the node's."""
+    return select("""SELECT ?this ?prop ?slabel ?o ?olabel WHERE {
+        ?this rdfs:label ?slabel ; ?prop ?o . OPTIONAL { ?o rdfs:label ?olabel } }
+        ORDER BY ?olabel ?o""", this=iri, prop=str(LTG[prop]))
+
+
+def answer_record(kind: str, text: str, subject: str, facts: list[dict[str, str]],
+                  evidence: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
+    """An answer record; `evidence`: (IRI, title) pairs, first the subject."""
+    titled = list(dict(evidence).items())
+    return {"kind": kind, "text": text, "subject": subject, "facts": facts,
+            "links": [{"text": title, "iri": iri} for iri, title in titled if title in text],
+            "evidence": [{"iri": iri, "title": title} for iri, title in titled],
+            "sources": sorted({iri for iri, _ in titled}), **extra}
+
+
+def sentence(text: str) -> str:
+    """`text` ending as a sentence ends (a citation without its final full stop gets one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def first_sentences(text: str, n: int = 2) -> str:
+    """The first `n` sentences of `text`."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    return sentence(" ".join(parts[:n]))

@@ -117,7 +117,8 @@ class Searcher:
             "match": match,
             "results": results,
             "entities": entity_cards(select, analysis.mentions, self.mention_iri),
-            "answer": (compose_answer(select, asked, analysis, self.mention_iri, results)
+            "answer": (compose_answer(select, asked, analysis, self.mention_iri, results,
+                                      view.lexicon.find)
                        if match != "none" else None),
             "intent": {"type": analysis.type, "kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
