@@ -3,10 +3,12 @@
     .venv/bin/python scripts/train_intent.py            # cross-validate, then train and write
     .venv/bin/python scripts/train_intent.py --check    # exit 1 if the shipped file differs
 
-Input: `training/intent.jsonl` ({"q", "type", "kinds"}) and `training/offtopic.jsonl` ({"q",
-"category"}: questions about anything but learning and teaching, for the topic head), written
-for this purpose and kept apart from the evaluation sets in `eval/` (no question of those sets
-is in them). Features
+Input: `training/intent.jsonl` ({"q", "type", "kinds"}), `training/offtopic.jsonl` ({"q",
+"category"}: questions about anything but learning and teaching) and `training/ontopic.jsonl`
+({"q", "category"}: more questions about the field, such as short definitions and teaching
+situations with subject content — for the topic head only, beside those of `intent.jsonl`,
+so they do not move the type and kind heads), written for this purpose and kept apart from the
+evaluation sets in `eval/` (no question of those sets is in them). Features
 (`ltgraph.retrieval.intent.features`): the question's embedding by the configured model
 (`LTGRAPH_MODEL`; the shipped file is for the default all-MiniLM-L6-v2), a hashed bag of words
 and word pairs, and how many entries and people of the bundled corpus it names. Models:
@@ -29,6 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "training" / "intent.jsonl"
 OFFTOPIC = REPO / "training" / "offtopic.jsonl"
+ONTOPIC = REPO / "training" / "ontopic.jsonl"
 C = 4.0
 
 
@@ -149,8 +152,10 @@ def main() -> int:
     records = load(DATA)
     name, X = featurise(records)
     _, X_off = featurise(load(OFFTOPIC))
+    _, X_more = featurise(load(ONTOPIC))
+    X_on = np.vstack([X, X_more])  # the topic head's on-topic side
     weights = fit(X, records)
-    topic_w, topic_b = fit_topic(X, X_off)
+    topic_w, topic_b = fit_topic(X_on, X_off)
     model = IntentModel(name, *weights, TYPES, tuple(KINDS), topic_w, topic_b)
     if args.check:
         shipped = IntentModel.load(MODEL_FILE)
@@ -159,16 +164,17 @@ def main() -> int:
             return 1
         same = predict_all(weights, name, X, records) == predict_all(
             (shipped.type_w, shipped.type_b, shipped.kind_w, shipped.kind_b), name, X, records)
-        both = np.vstack([X, X_off])
+        both = np.vstack([X_on, X_off])
         same = same and shipped.topic_w is not None and bool(
             (((both @ topic_w + topic_b) >= 0) == ((both @ shipped.topic_w + shipped.topic_b) >= 0)).all())
         print("shipped model matches a fresh training" if same else "shipped model differs")
         return 0 if same else 1
-    cv = {**cross_validate(X, records, name), **topic_cross_validation(X, X_off)}
-    digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes()).hexdigest()[:16]
+    cv = {**cross_validate(X, records, name), **topic_cross_validation(X_on, X_off)}
+    digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes() + ONTOPIC.read_bytes()).hexdigest()[:16]
     target = args.output or MODEL_FILE
-    model.save(target, {"training": [DATA.name, OFFTOPIC.name], "training_sha256": digest,
+    model.save(target, {"training": [DATA.name, OFFTOPIC.name, ONTOPIC.name], "training_sha256": digest,
                         "questions": len(records), "off_topic_questions": len(X_off),
+                        "more_on_topic_questions": len(X_more),
                         "C": C, "cross_validation": cv})
     print(f"{len(records)} questions, model {name}; 5-fold cross-validation: {cv}")
     print(f"wrote {target} ({target.stat().st_size // 1024} KiB)")

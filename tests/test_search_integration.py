@@ -98,9 +98,9 @@ def test_quality_on_the_held_out_questions(bundled_service) -> None:
 
 
 def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
-    """`match`: "none" for at most 2 % of the on-topic questions (6 of 837 on 63 entries) and
-    at least 95 % of the off-topic ones (183 of 188; calibration: benchmarks/calibrate_match.py).
-    The topic head was trained on training/offtopic.jsonl, none of whose questions is here."""
+    """`match`: "none" for at most 2 % of the on-topic questions (5 of 837 on 63 entries) and
+    at least 95 % of the off-topic ones (182 of 188; calibration: benchmarks/calibrate_match.py).
+    The topic head was trained on training/, none of whose questions is here."""
     on = [q.q for name in ("questions", "heldout", "test", "everyday", "situations")
           for q in load_questions(REPO / "eval" / f"{name}.jsonl")]
     nones = sum(bundled_service.search(q, k=3)["match"] == "none" for q in on)
@@ -109,8 +109,20 @@ def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
            if line.strip()]
     assert len(off) >= 150
     levels = [bundled_service.search(item["q"], k=3)["match"] for item in off]
-    assert levels.count("none") / len(levels) >= 0.95  # 0.973 measured
+    assert levels.count("none") / len(levels) >= 0.95  # 0.968 measured
     assert levels.count("strong") / len(levels) <= 0.02
+
+
+def test_short_definitions_and_subject_teaching_are_on_topic(bundled_service) -> None:
+    """A one-word definition of a term of the field, or a teaching situation that names the
+    subject taught, is answered; the same words about another field are not. (Before
+    training/ontopic.jsonl, the first two were "No good match".)"""
+    for question in ("what is scaffolding", "what is assimilation",
+                     "how do I get my year 9s to remember the periodic table trends past the test"):
+        assert bundled_service.search(question)["match"] != "none", question
+    for question in ("scaffold tower safety regulations uk", "scaffolding hire prices near me",
+                     "trends across the periodic table explained"):
+        assert bundled_service.search(question)["match"] == "none", question
 
 
 def test_misspelled_names_are_corrected(bundled_service) -> None:
