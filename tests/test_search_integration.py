@@ -236,6 +236,33 @@ def test_how_entries_relate_is_answered_in_the_direction_asked(bundled_service) 
     assert {"Connectivism", "Behaviorism", "Situated Learning"} <= links
 
 
+def test_list_questions_are_answered_from_the_catalogue(bundled_service) -> None:
+    """"List all … models" and "theories from the 1980s" list exactly the graph's entries of
+    that type (and decade), oldest first; a plural description names the few that fit."""
+    from ltgraph.config import bundled_corpus_dir
+    from ltgraph.corpus import entry_files, load_corpus
+
+    entries = load_corpus(entry_files(bundled_corpus_dir()))
+    iri = "https://w3id.org/ltgraph/id/theory/"
+
+    def expected(type_: str, years: range = range(0, 3000)) -> list[str]:
+        chosen = sorted((e for e in entries if e.type == type_ and e.year in years),
+                        key=lambda e: (e.year, e.name))
+        return [iri + e.slug for e in chosen]
+
+    models = bundled_service.search("list all instructional design models")["answer"]
+    assert models["text"].startswith(f"The graph holds {len(expected('model'))} instructional-design models: ")
+    assert models["entries"] == expected("model")
+    eighties = bundled_service.search("theories from the 1980s")["answer"]
+    assert eighties["entries"] == expected("theory", range(1980, 1990)) != []
+    assert eighties["text"].startswith("Learning theories first proposed in the 1980s: ")
+    several = bundled_service.search("which theories are about motivation")["answer"]
+    assert several["kind"] == "description" and len(several["entries"]) == 3
+    assert iri + "self-determination-theory" in several["entries"]
+    # one entry asked for stays one entry
+    assert len(bundled_service.search("which theory says knowledge lives in networks")["answer"]["entries"]) == 1
+
+
 def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
     who = bundled_service.search("who came up with the zone of proximal development")["answer"]
     assert who["text"].startswith("Zone of proximal development is a key concept of Social "
@@ -246,6 +273,9 @@ def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) 
     assert what["text"].startswith("Zone of proximal development is a key concept of Social "
                                    "Constructivism. Vygotsky defined the zone of proximal development")
     assert bundled_service.search("zone of proximal development")["answer"] is None  # asks nothing
+    # a concept named with its entry: the concept, not the entry's list of concepts
+    levels = bundled_service.search("what are the four levels of kirkpatrick's model")["answer"]["text"]
+    assert levels.startswith("Four levels is a key concept of Kirkpatrick Model. Level 1, Reaction")
 
 
 def test_comparing_people_compares_the_entries_they_originated(bundled_service) -> None:

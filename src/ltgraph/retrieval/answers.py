@@ -33,6 +33,7 @@ from ltgraph.retrieval.cards import (
     words,
 )
 from ltgraph.retrieval.lexicon import Mention
+from ltgraph.retrieval.lists import list_answer, several_answer
 from ltgraph.retrieval.ranking import Analysis
 from ltgraph.retrieval.relations import compare_answer, relations_answer, successors_answer
 
@@ -86,8 +87,12 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return compare_answer(select, entries)
     if analysis.type == "situation" and not entries:
         return situation_answer(hits)
+    if not entries and not people:
+        listed = list_answer(select, question)
+        if listed is not None:
+            return listed
     if analysis.type == "description" and not entries:
-        return description_answer(select, hits)
+        return several_answer(select, question, hits) or description_answer(select, hits)
     items = [m for m in analysis.mentions if m.kind == "item"]
     if not entries and items and analysis.type in ("factoid", "keyword"):
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)))
@@ -104,6 +109,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         if WHO_CRITICISED.search(text):  # its critics, else the criticisms (its limitations)
             return (_entry_fact(select, entries[0], ["criticisedBy"])
                     or _entry_fact(select, entries[0], ["hasLimitation"]))
+        named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
+        if named_item is not None and analysis.kinds[:1] == ["concept"]:  # "the four levels of …"
+            return item_answer(select, iri_of(named_item), ["concept"], True)
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])

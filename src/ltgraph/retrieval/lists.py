@@ -1,0 +1,81 @@
+"""Answers that list entries: every theory or model ("list all instructional design models"),
+those first proposed in a decade ("theories from the 1980s"), and the few that fit a
+description asked in the plural ("which theories are about motivation").
+
+The graph query is a constant; the type and the decade asked for filter its rows here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ltgraph.retrieval.cards import Select, answer_record, words
+
+#: "list all models", "all the learning theories", "show every theory".
+LIST_ALL = re.compile(r"\b(list|show|name|give)\b.*\b(all|every)\b|\ball (the )?(learning |instructional[- ]design )?"
+                      r"(theories|models)\b|^\s*(list|index) of\b")
+#: "from the 1980s", "1990s theories".
+DECADE = re.compile(r"\b(1[89]\d|20\d)0'?s\b")
+#: "Which theories …", "what models …": more than one entry may answer.
+PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b")
+#: How many entries a plural description lists.
+PLURAL_ENTRIES = 3
+
+
+def _wanted_type(text: str) -> str | None:
+    models = bool(re.search(r"\b(models?|design models?|frameworks?)\b", text))
+    theories = bool(re.search(r"\btheor(y|ies)\b", text))
+    return "model" if models and not theories else "theory" if theories and not models else None
+
+
+def list_answer(select: Select, question: str) -> dict[str, Any] | None:
+    """The entries of one type, or of a decade, when the question asks for a list; else None."""
+    text = question.lower()
+    decade = DECADE.search(text)
+    if not decade and not LIST_ALL.search(text):
+        return None
+    rows = select("""SELECT ?e ?label ?type ?year WHERE { ?e a ?type ; rdfs:label ?label ;
+        ltg:yearProposed ?year . VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel } }
+        ORDER BY ?year ?label""")
+    kind = _wanted_type(text)
+    entries = [(r["e"], r["label"], int(r["year"]), "model" if r["type"].endswith("Model") else "theory")
+               for r in rows]
+    if kind:
+        entries = [e for e in entries if e[3] == kind]
+    what = {"theory": "learning theories", "model": "instructional-design models", None: "entries"}[kind]
+    if decade:
+        start = int(decade.group(1)) * 10
+        entries = [e for e in entries if start <= e[2] < start + 10]
+        lead = f"{what.capitalize()} first proposed in the {start}s"
+    else:
+        lead = f"The graph holds {len(entries)} {what}"
+    if not entries:
+        return answer_record("fact", f"The graph holds no {what} first proposed in the "
+                             f"{decade.group(1)}0s." if decade else f"The graph holds no {what}.",
+                             "", [], [])
+    text = f"{lead}: {words([f'{label} ({year})' for _, label, year, _ in entries])}."
+    return answer_record("fact", text, entries[0][0], [],
+                         [(iri, label) for iri, label, _, _ in entries],
+                         entries=[iri for iri, _, _, _ in entries])
+
+
+def several_answer(select: Select, question: str, hits: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """For a description asked in the plural, the first few entries among the hits; else None."""
+    if not PLURAL.search(question.lower()):
+        return None
+    chosen: list[dict[str, Any]] = []
+    for hit in hits:
+        if hit["theory"] not in {h["theory"] for h in chosen}:
+            chosen.append(hit)
+        if len(chosen) == PLURAL_ENTRIES:
+            break
+    if len(chosen) < 2:
+        return None
+    years = {r["e"]: r["year"] for r in select("""SELECT ?e ?year WHERE { ?e ltg:yearProposed ?year }""")}
+    names = [f"{h['theory_label']} ({h['type']}, {years.get(h['theory_iri'], '?')})" for h in chosen]
+    text = f"These fit best: {words(names)}."
+    return answer_record("description", text, chosen[0]["theory_iri"], [],
+                         [(h["theory_iri"], h["theory_label"]) for h in chosen],
+                         entries=[h["theory_iri"] for h in chosen])
