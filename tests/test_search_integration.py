@@ -237,8 +237,9 @@ def test_how_entries_relate_is_answered_in_the_direction_asked(bundled_service) 
 
 
 def test_list_questions_are_answered_from_the_catalogue(bundled_service) -> None:
-    """"List all … models" and "theories from the 1980s" list exactly the graph's entries of
-    that type (and decade), oldest first; a plural description names the few that fit."""
+    """"List all … models", "theories from the 1980s" and "which theories have strong
+    evidence" list exactly the graph's entries of that type (and decade, or evidence grade),
+    oldest first; a plural description names the few that fit."""
     from ltgraph.config import bundled_corpus_dir
     from ltgraph.corpus import entry_files, load_corpus
 
@@ -256,6 +257,15 @@ def test_list_questions_are_answered_from_the_catalogue(bundled_service) -> None
     eighties = bundled_service.search("theories from the 1980s")["answer"]
     assert eighties["entries"] == expected("theory", range(1980, 1990)) != []
     assert eighties["text"].startswith("Learning theories first proposed in the 1980s: ")
+    strong = bundled_service.search("which theories have strong evidence")["answer"]
+    assert strong["entries"] == [iri + e.slug for e in sorted(
+        (e for e in entries if e.type == "theory" and e.evidence and e.evidence.grade == "well-supported"),
+        key=lambda e: (e.year, e.name))] != []
+    assert strong["text"].startswith("The graph grades the evidence for these learning theories as well supported: ")
+    weak = bundled_service.search("which models have little research behind them")["answer"]["entries"]
+    assert weak == [iri + e.slug for e in sorted(
+        (e for e in entries if e.type == "model" and e.evidence and e.evidence.grade == "weak"),
+        key=lambda e: (e.year, e.name))] != []
     several = bundled_service.search("which theories are about motivation")["answer"]
     assert several["kind"] == "description" and len(several["entries"]) == 3
     assert iri + "self-determination-theory" in several["entries"]

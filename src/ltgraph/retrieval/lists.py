@@ -1,6 +1,7 @@
 """Answers that list entries: every theory or model ("list all instructional design models"),
-those first proposed in a decade ("theories from the 1980s"), and the few that fit a
-description asked in the plural ("which theories are about motivation").
+those first proposed in a decade ("theories from the 1980s"), those whose evidence is graded so
+("which theories have strong evidence"), and the few that fit a description asked in the plural
+("which theories are about motivation").
 
 The graph query is a constant; the type and the decade asked for filter its rows here.
 """
@@ -20,6 +21,17 @@ LIST_ALL = re.compile(r"\b(list|show|name|give)\b.*\b(all|every)\b|\ball (the )?
 DECADE = re.compile(r"\b(1[89]\d|20\d)0'?s\b")
 #: "Which theories …", "what models …": more than one entry may answer.
 PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b")
+#: The evidence grades (as the graph labels them) a question asks for, by its words.
+_NEAR = r"\s+(?:\w+\s+){0,2}(?:evidence|research|support|empirical)"
+GRADES = (("well supported", re.compile(rf"\b(?:strong|strongest|good|solid|robust|best|most){_NEAR}|"
+                                        r"\b(?:well|best|most)[- ]supported\b|\bevidence[- ]based\b|"
+                                        r"\bproven\b|\bbacked by\b")),
+          ("weak", re.compile(rf"\b(?:weak|weakest|little|poor|no|lack of|lacking|thin|least|without){_NEAR}|"
+                              r"\bunsupported\b|\bdebunked\b|\bunproven\b")),
+          ("mixed", re.compile(rf"\bmixed{_NEAR}")),
+          ("contested", re.compile(r"\b(?:contested|disputed|controversial)\b")))
+EVIDENCE = re.compile(r"\b(evidence|research|supported|proven|studies|backed)\b")
+ENTRIES = re.compile(r"\b(theories|models|frameworks|entries|approaches)\b")
 #: How many entries a plural description lists.
 PLURAL_ENTRIES = 3
 
@@ -33,6 +45,10 @@ def _wanted_type(text: str) -> str | None:
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:
     """The entries of one type, or of a decade, when the question asks for a list; else None."""
     text = question.lower()
+    if EVIDENCE.search(text) and ENTRIES.search(text):
+        graded = _graded(select, text)
+        if graded is not None:
+            return graded
     decade = DECADE.search(text)
     if not decade and not LIST_ALL.search(text):
         return None
@@ -59,6 +75,27 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
     return answer_record("fact", text, entries[0][0], [],
                          [(iri, label) for iri, label, _, _ in entries],
                          entries=[iri for iri, _, _, _ in entries])
+
+
+def _graded(select: Select, text: str) -> dict[str, Any] | None:
+    """The entries (of the type asked for) whose evidence has the grade the words ask for."""
+    grades = [grade for grade, words_of in GRADES if words_of.search(text)]
+    if len(grades) != 1:
+        return None
+    rows = select("""SELECT ?e ?label ?type ?year ?grade WHERE { ?e a ?type ; rdfs:label ?label ;
+        ltg:yearProposed ?year ; ltg:hasEvidence ?x . ?x ltg:evidenceGrade/rdfs:label ?grade .
+        VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel } } ORDER BY ?year ?label""")
+    kind = _wanted_type(text)
+    what = {"theory": "learning theories", "model": "instructional-design models", None: "entries"}[kind]
+    chosen = [r for r in rows if r["grade"] == grades[0]
+              and (kind is None or ("model" if r["type"].endswith("Model") else "theory") == kind)]
+    if not chosen:
+        return answer_record("fact", f"The graph grades the evidence for none of its {what} as {grades[0]}.",
+                             "", [], [])
+    names = [f"{r['label']} ({r['year']})" for r in chosen]
+    text = f"The graph grades the evidence for these {what} as {grades[0]}: {words(names)}."
+    return answer_record("fact", text, chosen[0]["e"], [],
+                         [(r["e"], r["label"]) for r in chosen], entries=[r["e"] for r in chosen])
 
 
 def several_answer(select: Select, question: str, hits: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
