@@ -229,6 +229,14 @@ def test_how_entries_relate_is_answered_in_the_direction_asked(bundled_service) 
     assert based["facts"] and all(f["object"] == clt for f in based["facts"])
     after = bundled_service.search("what theories build on behaviorism")["answer"]["text"]
     assert "Social Learning Theory" in after and after.endswith("influenced by Behaviorism.")
+    assert bundled_service.search("origins of cognitive load theory")["answer"]["text"] == roots
+    # a cue that asks about neither: a project based on an entry, a method built on estimates
+    project = bundled_service.search("a making project based on Papert's constructionism: what do "
+                                     "low floor and high ceiling mean?")["answer"]
+    assert project is None or "builds on" not in project["text"]
+    estimates = bundled_service.search("main criticisms of the Phillips ROI Methodology - isn't it "
+                                       "built on estimates?")["answer"]["text"]
+    assert estimates.startswith("Phillips ROI Model has these documented limitations")
     related = bundled_service.search("theories related to connectivism")["answer"]
     assert related["text"].startswith("In the graph, Connectivism is related to ")
     assert "contrasts with Behaviorism" in related["text"]

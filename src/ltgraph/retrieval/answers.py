@@ -100,9 +100,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         if WHEN.search(text):
             return _entry_fact(select, entries[0], ["yearProposed"])
         roots = ROOTS.search(text)
-        if roots:  # "what does X build on" (its roots) or "what builds on X" (its successors)
-            if find is not None and _named_only_after(find, text, roots, entries[0], iri_of):
-                return successors_answer(select, entries[0])
+        way = _direction(find, text, roots, entries[0], iri_of) if roots else None
+        if way == "successors":
+            return successors_answer(select, entries[0])
+        if way == "roots":
             return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
         if RELATED.search(text):
             return relations_answer(select, entries[0])
@@ -160,13 +161,29 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
     return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
 
 
-def _named_only_after(find: Callable[[str], list[Mention]], text: str, cue: re.Match[str],
-                      entry: str, iri_of: Callable[[Mention], str]) -> bool:
-    """Whether the entry is named after the cue ("what builds on X") and not before it ("what
-    does X build on")."""
+#: Before a relation cue, a question about what builds on an entry ("which models are …").
+SUCCESSORS_LEAD = re.compile(r"\b(what|which)\b(\s+[\w'-]+){0,3}\s*$")
+#: After a relation cue, a question about the entry's own roots ends, or asks which.
+ROOTS_END = re.compile(r"^\s*(\?|$|(which|what|any|other|earlier)\b)")
+
+
+def _direction(find: Callable[[str], list[Mention]] | None, text: str, cue: re.Match[str],
+               entry: str, iri_of: Callable[[Mention], str]) -> str | None:
+    """Which way a relation cue asks: "what does X build on", "what is X based on" and
+    "origins of X" ask for X's roots; "what builds on X" and "which models are based on X" for
+    what builds on X; "a project based on X" or "isn't X built on estimates" for neither."""
+    if find is None:
+        return "roots"
+
     def names(part: str) -> bool:
         return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
-    return names(text[cue.end():]) and not names(text[:cue.start()])
+
+    before, after = text[:cue.start()], text[cue.end():]
+    if cue.group(0).startswith(("origin", "roots")):  # "the roots of X", "X's origins"
+        return "roots"
+    if names(after) and not names(before):
+        return "successors" if SUCCESSORS_LEAD.search(before) else None
+    return "roots" if names(before) and ROOTS_END.match(after) else None
 
 
 def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:

@@ -49,7 +49,7 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
         graded = _graded(select, text)
         if graded is not None:
             return graded
-    decade = DECADE.search(text)
+    decade = DECADE.search(text) if ENTRIES.search(text) else None  # not "that 1970s process"
     if not decade and not LIST_ALL.search(text):
         return None
     rows = select("""SELECT ?e ?label ?type ?year WHERE { ?e a ?type ; rdfs:label ?label ;
