@@ -214,6 +214,11 @@ def test_asking_for_a_persons_writings_lists_their_seminal_works(bundled_service
     titles = {e["title"] for e in answer["evidence"]}
     assert any(t.startswith("Paul Chandler, John Sweller (1991).") for t in titles)
     assert all(e["iri"].startswith("https://w3id.org/ltgraph/id/") for e in answer["evidence"])
+    assert bundled_service.search("what did Malcolm Knowles write")["answer"]["text"].startswith(
+        "Seminal works by Malcolm Knowles in the graph: Malcolm Knowles (1970).")
+    # writing something oneself is not asking for someone's writings
+    how_to = bundled_service.search("how to write learning objectives with Bloom's action verbs")["answer"]
+    assert how_to is None or not how_to["text"].startswith("Seminal work")
     # who someone is stays the person's entries
     assert bundled_service.search("who is John Sweller")["answer"]["text"].startswith("John Sweller is one of")
 

@@ -53,8 +53,8 @@ ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots
 RELATED = re.compile(r"\b(related to|similar to|alternatives? to|connected to|linked to|"
                      r"relationship|relate to|relates to|connections?)\b")
 #: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
-WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|wr[oi]te|written|"
-                   r"published|publish|reading list|bibliography|works)\b")
+WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|bibliography|reading list|works)\b"
+                   r"|\b(written|published) by\b|\bwhat (did|has) [\w .'-]+ (write|written|publish|published)\b")
 #: "Who criticised X": its critics, not its limitations.
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
