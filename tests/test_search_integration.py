@@ -242,6 +242,10 @@ def test_how_entries_relate_is_answered_in_the_direction_asked(bundled_service) 
     estimates = bundled_service.search("main criticisms of the Phillips ROI Methodology - isn't it "
                                        "built on estimates?")["answer"]["text"]
     assert estimates.startswith("Phillips ROI Model has these documented limitations")
+    # two entries: whether and how they are linked
+    both = bundled_service.search("does 4C/ID build on cognitive load theory")["answer"]
+    assert both["text"] == "In the graph, Four-Component Instructional Design (4C/ID) builds on Cognitive Load Theory."
+    assert both["facts"][0]["object"] == clt
     related = bundled_service.search("theories related to connectivism")["answer"]
     assert related["text"].startswith("In the graph, Connectivism is related to ")
     assert "contrasts with Behaviorism" in related["text"]

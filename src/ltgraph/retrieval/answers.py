@@ -35,7 +35,7 @@ from ltgraph.retrieval.cards import (
 from ltgraph.retrieval.lexicon import Mention
 from ltgraph.retrieval.lists import list_answer, several_answer
 from ltgraph.retrieval.ranking import Analysis
-from ltgraph.retrieval.relations import compare_answer, relations_answer, successors_answer
+from ltgraph.retrieval.relations import compare_answer, link_answer, relations_answer, successors_answer
 
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
@@ -83,6 +83,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     text = question.lower()
     entries = list(dict.fromkeys(iri_of(m) for m in analysis.mentions if m.kind == "entry"))
     people = [m for m in analysis.mentions if m.kind == "person"]
+    if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
+        return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
     if analysis.type == "comparison" and 2 <= len(entries) <= 4:
         return compare_answer(select, entries)
     if analysis.type == "situation" and not entries:

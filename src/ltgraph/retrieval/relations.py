@@ -37,6 +37,17 @@ def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
                    entries=entries, compare_url=f"/compare?theories={','.join(slugs)}")
 
 
+def link_answer(select: Select, a: str, b: str) -> dict[str, Any] | None:
+    """Whether and how two entries are linked ("does 4C/ID build on cognitive load theory")."""
+    cards = [entry_card(select, iri) for iri in (a, b)]
+    if any("label" not in card for card in cards):
+        return None
+    found = link(select, cards[0], cards[1])
+    text = found[0] if found else f"The graph records no link between {cards[0]['label']} and {cards[1]['label']}."
+    return answer_record("fact", text, a, found[1] if found else [],
+                         [(card["iri"], card["label"]) for card in cards])
+
+
 def people_iris(select: Select, iri: str) -> list[tuple[str, str]]:
     return [(r["o"], r["olabel"]) for r in values(select, iri, "developedBy") if "olabel" in r]
 
