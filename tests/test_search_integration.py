@@ -283,6 +283,9 @@ def test_list_questions_are_answered_from_the_catalogue(bundled_service) -> None
     assert weak == [iri + e.slug for e in sorted(
         (e for e in entries if e.type == "model" and e.evidence and e.evidence.grade == "weak"),
         key=lambda e: (e.year, e.name))] != []
+    none = bundled_service.search("theories from the 1890s")["answer"]
+    assert none["text"] == "The graph holds no learning theories first proposed in the 1890s."
+    assert none["subject"] == "https://w3id.org/ltgraph/ontology#LearningTheory" and not none["evidence"]
     several = bundled_service.search("which theories are about motivation")["answer"]
     assert several["kind"] == "description" and len(several["entries"]) == 3
     assert iri + "self-determination-theory" in several["entries"]

@@ -7,9 +7,11 @@ rests on, titled (`evidence`; `sources` lists their IRIs).
 
 Kinds of answer (DESIGN.md "Search response"): `fact` (a factoid about one entry, one of its
 concepts or one person: what it is, who developed or criticised it, when, its strengths and
-other sections, its evidence, a person's entries and writings), `comparison` (two to four named entries side by side, with `entries` and
-`compare_url`), `description` (the entry a described idea belongs to, with its overview) and
-`situation` (what the best-fitting entries imply for a teaching situation).
+other sections, its evidence, a person's entries and writings; how entries are linked, and
+lists of entries — `relations`, `lists`), `comparison` (two to four named entries side by
+side, with `entries` and `compare_url`), `description` (the entry a described idea belongs
+to, with its overview; in the plural, the few that fit) and `situation` (what the
+best-fitting entries imply for a teaching situation).
 
 Query texts here are constants: the nodes a query is about are bound to `?this` / `?other`
 (and a property to `?prop`, all projected, as substitution requires) as RDF terms by the
@@ -267,9 +269,9 @@ def evidence_answer(select: Select, iri: str) -> dict[str, Any] | None:
     text = (f"The evidence for {row['slabel']} is graded {row['grade']}. {row['summary']}"
             + (f" It rests on: {' '.join(sentence(w) for w in works)}" if works else ""))
     return answer_record("fact", text, iri,
-                   [{"subject": iri, "predicate": str(LTG.hasEvidence), "object": row["node"],
-                     "label": f"Evidence: {row['grade']}"}],
-                   [(iri, row["slabel"]), (row["node"], f"Evidence: {row['grade']}")])
+                         [{"subject": iri, "predicate": str(LTG.hasEvidence), "object": row["node"],
+                           "label": f"Evidence: {row['grade']}"}],
+                         [(iri, row["slabel"]), (row["node"], f"Evidence: {row['grade']}")])
 
 
 #: How a person stands to an entry, most direct first, as a phrase for the answer.
@@ -294,9 +296,9 @@ def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
             clauses.append((many if len(names) > 1 else one).format(v=words(names)))
     text = f"{person} {words(clauses)}."
     return answer_record("fact", text, iri,
-                   [{"subject": r["e"], "predicate": r["p"], "object": iri,
-                     "label": r["elabel"]} for r in rows],
-                   [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
+                         [{"subject": r["e"], "predicate": r["p"], "object": iri,
+                           "label": r["elabel"]} for r in rows],
+                         [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
 
 
 def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
@@ -311,9 +313,9 @@ def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
     label = "Seminal work" if len(works) == 1 else "Seminal works"
     text = f"{label} by {person} in the graph: " + " ".join(c for _, c in works)
     return answer_record("fact", text, iri,
-                   [{"subject": w, "predicate": "http://purl.org/dc/terms/creator", "object": iri,
-                     "label": person} for w, _ in works],
-                   [(iri, person), *works])
+                         [{"subject": w, "predicate": "http://purl.org/dc/terms/creator", "object": iri,
+                           "label": person} for w, _ in works],
+                         [(iri, person), *works])
 
 
 def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:
@@ -330,8 +332,8 @@ def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | 
     best = overview or top
     text += f" {first_sentences(best['text'])}"
     return answer_record("description", text, card["iri"], [],
-                   [(card["iri"], card["label"]), (best["passage_iri"], f"{card['label']}: {best['label']}")],
-                   entries=[card["iri"]])
+                         [(card["iri"], card["label"]), (best["passage_iri"], f"{card['label']}: {best['label']}")],
+                         entries=[card["iri"]])
 
 
 def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
@@ -351,4 +353,4 @@ def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
     evidence = [(h["theory_iri"], h["theory_label"]) for h in chosen]
     evidence += [(h["item_iri"], f"{h['theory_label']}: {h['label']}") for h in chosen]
     return answer_record("situation", text, chosen[0]["theory_iri"], [], evidence,
-                   entries=[h["theory_iri"] for h in chosen])
+                         entries=[h["theory_iri"] for h in chosen])

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ltgraph.rdf.ontology import LTG
 from ltgraph.retrieval.cards import Select, answer_record, words
 
 #: "list all models", "all the learning theories", "show every theory".
@@ -32,6 +33,8 @@ GRADES = (("well supported", re.compile(rf"\b(?:strong|strongest|good|solid|robu
           ("contested", re.compile(r"\b(?:contested|disputed|controversial)\b")))
 EVIDENCE = re.compile(r"\b(evidence|research|supported|proven|studies|backed)\b")
 ENTRIES = re.compile(r"\b(theories|models|frameworks|entries|approaches)\b")
+#: The class an empty list is about (its answer's subject).
+_CLASS = {"theory": str(LTG.LearningTheory), "model": str(LTG.InstructionalDesignModel), None: str(LTG.Entry)}
 #: How many entries a plural description lists.
 PLURAL_ENTRIES = 3
 
@@ -70,7 +73,7 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
     if not entries:
         return answer_record("fact", f"The graph holds no {what} first proposed in the "
                              f"{decade.group(1)}0s." if decade else f"The graph holds no {what}.",
-                             "", [], [])
+                             _CLASS[kind], [], [])
     text = f"{lead}: {words([f'{label} ({year})' for _, label, year, _ in entries])}."
     return answer_record("fact", text, entries[0][0], [],
                          [(iri, label) for iri, label, _, _ in entries],
@@ -91,7 +94,7 @@ def _graded(select: Select, text: str) -> dict[str, Any] | None:
               and (kind is None or ("model" if r["type"].endswith("Model") else "theory") == kind)]
     if not chosen:
         return answer_record("fact", f"The graph grades the evidence for none of its {what} as {grades[0]}.",
-                             "", [], [])
+                             _CLASS[kind], [], [])
     names = [f"{r['label']} ({r['year']})" for r in chosen]
     text = f"The graph grades the evidence for these {what} as {grades[0]}: {words(names)}."
     return answer_record("fact", text, chosen[0]["e"], [],

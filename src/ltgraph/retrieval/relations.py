@@ -34,7 +34,7 @@ def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
                 facts += found[1]
     slugs = [iri.rstrip("/").rsplit("/", 1)[-1] for iri in entries]
     return answer_record("comparison", " ".join(sentences), entries[0], facts, evidence,
-                   entries=entries, compare_url=f"/compare?theories={','.join(slugs)}")
+                         entries=entries, compare_url=f"/compare?theories={','.join(slugs)}")
 
 
 def link_answer(select: Select, a: str, b: str) -> dict[str, Any] | None:
