@@ -293,6 +293,35 @@ def test_list_questions_are_answered_from_the_catalogue(bundled_service) -> None
     assert len(bundled_service.search("which theory says knowledge lives in networks")["answer"]["entries"]) == 1
 
 
+ANSWER_PATHS = ("what is connectivism", "what is ADDIE", "who developed connectivism", "when was connectivism proposed",
+                "is there any evidence that learning styles work?", "who criticised learning styles",
+                "who came up with the zone of proximal development", "what is the zone of proximal development",
+                "books by John Sweller", "who is John Sweller", "difference between ADDIE and SAM",
+                "which theory says knowledge lives in networks", "which theories are about motivation",
+                "I teach adult nurses who hate lectures, what approach fits?", "what theories build on behaviorism",
+                "theories related to connectivism", "does 4C/ID build on cognitive load theory",
+                "list all instructional design models", "theories from the 1890s",
+                "which models have little research behind them")
+
+
+def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_service) -> None:
+    """Every answer path, one question each: the answer validates against the OpenAPI
+    document's Answer schema, and its subject, links, evidence and entries are absolute IRIs."""
+    import jsonschema
+
+    from ltgraph.web.openapi import SCHEMAS
+
+    schema = {**SCHEMAS["Answer"], "components": {"schemas": SCHEMAS}}
+    for question in ANSWER_PATHS:
+        answer = bundled_service.search(question)["answer"]
+        assert answer is not None, question
+        jsonschema.validate(answer, schema)
+        iris = [answer["subject"], *(link["iri"] for link in answer["links"]),
+                *(e["iri"] for e in answer["evidence"]), *answer.get("entries", [])]
+        assert all(iri.startswith("https://w3id.org/ltgraph/") for iri in iris), (question, iris)
+        assert {link["text"] for link in answer["links"]} <= {e["title"] for e in answer["evidence"]}
+
+
 def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
     who = bundled_service.search("who came up with the zone of proximal development")["answer"]
     assert who["text"].startswith("Zone of proximal development is a key concept of Social "
