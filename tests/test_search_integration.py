@@ -322,6 +322,20 @@ def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_serv
         assert {link["text"] for link in answer["links"]} <= {e["title"] for e in answer["evidence"]}
 
 
+def test_parts_asked_together_are_answered_together(bundled_service) -> None:
+    """"Strengths and weaknesses of X", "who developed X and when": every part, in the
+    question's order; "when" inside a clause ("… when the budget is small") asks no year."""
+    both = bundled_service.search("strengths and weaknesses of ADDIE")["answer"]["text"]
+    assert both.startswith("The strengths of ADDIE are ") and " ADDIE has these documented limitations: " in both
+    who_when = bundled_service.search("who developed connectivism and when")["answer"]["text"]
+    assert who_when.startswith("Connectivism was developed by George Siemens and Stephen Downes. "
+                               "Connectivism was first proposed in 2005.")
+    drawbacks = bundled_service.search("drawbacks of ADDIE when the budget is small")["answer"]["text"]
+    assert drawbacks.startswith("ADDIE has these documented limitations") and "1975" not in drawbacks
+    assert bundled_service.search("what are the limitations of connectivism")["answer"]["text"].startswith(
+        "Connectivism has these documented limitations")  # one part stays one part
+
+
 def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) -> None:
     who = bundled_service.search("who came up with the zone of proximal development")["answer"]
     assert who["text"].startswith("Zone of proximal development is a key concept of Social "

@@ -48,7 +48,9 @@ KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
                  "implication": ["hasImplication"], "concept": ["hasConcept"],
                  "misconception": ["hasMisconception"]}
 #: Facts no passage kind stands for: asked for in words.
-WHEN = re.compile(r"\bwhen\b|what year|which year|how old|proposed in|how long ago")
+#: ("when" asks only at the start, after "and", or before a verb: not in "… when deadlines are tight")
+WHEN = re.compile(r"^\W*when\b|\band when\b|\bwhen (was|were|did|is|does|had)\b|what year|which year|how old|"
+                  r"proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
                    r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
 #: "Theories related to X", "alternatives to X": the entries X is linked to.
@@ -57,6 +59,18 @@ RELATED = re.compile(r"\b(related to|similar to|alternatives? to|connected to|li
 #: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
 WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|bibliography|reading list|works)\b"
                    r"|\b(written|published) by\b|\bwhat (did|has) [\w .'-]+ (write|written|publish|published)\b")
+#: Parts of an entry a question can ask for together ("strengths and weaknesses of X", "who
+#: developed X and when"), by the words that ask for them.
+ASPECTS = ((re.compile(r"\b(strengths?|pros|advantages?|benefits?)\b"), ["hasStrength"]),
+           (re.compile(r"\b(weakness(es)?|limitations?|cons|disadvantages?|drawbacks?|downsides?|"
+                       r"criticisms?)\b"), ["hasLimitation"]),
+           (re.compile(r"\bimplications?\b"), ["hasImplication"]),
+           (re.compile(r"\bconcepts?\b"), ["hasConcept"]),
+           (re.compile(r"\b(misconceptions?|myths?)\b"), ["hasMisconception"]),
+           (re.compile(r"\b(who|whom)\b"), ["developedBy", "hasForerunner"]),
+           (WHEN, ["yearProposed"]))
+#: Words joining the parts asked for.
+JOINED = re.compile(r"\band\b|&|\+|/")
 #: "Who criticised X": its critics, not its limitations.
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
@@ -101,6 +115,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if not entries and items and analysis.type in ("factoid", "keyword"):
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)))
     if len(entries) == 1:
+        parts = _aspects(text)
+        if len(parts) >= 2:  # "strengths and weaknesses of X": both
+            return _entry_fact(select, entries[0], parts)
         if WHEN.search(text):
             return _entry_fact(select, entries[0], ["yearProposed"])
         roots = ROOTS.search(text)
@@ -163,6 +180,16 @@ def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | 
     if subject is None:
         return None
     return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
+
+
+def _aspects(text: str) -> list[str]:
+    """The properties of the parts a question asks for together, in the question's order;
+    none unless it joins two or more ("pros and cons of X")."""
+    if not JOINED.search(text):
+        return []
+    found = sorted((match.start(), props) for pattern, props in ASPECTS
+                   for match in [pattern.search(text)] if match)
+    return [prop for _, props in found for prop in props] if len(found) >= 2 else []
 
 
 #: Before a relation cue, a question about what builds on an entry ("which models are …").
