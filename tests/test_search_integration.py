@@ -322,6 +322,18 @@ def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_serv
         assert {link["text"] for link in answer["links"]} <= {e["title"] for e in answer["evidence"]}
 
 
+def test_who_proposed_an_entry_names_its_originators_first(bundled_service) -> None:
+    """"Who came up with X" names who first proposed it, then who developed it further; "who
+    developed X" keeps every developer; without an originator in the graph, the developers."""
+    origin = bundled_service.search("who came up with cognitive load theory")["answer"]
+    assert origin["text"].startswith("Cognitive Load Theory was first proposed by John Sweller in 1988. "
+                                     "It was developed further by ")
+    assert {f["predicate"].rsplit("#", 1)[-1] for f in origin["facts"]} == {"originatedBy", "developedBy"}
+    assert bundled_service.search("who developed connectivism")["answer"]["text"] == \
+        "Connectivism was developed by George Siemens and Stephen Downes."
+    assert bundled_service.search("who created ADDIE")["answer"]["text"].startswith("ADDIE was developed by")
+
+
 def test_parts_asked_together_are_answered_together(bundled_service) -> None:
     """"Strengths and weaknesses of X", "who developed X and when": every part, in the
     question's order; "when" inside a clause ("… when the budget is small") asks no year."""

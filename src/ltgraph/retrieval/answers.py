@@ -59,6 +59,9 @@ RELATED = re.compile(r"\b(related to|similar to|alternatives? to|connected to|li
 #: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
 WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|bibliography|reading list|works)\b"
                    r"|\b(written|published) by\b|\bwhat (did|has) [\w .'-]+ (write|written|publish|published)\b")
+#: Asking who started an entry, not everyone who shaped it ("who proposed X", "father of X").
+ORIGIN = re.compile(r"\b(propos\w*|came up with|come up with|found\w*|originat\w*|invent\w*|creat\w*|"
+                    r"father|mother|started|starts|first)\b")
 #: Parts of an entry a question can ask for together ("strengths and weaknesses of X", "who
 #: developed X and when"), by the words that ask for them.
 ASPECTS = ((re.compile(r"\b(strengths?|pros|advantages?|benefits?)\b"), ["hasStrength"]),
@@ -134,6 +137,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
         if named_item is not None and analysis.kinds[:1] == ["concept"]:  # "the four levels of …"
             return item_answer(select, iri_of(named_item), ["concept"], True)
+        if analysis.kinds[:1] == ["researcher"] and ORIGIN.search(text):
+            origin = origin_answer(select, entries[0])
+            if origin is not None:
+                return origin
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
@@ -233,6 +240,25 @@ def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
     facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": o, "label": name}
               for o, name in people]
     return answer_record("fact", text, iri, facts, [(iri, card["label"]), *people])
+
+
+def origin_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """Who first proposed an entry, and when; then who developed it further. None when the
+    graph names no originator (the developers' answer stands then)."""
+    card = entry_card(select, iri)
+    people, prop = _founders(select, iri)
+    if "label" not in card or prop != "originatedBy":
+        return None
+    founders = {o for o, _ in people}
+    others = [(o, name) for o, name in
+              ((r["o"], r["olabel"]) for r in values(select, iri, "developedBy") if "olabel" in r)
+              if o not in founders]
+    text = f"{card['label']} was first proposed by {words([n for _, n in people])} in {card['year']}."
+    if others:
+        text += f" It was developed further by {words([n for _, n in others])}."
+    facts = [{"subject": iri, "predicate": str(LTG[p]), "object": o, "label": name}
+             for p, group in (("originatedBy", people), ("developedBy", others)) for o, name in group]
+    return answer_record("fact", text, iri, facts, [(iri, card["label"]), *people, *others])
 
 
 def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -> dict[str, Any] | None:
