@@ -334,6 +334,19 @@ def test_who_proposed_an_entry_names_its_originators_first(bundled_service) -> N
     assert bundled_service.search("who created ADDIE")["answer"]["text"].startswith("ADDIE was developed by")
 
 
+def test_a_person_named_with_an_entry_and_a_network_member(bundled_service) -> None:
+    """A person named with their entry gets their part in it, and the start of their
+    researcher passage; "who … with Gagné" asks for someone else, so the entry's developers;
+    a member of an entry's example learning network is described as such."""
+    rogoff = bundled_service.search("what did Barbara Rogoff add to Vygotsky's sociocultural theory?")["answer"]
+    assert rogoff["text"].startswith("Barbara Rogoff is one of the developers of Social Constructivism. "
+                                     "Barbara Rogoff is an American developmental psychologist")
+    coauthor = bundled_service.search("who co-wrote Principles of Instructional Design with Robert Gagné?")
+    assert "Leslie J. Briggs" in coauthor["answer"]["text"]
+    davis = bundled_service.search("who is Julian Davis and why would I follow him for xAPI")["answer"]
+    assert davis["text"].startswith("Julian Davis is part of the example learning network of Connectivism.")
+
+
 def test_parts_asked_together_are_answered_together(bundled_service) -> None:
     """"Strengths and weaknesses of X", "who developed X and when": every part, in the
     question's order; "when" inside a clause ("… when the budget is small") asks no year."""

@@ -1,4 +1,7 @@
-"""Graph-backed answers for search responses (the entity cards are in `cards`).
+"""Graph-backed answers for search responses: which answer a question calls for
+(`compose_answer`), and those made from its hits (descriptions, situations). The answers about
+one entry, concept or person are in `facts`, how entries relate in `relations`, lists of
+entries in `lists`, the entity cards in `cards`.
 
 Every fact of an answer comes from the graph: node labels, literal values, citations. An
 answer is a few plain sentences (`text`), the names in it with their IRIs (`links`, so pages
@@ -24,15 +27,23 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ltgraph.rdf.ontology import LTG
 from ltgraph.retrieval.cards import (
     Select,
     answer_record,
     entry_card,
     first_sentences,
-    sentence,
-    values,
     words,
+)
+from ltgraph.retrieval.facts import (
+    KIND_PROPERTY,
+    entry_fact,
+    evidence_answer,
+    item_answer,
+    origin_answer,
+    overview_answer,
+    person_fact,
+    person_in_entry_answer,
+    works_answer,
 )
 from ltgraph.retrieval.lexicon import Mention
 from ltgraph.retrieval.lists import list_answer, several_answer
@@ -42,11 +53,6 @@ from ltgraph.retrieval.relations import compare_answer, link_answer, relations_a
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
 
-#: The kind a question asks for -> the property whose values answer it, for an entry.
-KIND_PROPERTY = {"researcher": ["developedBy", "hasForerunner", "criticisedBy"],
-                 "limitation": ["hasLimitation"], "strength": ["hasStrength"],
-                 "implication": ["hasImplication"], "concept": ["hasConcept"],
-                 "misconception": ["hasMisconception"]}
 #: Facts no passage kind stands for: asked for in words.
 #: ("when" asks only at the start, after "and", or before a verb: not in "… when deadlines are tight")
 WHEN = re.compile(r"^\W*when\b|\band when\b|\bwhen (was|were|did|is|does|had)\b|what year|which year|how old|"
@@ -78,21 +84,6 @@ JOINED = re.compile(r"\band\b|&|\+|/")
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
-#: Sentences per property, `{s}` the entry's name, `{v}` the values as a list in words.
-SENTENCES = {
-    "developedBy": "{s} was developed by {v}.",
-    "hasForerunner": "It grew out of earlier work by {v}.",
-    "criticisedBy": "Critics of {s} include {v}.",
-    "hasMisconception": "Common misconceptions about {s}: {v}.",
-    "hasLimitation": "{s} has these documented limitations: {v}.",
-    "hasStrength": "The strengths of {s} are {v}.",
-    "hasImplication": "For instructional design, {s} implies {v}.",
-    "hasConcept": "The key concepts of {s} are {v}.",
-    "buildsOn": "{s} builds on {v}.",
-    "influencedBy": "{s} was influenced by {v}.",
-}
-
-
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
                    hits: Sequence[Hit] = (),
                    find: Callable[[str], list[Mention]] | None = None) -> dict[str, Any] | None:
@@ -115,28 +106,34 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if analysis.type == "description" and not entries:
         return several_answer(select, question, hits) or description_answer(select, hits)
     items = [m for m in analysis.mentions if m.kind == "item"]
-    if not entries and items and analysis.type in ("factoid", "keyword"):
-        return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)))
+    network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
+    if not entries and items and (network or (analysis.type in ("factoid", "keyword") and not people)):
+        return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)), network)
     if len(entries) == 1:
         parts = _aspects(text)
         if len(parts) >= 2:  # "strengths and weaknesses of X": both
-            return _entry_fact(select, entries[0], parts)
+            return entry_fact(select, entries[0], parts)
         if WHEN.search(text):
-            return _entry_fact(select, entries[0], ["yearProposed"])
+            return entry_fact(select, entries[0], ["yearProposed"])
         roots = ROOTS.search(text)
         way = _direction(find, text, roots, entries[0], iri_of) if roots else None
         if way == "successors":
             return successors_answer(select, entries[0])
         if way == "roots":
-            return _entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
+            return entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
         if RELATED.search(text):
             return relations_answer(select, entries[0])
         if WHO_CRITICISED.search(text):  # its critics, else the criticisms (its limitations)
-            return (_entry_fact(select, entries[0], ["criticisedBy"])
-                    or _entry_fact(select, entries[0], ["hasLimitation"]))
+            return (entry_fact(select, entries[0], ["criticisedBy"])
+                    or entry_fact(select, entries[0], ["hasLimitation"]))
         named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
         if named_item is not None and analysis.kinds[:1] == ["concept"]:  # "the four levels of …"
             return item_answer(select, iri_of(named_item), ["concept"], True)
+        if (analysis.kinds[:1] == ["researcher"] and people and not ORIGIN.search(text)
+                and not re.match(r"\W*who\b", text)):  # not "who co-wrote … with Gagné"
+            part = person_in_entry_answer(select, iri_of(people[0]), entries[0], hits)
+            if part is not None:  # "what did Rogoff add to sociocultural theory"
+                return part
         if analysis.kinds[:1] == ["researcher"] and ORIGIN.search(text):
             origin = origin_answer(select, entries[0])
             if origin is not None:
@@ -145,48 +142,14 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
             if kind in KIND_PROPERTY:
-                return _entry_fact(select, entries[0], KIND_PROPERTY[kind])
+                return entry_fact(select, entries[0], KIND_PROPERTY[kind])
             if kind == "overview" and analysis.type in ("factoid", "keyword"):
                 return overview_answer(select, entries[0])
     if len(people) == 1 and not entries and WORKS.search(text):
-        return works_answer(select, iri_of(people[0])) or _person_fact(select, iri_of(people[0]))
+        return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and analysis.type == "person":
-        return _person_fact(select, iri_of(people[0]))
+        return person_fact(select, iri_of(people[0]))
     return None
-
-
-def _citations(select: Select, iri: str) -> list[dict[str, str]]:
-    return select("""SELECT ?this ?w ?citation WHERE {
-        ?this ltg:seminalWork ?w . ?w dcterms:bibliographicCitation ?citation } ORDER BY ?citation""",
-                  this=iri)
-
-
-def _entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | None:
-    sentences: list[str] = []
-    facts: list[dict[str, str]] = []
-    evidence: list[tuple[str, str]] = []
-    subject = None
-    for prop in props:
-        rows = values(select, iri, prop)
-        if not rows:
-            continue
-        subject = rows[0]["slabel"]
-        labels = [r.get("olabel", r["o"]) for r in rows]
-        if prop == "yearProposed":
-            works = _citations(select, iri)
-            sentences.append(f"{subject} was first proposed in {labels[0]}.")
-            if works:
-                sentences.append(("Seminal work: " if len(works) == 1 else "Seminal works: ")
-                                 + " ".join(sentence(w["citation"]) for w in works))
-                evidence += [(w["w"], sentence(w["citation"])) for w in works]
-        else:
-            sentences.append(SENTENCES[prop].format(s=subject, v=words(labels)))
-            evidence += [(r["o"], r.get("olabel", r["o"])) for r in rows if r["o"].startswith("http")]
-        facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": r["o"],
-                   "label": r.get("olabel", r["o"])} for r in rows]
-    if subject is None:
-        return None
-    return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
 
 
 def _aspects(text: str) -> list[str]:
@@ -222,153 +185,6 @@ def _direction(find: Callable[[str], list[Mention]] | None, text: str, cue: re.M
     if names(after) and not names(before):
         return "successors" if SUCCESSORS_LEAD.search(before) else None
     return "roots" if names(before) and ROOTS_END.match(after) else None
-
-
-def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
-    """What an entry is ("what is connectivism"): its type, year and originators, then the
-    first sentences of its overview."""
-    card = entry_card(select, iri)
-    rows = select("""SELECT ?this ?overview WHERE { ?this dcterms:description ?overview }""", this=iri)
-    if "label" not in card or not rows:
-        return None
-    people, prop = _founders(select, iri)
-    kind = "a learning theory" if card["type"] == "theory" else "an instructional-design model"
-    text = f"{card['label']} is {kind}, first proposed {_by(people, prop, card['year'])}. "
-    text += first_sentences(rows[0]["overview"])
-    facts = [{"subject": iri, "predicate": str(LTG.yearProposed), "object": str(card["year"]),
-              "label": str(card["year"])}]
-    facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": o, "label": name}
-              for o, name in people]
-    return answer_record("fact", text, iri, facts, [(iri, card["label"]), *people])
-
-
-def origin_answer(select: Select, iri: str) -> dict[str, Any] | None:
-    """Who first proposed an entry, and when; then who developed it further. None when the
-    graph names no originator (the developers' answer stands then)."""
-    card = entry_card(select, iri)
-    people, prop = _founders(select, iri)
-    if "label" not in card or prop != "originatedBy":
-        return None
-    founders = {o for o, _ in people}
-    others = [(o, name) for o, name in
-              ((r["o"], r["olabel"]) for r in values(select, iri, "developedBy") if "olabel" in r)
-              if o not in founders]
-    text = f"{card['label']} was first proposed by {words([n for _, n in people])} in {card['year']}."
-    if others:
-        text += f" It was developed further by {words([n for _, n in others])}."
-    facts = [{"subject": iri, "predicate": str(LTG[p]), "object": o, "label": name}
-             for p, group in (("originatedBy", people), ("developedBy", others)) for o, name in group]
-    return answer_record("fact", text, iri, facts, [(iri, card["label"]), *people, *others])
-
-
-def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool) -> dict[str, Any] | None:
-    """A question about a concept of an entry: who came up with it ("who came up with the zone
-    of proximal development": the entry's originators and the concept's source), or what it
-    is ("what is …": its description)."""
-    rows = select("""SELECT ?this ?label ?e ?elabel ?description ?source WHERE {
-        ?this rdfs:label ?label ; ltg:itemOf ?e . ?e rdfs:label ?elabel .
-        OPTIONAL { ?this dcterms:description ?description }
-        OPTIONAL { ?this dcterms:source ?source } } ORDER BY ?source""", this=iri)
-    if not rows:
-        return None
-    row = rows[0]
-    facts = [{"subject": iri, "predicate": str(LTG.itemOf), "object": row["e"], "label": row["elabel"]}]
-    evidence = [(iri, row["label"]), (row["e"], row["elabel"])]
-    if list(kinds) == ["researcher"]:
-        people, prop = _founders(select, row["e"])
-        if not people:
-            return None
-        sources = [r["source"] for r in rows if "source" in r]
-        text = (f"{row['label']} is a key concept of {row['elabel']}, which was "
-                f"{'first proposed' if prop == 'originatedBy' else 'developed'} by "
-                f"{words([name for _, name in people])}."
-                + (f" Source: {' '.join(sentence(w) for w in sources)}" if sources else ""))
-        facts += [{"subject": row["e"], "predicate": str(LTG[prop]), "object": o, "label": name}
-                  for o, name in people]
-        return answer_record("fact", text, iri, facts, [*evidence, *people])
-    if not what_is or "description" not in row:
-        return None
-    text = f"{row['label']} is a key concept of {row['elabel']}. {first_sentences(row['description'])}"
-    return answer_record("fact", text, iri, facts, evidence)
-
-
-def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
-    """"by A in 1978"; "in 1975 and developed by B" (no originator named); "in 1975"."""
-    names = words([name for _, name in people])
-    if not people:
-        return f"in {year}"
-    return f"by {names} in {year}" if prop == "originatedBy" else f"in {year} and developed by {names}"
-
-
-def _founders(select: Select, iri: str) -> tuple[list[tuple[str, str]], str]:
-    """An entry's originators as (IRI, name), else its developers; and the property used."""
-    for prop in ("originatedBy", "developedBy"):
-        people = [(r["o"], r["olabel"]) for r in values(select, iri, prop) if "olabel" in r]
-        if people:
-            return people, prop
-    return [], "developedBy"
-
-
-def evidence_answer(select: Select, iri: str) -> dict[str, Any] | None:
-    """How well research supports an entry: its grade, summary and the works it rests on."""
-    rows = select("""SELECT ?this ?slabel ?node ?grade ?summary ?source WHERE {
-        ?this rdfs:label ?slabel ; ltg:hasEvidence ?node . ?node ltg:evidenceGrade/rdfs:label ?grade ;
-        dcterms:description ?summary . OPTIONAL { ?node dcterms:source ?source } }
-        ORDER BY ?source""", this=iri)
-    if not rows:
-        return None
-    row = rows[0]
-    works = [r["source"] for r in rows if "source" in r]
-    text = (f"The evidence for {row['slabel']} is graded {row['grade']}. {row['summary']}"
-            + (f" It rests on: {' '.join(sentence(w) for w in works)}" if works else ""))
-    return answer_record("fact", text, iri,
-                         [{"subject": iri, "predicate": str(LTG.hasEvidence), "object": row["node"],
-                           "label": f"Evidence: {row['grade']}"}],
-                         [(iri, row["slabel"]), (row["node"], f"Evidence: {row['grade']}")])
-
-
-#: How a person stands to an entry, most direct first, as a phrase for the answer.
-ROLE_PHRASES = (("developedBy", "developed {v}", "is one of the developers of {v}"),
-                ("hasForerunner", "did earlier work that {v} grew out of",
-                 "did earlier work that {v} grew out of"),
-                ("criticisedBy", "criticised {v}", "criticised {v}"))
-
-
-def _person_fact(select: Select, iri: str) -> dict[str, Any] | None:
-    rows = select("""SELECT ?this ?plabel ?e ?elabel ?p WHERE {
-        ?e ?p ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel .
-        VALUES ?p { ltg:developedBy ltg:hasForerunner ltg:criticisedBy } } ORDER BY ?elabel""",
-                  this=iri)
-    if not rows:
-        return None
-    person = rows[0]["plabel"]
-    clauses = []
-    for prop, many, one in ROLE_PHRASES:
-        names = [r["elabel"] for r in rows if r["p"] == str(LTG[prop])]
-        if names:
-            clauses.append((many if len(names) > 1 else one).format(v=words(names)))
-    text = f"{person} {words(clauses)}."
-    return answer_record("fact", text, iri,
-                         [{"subject": r["e"], "predicate": r["p"], "object": iri,
-                           "label": r["elabel"]} for r in rows],
-                         [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
-
-
-def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
-    """The seminal works the graph holds by a person, cited in full, oldest first."""
-    rows = select("""SELECT ?this ?plabel ?w ?citation ?year WHERE { ?this rdfs:label ?plabel .
-        ?w dcterms:creator ?this ; dcterms:bibliographicCitation ?citation .
-        OPTIONAL { ?w dcterms:issued ?year } } ORDER BY ?year ?citation""", this=iri)
-    if not rows:
-        return None
-    person = rows[0]["plabel"]
-    works = list({r["w"]: sentence(r["citation"]) for r in rows}.items())
-    label = "Seminal work" if len(works) == 1 else "Seminal works"
-    text = f"{label} by {person} in the graph: " + " ".join(c for _, c in works)
-    return answer_record("fact", text, iri,
-                         [{"subject": w, "predicate": "http://purl.org/dc/terms/creator", "object": iri,
-                           "label": person} for w, _ in works],
-                         [(iri, person), *works])
 
 
 def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:
