@@ -108,7 +108,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if not entries and items and (network or (analysis.type in ("factoid", "keyword") and not people)):
-        return item_answer(select, iri_of(items[0]), analysis.kinds[:1], bool(WHAT_IS.search(text)), network)
+        asks_what = bool(WHAT_IS.search(text)) or _only_names(text, items[0].label)  # or names it alone
+        return item_answer(select, iri_of(items[0]), analysis.kinds[:1], asks_what, network)
     if len(entries) == 1:
         parts = _aspects(text)
         if len(parts) >= 2:  # "strengths and weaknesses of X": both
@@ -150,6 +151,13 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(people) == 1 and not entries and analysis.type == "person":
         return person_fact(select, iri_of(people[0]))
     return None
+
+
+def _only_names(text: str, label: str) -> bool:
+    """Whether the question is the label and little else ("zone of proximal development?",
+    "legitimate peripheral participation explained")."""
+    rest = text.replace(label.lower(), " ")
+    return rest != text and len(re.findall(r"[a-z0-9]+", rest)) <= 2
 
 
 def _aspects(text: str) -> list[str]:
