@@ -84,6 +84,8 @@ JOINED = re.compile(r"\band\b|&|\+|/")
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
+
+
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
                    hits: Sequence[Hit] = (),
                    find: Callable[[str], list[Mention]] | None = None) -> dict[str, Any] | None:

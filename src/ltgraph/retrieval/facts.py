@@ -39,6 +39,7 @@ SENTENCES = {
     "influencedBy": "{s} was influenced by {v}.",
 }
 
+
 def _citations(select: Select, iri: str) -> list[dict[str, str]]:
     return select("""SELECT ?this ?w ?citation WHERE {
         ?this ltg:seminalWork ?w . ?w dcterms:bibliographicCitation ?citation } ORDER BY ?citation""",
@@ -46,6 +47,8 @@ def _citations(select: Select, iri: str) -> list[dict[str, str]]:
 
 
 def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | None:
+    """An entry's values of `props`, a sentence per property (its year with its seminal works,
+    cited); None when it has none of them."""
     sentences: list[str] = []
     facts: list[dict[str, str]] = []
     evidence: list[tuple[str, str]] = []
@@ -71,6 +74,7 @@ def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | N
     if subject is None:
         return None
     return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
+
 
 def overview_answer(select: Select, iri: str) -> dict[str, Any] | None:
     """What an entry is ("what is connectivism"): its type, year and originators, then the
