@@ -347,6 +347,16 @@ def test_a_person_named_with_an_entry_and_a_network_member(bundled_service) -> N
     assert davis["text"].startswith("Julian Davis is part of the example learning network of Connectivism.")
 
 
+def test_what_an_entry_is_when_nothing_more_specific_answers(bundled_service) -> None:
+    """"Where did X come from" with no roots in the graph, "what does X say about …" with no
+    kind clear: what X is. A person named with a concept: what the concept is."""
+    for question in ("where did connectivism come from", "what does connectivism say about knowledge and networks"):
+        answer = bundled_service.search(question)["answer"]
+        assert answer["text"].startswith("Connectivism is a learning theory, first proposed by"), question
+    gardner = bundled_service.search("Gardner and his eight intelligences")["answer"]["text"]
+    assert gardner.startswith("The eight intelligences is a key concept of Multiple Intelligences. ")
+
+
 def test_parts_asked_together_are_answered_together(bundled_service) -> None:
     """"Strengths and weaknesses of X", "who developed X and when": every part, in the
     question's order; "when" inside a clause ("… when the budget is small") asks no year."""

@@ -82,6 +82,9 @@ ASPECTS = ((re.compile(r"\b(strengths?|pros|advantages?|benefits?)\b"), ["hasStr
 JOINED = re.compile(r"\band\b|&|\+|/")
 #: "Who criticised X": its critics, not its limitations.
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
+#: Asking what an entry is or says, whatever kind of passage the intent model reads in it.
+ABOUT = re.compile(r"\bstand for\b|\bwhat does .+ (say|mean|claim|argue|propose)\b|\bhow does .+ work\b|"
+                   r"\btell me about\b|\bexplain\b|\boverview\b|\bsummar(y|ise|ize)\b|^\W*what('s| is)\b")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
 
@@ -109,7 +112,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return several_answer(select, question, hits) or description_answer(select, hits)
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
-    if not entries and items and (network or (analysis.type in ("factoid", "keyword") and not people)):
+    if (not entries and items and people and analysis.type != "comparison" and not network
+            and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
+        return item_answer(select, iri_of(items[0]), [], True)  # "Thorndike's law of effect": what it is
+    if not entries and items and (network or analysis.type in ("factoid", "keyword")):
         asks_what = bool(WHAT_IS.search(text)) or _only_names(text, items[0].label)  # or names it alone
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], asks_what, network)
     if len(entries) == 1:
@@ -122,8 +128,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         way = _direction(find, text, roots, entries[0], iri_of) if roots else None
         if way == "successors":
             return successors_answer(select, entries[0])
-        if way == "roots":
-            return entry_fact(select, entries[0], ["buildsOn", "influencedBy"])
+        roots_fact = entry_fact(select, entries[0], ["buildsOn", "influencedBy"]) if way == "roots" else None
+        if roots_fact is not None:  # (none in the graph: what it is answers "where did X come from")
+            return roots_fact
         if RELATED.search(text):
             return relations_answer(select, entries[0])
         if WHO_CRITICISED.search(text):  # its critics, else the criticisms (its limitations)
@@ -148,6 +155,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return entry_fact(select, entries[0], KIND_PROPERTY[kind])
             if kind == "overview" and analysis.type in ("factoid", "keyword"):
                 return overview_answer(select, entries[0])
+        if way == "roots" or ABOUT.search(text):
+            return overview_answer(select, entries[0])  # "what does ADDIE stand for"
     if len(people) == 1 and not entries and WORKS.search(text):
         return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and analysis.type == "person":
