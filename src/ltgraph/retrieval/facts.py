@@ -193,6 +193,7 @@ ROLE_PHRASES = (("developedBy", "developed {v}", "is one of the developers of {v
 
 
 def person_fact(select: Select, iri: str) -> dict[str, Any] | None:
+    """What a person did for which entries: developed, anticipated (forerunner) or criticised."""
     rows = select("""SELECT ?this ?plabel ?e ?elabel ?p WHERE {
         ?e ?p ?this ; rdfs:label ?elabel . ?this rdfs:label ?plabel .
         VALUES ?p { ltg:developedBy ltg:hasForerunner ltg:criticisedBy } } ORDER BY ?elabel""",
