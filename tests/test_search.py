@@ -150,8 +150,12 @@ def test_match_levels() -> None:
     assert match_level(0.4, False) == "weak"
     assert match_level(0.7, False) == "strong"
     assert match_level(0.1, True) == "strong"  # it names an entry, a person or a concept
-    # the topic head: off the field is "none" whatever is near; sure it is on topic, never "none"
-    assert match_level(0.7, False, on_topic=0.1) == "none"
+    # the topic head: sure it is off the field, "none" whatever is near; unsure, "none" unless a
+    # passage is as near as a named match; sure it is on topic, never "none"
+    assert match_level(0.7, False, on_topic=0.05) == "none"
+    assert match_level(0.7, True, on_topic=0.05) == "none"  # "piaget watch prices"
+    assert match_level(0.7, False, on_topic=0.2) == "weak"  # "what is a schema"
+    assert match_level(0.45, True, on_topic=0.2) == "none"
     assert match_level(0.3, False, on_topic=0.95) == "weak"
     assert match_level(0.3, False, on_topic=0.6) == "none"
 

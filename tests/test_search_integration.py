@@ -98,7 +98,7 @@ def test_quality_on_the_held_out_questions(bundled_service) -> None:
 
 
 def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
-    """`match`: "none" for at most 2 % of the on-topic questions (5 of 837 on 63 entries) and
+    """`match`: "none" for at most 2 % of the on-topic questions (3 of 837 on 63 entries) and
     at least 95 % of the off-topic ones (182 of 188; calibration: benchmarks/calibrate_match.py).
     The topic head was trained on training/, none of whose questions is here."""
     on = [q.q for name in ("questions", "heldout", "test", "everyday", "situations")
@@ -116,8 +116,9 @@ def test_match_says_when_the_corpus_does_not_answer(bundled_service) -> None:
 def test_short_definitions_and_subject_teaching_are_on_topic(bundled_service) -> None:
     """A one-word definition of a term of the field, or a teaching situation that names the
     subject taught, is answered; the same words about another field are not. (Before
-    training/ontopic.jsonl, the first two were "No good match".)"""
-    for question in ("what is scaffolding", "what is assimilation",
+    training/ontopic.jsonl, the first two were "No good match"; the next two, before an unsure
+    topic head gave way to a passage as near as a named match.)"""
+    for question in ("what is scaffolding", "what is assimilation", "what is a schema", "what is chunking",
                      "how do I get my year 9s to remember the periodic table trends past the test"):
         assert bundled_service.search(question)["match"] != "none", question
     for question in ("scaffold tower safety regulations uk", "scaffolding hire prices near me",
