@@ -46,7 +46,8 @@ def _wanted_type(text: str) -> str | None:
 
 
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:
-    """The entries of one type, or of a decade, when the question asks for a list; else None."""
+    """The entries of one type, of a decade or of an evidence grade, when the question asks for
+    a list; else None."""
     text = question.lower()
     if EVIDENCE.search(text) and ENTRIES.search(text):
         graded = _graded(select, text)
