@@ -342,6 +342,8 @@ def test_a_person_named_with_an_entry_and_a_network_member(bundled_service) -> N
     rogoff = bundled_service.search("what did Barbara Rogoff add to Vygotsky's sociocultural theory?")["answer"]
     assert rogoff["text"].startswith("Barbara Rogoff is one of the developers of Social Constructivism. "
                                      "Barbara Rogoff is an American developmental psychologist")
+    together = bundled_service.search("Collins and Brown's cognitive apprenticeship, what is it about")["answer"]
+    assert not together["text"].startswith("Allan Collins")  # both named: their entry, not one of them
     coauthor = bundled_service.search("who co-wrote Principles of Instructional Design with Robert Gagné?")
     assert "Leslie J. Briggs" in coauthor["answer"]["text"]
     davis = bundled_service.search("who is Julian Davis and why would I follow him for xAPI")["answer"]

@@ -139,7 +139,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
         if named_item is not None and analysis.kinds[:1] == ["concept"]:  # "the four levels of …"
             return item_answer(select, iri_of(named_item), ["concept"], True)
-        if (analysis.kinds[:1] == ["researcher"] and people and not ORIGIN.search(text)
+        if (analysis.kinds[:1] == ["researcher"] and people and not _joined(text, people) and not ORIGIN.search(text)
                 and not re.match(r"\W*who\b", text)):  # not "who co-wrote … with Gagné"
             part = person_in_entry_answer(select, iri_of(people[0]), entries[0], hits)
             if part is not None:  # "what did Rogoff add to sociocultural theory"
@@ -162,6 +162,13 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(people) == 1 and not entries and analysis.type == "person":
         return person_fact(select, iri_of(people[0]))
     return None
+
+
+def _joined(text: str, people: list[Mention]) -> bool:
+    """Whether the people named are named together ("Lave and Wenger"): then the question is
+    about their entry, not one person's part in it ("what did Rogoff add to Vygotsky's …")."""
+    last = [re.escape(p.label.split()[-1].lower()) for p in people]
+    return any(re.search(rf"{a}\W+(and|&)\W+(\w+\W+){{0,2}}{b}", text) for a, b in zip(last, last[1:], strict=False))
 
 
 def _only_names(text: str, label: str) -> bool:
