@@ -44,9 +44,9 @@ TOPIC_NONE_BELOW = 0.3
 #: `TOPIC_NONE_BELOW` a passage as near as `MATCH_STRONG_FROM` makes the question "weak", not
 #: "none": short definitions of one word ("what is a schema": topic 0.16, cosine 0.79) are
 #: unsure for the head yet close to the corpus. No question of eval/offtopic.jsonl comes
-#: nearer than 0.49; 9 of the 3,645 on-topic ones of eval/ are kept (41 -> 32 "none");
-#: of the 587 off-topic training questions, 4 hard look-alikes ("what is scaffolding in ruby on
-#: rails") would pass (`benchmarks/calibrate_match.py`).
+#: nearer than 0.49; 9 of the 3,645 on-topic ones of eval/ are kept (41 -> 32 "none";
+#: `benchmarks/calibrate_match.py`). Of the 587 off-topic questions in training/, 4 hard
+#: look-alikes would pass ("what is scaffolding in ruby on rails": topic 0.23, cosine 0.56).
 TOPIC_OFF_BELOW = 0.1
 #: From this probability the topic head is sure a question is about learning and teaching: a
 #: far nearest passage then makes it "weak", not "none". Long teaching situations ("junior
