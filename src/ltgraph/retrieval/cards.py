@@ -80,6 +80,11 @@ def values(select: Select, iri: str, prop: str) -> list[dict[str, str]]:
         ORDER BY ?olabel ?o""", this=iri, prop=str(LTG[prop]))
 
 
+def labelled(select: Select, iri: str, prop: str) -> list[tuple[str, str]]:
+    """(IRI, label) of the node's values of `prop` that have a label (people, entries)."""
+    return [(r["o"], r["olabel"]) for r in values(select, iri, prop) if "olabel" in r]
+
+
 def answer_record(kind: str, text: str, subject: str, facts: list[dict[str, str]],
                   evidence: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
     """An answer record; `evidence`: (IRI, title) pairs, first the subject."""

@@ -14,6 +14,7 @@ from ltgraph.retrieval.cards import (
     answer_record,
     entry_card,
     first_sentences,
+    labelled,
     sentence,
     values,
     words,
@@ -102,9 +103,7 @@ def origin_answer(select: Select, iri: str) -> dict[str, Any] | None:
     if "label" not in card or prop != "originatedBy":
         return None
     founders = {o for o, _ in people}
-    others = [(o, name) for o, name in
-              ((r["o"], r["olabel"]) for r in values(select, iri, "developedBy") if "olabel" in r)
-              if o not in founders]
+    others = [(o, name) for o, name in labelled(select, iri, "developedBy") if o not in founders]
     text = f"{card['label']} was first proposed by {words([n for _, n in people])} in {card['year']}."
     if others:
         text += f" It was developed further by {words([n for _, n in others])}."
@@ -161,7 +160,7 @@ def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
 def _founders(select: Select, iri: str) -> tuple[list[tuple[str, str]], str]:
     """An entry's originators as (IRI, name), else its developers; and the property used."""
     for prop in ("originatedBy", "developedBy"):
-        people = [(r["o"], r["olabel"]) for r in values(select, iri, prop) if "olabel" in r]
+        people = labelled(select, iri, prop)
         if people:
             return people, prop
     return [], "developedBy"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ltgraph.retrieval.cards import Select, answer_record, entry_card, values, words
+from ltgraph.retrieval.cards import Select, answer_record, entry_card, labelled, values, words
 
 
 def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
@@ -25,7 +25,7 @@ def compare_answer(select: Select, entries: list[str]) -> dict[str, Any] | None:
                     f"from {card['year']}, associated with {people}")
         sentences.append(sentence + (f"; its key concepts include {words(concepts)}." if concepts else "."))
         evidence.append((card["iri"], card["label"]))
-        evidence += [(p_iri, p) for p_iri, p in people_iris(select, card["iri"])]
+        evidence += labelled(select, card["iri"], "developedBy")
     for i, a in enumerate(cards):
         for b in cards[i + 1:]:
             found = link(select, a, b)
@@ -46,10 +46,6 @@ def link_answer(select: Select, a: str, b: str) -> dict[str, Any] | None:
     text = found[0] if found else f"The graph records no link between {cards[0]['label']} and {cards[1]['label']}."
     return answer_record("fact", text, a, found[1] if found else [],
                          [(card["iri"], card["label"]) for card in cards])
-
-
-def people_iris(select: Select, iri: str) -> list[tuple[str, str]]:
-    return [(r["o"], r["olabel"]) for r in values(select, iri, "developedBy") if "olabel" in r]
 
 
 def link(select: Select, a: dict[str, Any], b: dict[str, Any]) -> tuple[str, list[dict[str, str]]] | None:
