@@ -409,3 +409,23 @@ def test_a_description_asking_who_leads_with_the_researchers() -> None:
     assert who.kinds[:3] == ["researcher", "overview", "concept"] and not who.sure
     which = analyse("which theory says we learn by watching others", lexicon, reads("concept", "researcher"))
     assert which.kinds[:3] == ["overview", "concept", "researcher"] and not which.sure
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.integers(0, 10**6), st.lists(st.sampled_from(["the", "please", "tell", "critics", "of", "and"]),
+                                       max_size=3), st.booleans())
+def test_the_unnamed_words_are_what_no_name_covers(pick, extra, before) -> None:
+    """A label of the bundled corpus with words around it: the label's words are never among
+    the unnamed ones; an extra word that is in no label always is; and the question is bare
+    (names and fillers only) exactly when every unnamed word is a filler."""
+    from ltgraph.retrieval.ranking import FILLERS, analyse
+
+    lexicon = _bundled_lexicon()
+    labels = sorted(lexicon._surface)
+    label = labels[pick % len(labels)]
+    question = " ".join([*extra, label] if before else [label, *extra])
+    unnamed = lexicon.unnamed(question)
+    assert set(unnamed) <= set(extra), question
+    in_labels = {word for key in labels for word in key.split()}
+    assert [w for w in extra if w not in in_labels] == [w for w in unnamed if w not in in_labels], question
+    assert analyse(question, lexicon).bare == all(word in FILLERS for word in unnamed), question

@@ -86,7 +86,15 @@ WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 ABOUT = re.compile(r"\bstand for\b|\bwhat does .+ (say|mean|claim|argue|propose)\b|\bhow does .+ work\b|"
                    r"\btell me about\b|\bexplain\b|\boverview\b|\bsummar(y|ise|ize)\b|^\W*what('s| is)\b")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
-WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain)\b")
+WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain|"
+                     r"tell\s+me\s+about|describe)\b")
+#: Asking for the gist of an entry, whatever kind of passage the words suggest ("the main idea
+#: of cognitive load theory", "connectivism in a nutshell").
+GIST = re.compile(r"\b(main|central|core|key|big|basic) (idea|point|claim|message|argument)s?\b|\bgist\b|"
+                  r"\bnutshell\b|\bbasics of\b|\bessence of\b")
+#: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE").
+SUCCEEDED = re.compile(r"\b(came|come|comes) after\b|\bfollowed\b|\breplaced\b|\bsucceeded\b|"
+                       r"\bsuperseded\b|\bsuccessors?\b|\b(came|comes) next\b")
 
 
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
@@ -110,6 +118,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return listed
     if analysis.type == "description" and not entries:
         return several_answer(select, question, hits) or description_answer(select, hits)
+    if not entries and not people and not analysis.mentions:  # "what models are used for …"
+        several = several_answer(select, question, hits)
+        if several is not None:
+            return several
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
@@ -126,6 +138,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return entry_fact(select, entries[0], ["yearProposed"])
         roots = ROOTS.search(text)
         way = _direction(find, text, roots, entries[0], iri_of) if roots else None
+        after = SUCCEEDED.search(text)
+        if after and _named_after(find, text, after, entries[0], iri_of):
+            way = "successors"  # "what came after behaviorism"
         if way == "successors":
             return successors_answer(select, entries[0])
         roots_fact = entry_fact(select, entries[0], ["buildsOn", "influencedBy"]) if way == "roots" else None
@@ -137,7 +152,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return (entry_fact(select, entries[0], ["criticisedBy"])
                     or entry_fact(select, entries[0], ["hasLimitation"]))
         named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
-        if named_item is not None and analysis.kinds[:1] == ["concept"]:  # "the four levels of …"
+        if GIST.search(text) and named_item is None:
+            return overview_answer(select, entries[0])
+        if named_item is not None and (analysis.kinds[:1] == ["concept"]  # "the four levels of …"
+                                       or (analysis.bare and not _within_name(named_item, analysis))):
             return item_answer(select, iri_of(named_item), ["concept"], True)
         if (analysis.kinds[:1] == ["researcher"] and people and not _joined(text, people) and not ORIGIN.search(text)
                 and not re.match(r"\W*who\b", text)):  # not "who co-wrote … with Gagné"
@@ -155,11 +173,11 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return entry_fact(select, entries[0], KIND_PROPERTY[kind])
             if kind == "overview" and analysis.type in ("factoid", "keyword"):
                 return overview_answer(select, entries[0])
-        if way == "roots" or ABOUT.search(text):
-            return overview_answer(select, entries[0])  # "what does ADDIE stand for"
+        if way == "roots" or ABOUT.search(text) or analysis.bare:
+            return overview_answer(select, entries[0])  # "what does ADDIE stand for", "ADDIE"
     if len(people) == 1 and not entries and WORKS.search(text):
         return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
-    if len(people) == 1 and not entries and analysis.type == "person":
+    if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare):
         return person_fact(select, iri_of(people[0]))
     return None
 
@@ -211,6 +229,27 @@ def _direction(find: Callable[[str], list[Mention]] | None, text: str, cue: re.M
     if names(after) and not names(before):
         return "successors" if SUCCESSORS_LEAD.search(before) else None
     return "roots" if names(before) and ROOTS_END.match(after) else None
+
+
+def _within_name(item: Mention, analysis: Analysis) -> bool:
+    """Whether a concept's title is part of its entry's name ("the nine events" of "Gagné's
+    Nine Events of Instruction"): naming both then names the entry."""
+    entry = next((m.label for m in analysis.mentions if m.kind == "entry" and m.entry == item.entry), "")
+    title = set(re.findall(r"\w+", item.label.lower())) - {"the", "a", "an"}
+    return title <= set(re.findall(r"\w+", entry.lower()))
+
+
+def _named_after(find: Callable[[str], list[Mention]] | None, text: str, cue: re.Match[str],
+                 entry: str, iri_of: Callable[[Mention], str]) -> bool:
+    """Whether the entry is named after the cue and not before it ("what replaced X", not
+    "X replaced …")."""
+    if find is None:
+        return True
+
+    def names(part: str) -> bool:
+        return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
+
+    return names(text[cue.end():]) and not names(text[:cue.start()])
 
 
 def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:

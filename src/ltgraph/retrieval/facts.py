@@ -136,7 +136,7 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool,
         if not people:
             return None
         sources = [r["source"] for r in rows if "source" in r]
-        text = (f"{row['label']} is a key concept of {row['elabel']}, which was "
+        text = (f"{_one_of(row['label'], row['elabel'])} {row['elabel']} was "
                 f"{'first proposed' if prop == 'originatedBy' else 'developed'} by "
                 f"{words([name for _, name in people])}."
                 + (f" Source: {' '.join(sentence(w) for w in sources)}" if sources else ""))
@@ -145,8 +145,16 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool,
         return answer_record("fact", text, iri, facts, [*evidence, *people])
     if not what_is or "description" not in row:
         return None
-    text = f"{row['label']} is a key concept of {row['elabel']}. {first_sentences(row['description'])}"
+    text = f"{_one_of(row['label'], row['elabel'])} {first_sentences(row['description'])}"
     return answer_record("fact", text, iri, facts, evidence)
+
+
+def _one_of(concept: str, entry: str) -> str:
+    """"One of the key concepts of Multiple Intelligences is the eight intelligences." (a
+    sentence whose verb agrees whether the concept's title is singular or plural)."""
+    if len(concept) > 1 and not concept[1].isupper():  # "The eight …" -> "the eight …"; "SOLO …" stays
+        concept = concept[0].lower() + concept[1:]
+    return f"One of the key concepts of {entry} is {concept}."
 
 
 def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:

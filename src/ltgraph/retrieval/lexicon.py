@@ -235,8 +235,17 @@ class Lexicon:
         the words inside it are not matched again. With `coordinated`, a name a coordination
         leaves implicit counts too: "problem based and project based learning" names
         problem-based learning as well."""
+        return self._scan(question, coordinated)[0]
+
+    def unnamed(self, question: str) -> list[str]:
+        """The (normalised) words of the question that no name covers: none or only fillers
+        when a question is a bare name ("jean lave", "gagne's nine events")."""
+        return self._scan(question, False)[1]
+
+    def _scan(self, question: str, coordinated: bool) -> tuple[list[Mention], list[str]]:
         words = _norm(question).split()
         found: list[Mention] = []
+        rest: list[str] = []
         i = 0
         while i < len(words):
             for n in range(min(self._longest, len(words) - i), 0, -1):
@@ -248,8 +257,9 @@ class Lexicon:
                     i += n
                     break
             else:
+                rest.append(words[i])
                 i += 1
-        return found
+        return found, rest
 
     def _implied(self, words: list[str], i: int, n: int) -> list[Mention]:
         """The label that words before "and" / "or" / "vs" form with the end of the label

@@ -15,13 +15,23 @@ from typing import Any
 from ltgraph.rdf.ontology import LTG
 from ltgraph.retrieval.cards import Select, answer_record, words
 
-#: "list all models", "all the learning theories", "show every theory".
-LIST_ALL = re.compile(r"\b(list|show|name|give)\b.*\b(all|every)\b|\ball (the )?(learning |instructional[- ]design )?"
-                      r"(theories|models)\b|^\s*(list|index) of\b")
+#: What an entry type may be called in a list request ("instructional design models").
+_TYPE_WORDS = (r"(?:(?:learning|instructional|design|instructional-design|teaching|educational|"
+               r"pedagogical)\s+)*(?:theor(?:y|ies)|models?|frameworks?|entries)\b")
+#: "list all models", "all the learning theories", "show every theory", "list of theories",
+#: "what theories are there", "which models do you have" — not "list all the car models".
+LIST_ALL = re.compile(rf"\b(list|show|name|give|display)\b.*\b(all|every)\s+(the\s+|of\s+the\s+|your\s+)?{_TYPE_WORDS}|"
+                      rf"^\W*all\s+(the\s+)?{_TYPE_WORDS}|"
+                      rf"^\W*(a\s+|the\s+)?(full\s+)?(list|index|catalogue|catalog)\s+of\s+(all\s+)?(the\s+)?{_TYPE_WORDS}|"
+                      rf"^\W*(what|which)\s+{_TYPE_WORDS}\s+(are there|do you (have|know|cover|hold)|"
+                      r"are (in|covered|included|available|here))")
 #: "from the 1980s", "1990s theories".
 DECADE = re.compile(r"\b(1[89]\d|20\d)0'?s\b")
 #: "Which theories …", "what models …": more than one entry may answer.
 PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b")
+#: "1980s theories", "models proposed in the 1990s" (not "1980s car models").
+OF_DECADE = re.compile(rf"\b(1[89]\d|20\d)0'?s\s+{_TYPE_WORDS}|"
+                       rf"\b{_TYPE_WORDS}(\s+[\w-]+){{0,3}}\s+(in|from|of|during)\s+the\s+(1[89]\d|20\d)0'?s\b")
 #: The evidence grades (as the graph labels them) a question asks for, by its words.
 _NEAR = r"\s+(?:\w+\s+){0,2}(?:evidence|research|support|empirical)"
 GRADES = (("well supported", re.compile(rf"\b(?:strong|strongest|good|solid|robust|best|most){_NEAR}|"
@@ -43,6 +53,13 @@ def _wanted_type(text: str) -> str | None:
     models = bool(re.search(r"\b(models?|design models?|frameworks?)\b", text))
     theories = bool(re.search(r"\btheor(y|ies)\b", text))
     return "model" if models and not theories else "theory" if theories and not models else None
+
+
+def catalogue_request(question: str) -> bool:
+    """Whether the question asks for the whole catalogue, or a decade or grade of it: the
+    graph answers it fully, however little its words look like the passages'."""
+    text = question.lower()
+    return bool(LIST_ALL.search(text) or OF_DECADE.search(text))
 
 
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:

@@ -27,6 +27,8 @@ class Analysis:
     sure: bool = True
     #: How likely the question is about the field at all (`Intent.on_topic`).
     on_topic: float | None = None
+    #: Whether the question is names and nothing else ("jean lave", "ADDIE model").
+    bare: bool = False
 
     @property
     def entries(self) -> set[str]:
@@ -57,8 +59,14 @@ def analyse(question: str, lexicon: Lexicon,
         lead = ["researcher"] if kinds[:1] == ["researcher"] else []
         kinds = [*lead, "overview", "concept", *(k for k in kinds if k not in (*lead, "overview", "concept"))]
         sure = False
+    bare = bool(mentions) and all(word in FILLERS for word in lexicon.unnamed(question))
     return Analysis(kinds=kinds, mentions=mentions, type=found.type, sure=sure,
-                    on_topic=found.on_topic)
+                    on_topic=found.on_topic, bare=bare)
+
+
+#: Words that leave a question a bare name ("the ADDIE model", "connectivism explained").
+FILLERS = frozenset({"the", "a", "an", "s", "theory", "model", "framework", "approach", "please",
+                     "explained", "overview", "summary", "info"})
 
 
 # --------------------------------------------------------------------------- fusion

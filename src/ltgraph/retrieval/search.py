@@ -21,6 +21,7 @@ from ltgraph.retrieval.encoders import Encoder, QueryCache
 from ltgraph.retrieval.index import TIE_MARGIN, PassageStore
 from ltgraph.retrieval.intent import IntentReader
 from ltgraph.retrieval.lexicon import Lexicon, Mention
+from ltgraph.retrieval.lists import catalogue_request
 from ltgraph.retrieval.ranking import Analysis, analyse, arrange, boost, reciprocal_rank_fusion
 
 MAX_QUESTION_CHARS = 500
@@ -114,6 +115,8 @@ class Searcher:
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
         match = match_level(self.closeness(view, asked), bool(analysis.mentions), analysis.on_topic)
+        if catalogue_request(asked):  # "list all the models": the graph answers it in full
+            match = "strong"
 
         def select(query: str, **bindings: str) -> list[dict[str, str]]:
             return rows_of(run_query(view.graph, query, bindings))
