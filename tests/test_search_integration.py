@@ -64,15 +64,24 @@ def test_a_name_alone_or_its_gist_asked_gets_what_the_entry_is(bundled_service) 
     question for its main idea whatever kind of passage its words suggest: what it is."""
     for question in ("gagne's nine events", "the ADDIE model", "connectivism",
                      "what's the main idea of cognitive load theory in one sentence",
-                     "self-determination theory in a nutshell"):
+                     "self-determination theory in a nutshell", "what does SAM stand for",
+                     "how does spaced practice work", "tell me everything about tpack"):
         answer = bundled_service.search(question)["answer"]
         assert answer is not None and " first proposed " in answer["text"].split(". ")[0], question
         assert answer["text"].split(" is a")[0] in {
             "Gagné's Nine Events of Instruction", "ADDIE", "Connectivism", "Cognitive Load Theory",
-            "Self-Determination Theory"}, question
+            "Self-Determination Theory", "Successive Approximation Model (SAM)", "Spaced Practice",
+            "TPACK"}, question
     # a name with words asking something else keeps its own answer
     assert bundled_service.search("connectivism critics")["answer"]["text"].startswith(
         "Connectivism has these documented limitations")
+    assert bundled_service.search("key ideas of social learning theory")["answer"]["text"].startswith(
+        "The key concepts of Social Learning Theory are ")
+    opposite = bundled_service.search("what is the opposite of behaviorism")["answer"]["text"]
+    assert opposite.startswith("In the graph, Behaviorism ") and "contrasts with " in opposite
+    # a concept's title keeps its capitals where they name something ("Savvy Start")
+    assert bundled_service.search("what is a savvy start")["answer"]["text"].startswith(
+        "One of the key concepts of Successive Approximation Model (SAM) is Savvy Start. ")
 
 
 def test_quality_targets_on_the_development_questions(bundled_service) -> None:

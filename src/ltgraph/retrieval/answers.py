@@ -60,7 +60,7 @@ WHEN = re.compile(r"^\W*when\b|\band when\b|\bwhen (was|were|did|is|does|had)\b|
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
                    r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
 #: "Theories related to X", "alternatives to X": the entries X is linked to.
-RELATED = re.compile(r"\b(related to|similar to|alternatives? to|connected to|linked to|"
+RELATED = re.compile(r"\b(related to|similar to|alternatives? to|opposite of|connected to|linked to|"
                      r"relationship|relate to|relates to|connections?)\b")
 #: Asking for a person's writings ("books by John Sweller", "what did Knowles write").
 WORKS = re.compile(r"\b(books?|papers?|articles?|publications?|writings?|bibliography|reading list|works)\b"
@@ -84,14 +84,15 @@ JOINED = re.compile(r"\band\b|&|\+|/")
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: Asking what an entry is or says, whatever kind of passage the intent model reads in it.
 ABOUT = re.compile(r"\bstand for\b|\bwhat does .+ (say|mean|claim|argue|propose)\b|\bhow does .+ work\b|"
-                   r"\btell me about\b|\bexplain\b|\boverview\b|\bsummar(y|ise|ize)\b|^\W*what('s| is)\b")
+                   r"\btell me (\w+ )?about\b|\bexplain\b|\boverview\b|\bsummar(y|ise|ize)\b|^\W*what('s| is)\b")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain|"
                      r"tell\s+me\s+about|describe)\b")
 #: Asking for the gist of an entry, whatever kind of passage the words suggest ("the main idea
 #: of cognitive load theory", "connectivism in a nutshell").
-GIST = re.compile(r"\b(main|central|core|key|big|basic) (idea|point|claim|message|argument)s?\b|\bgist\b|"
-                  r"\bnutshell\b|\bbasics of\b|\bessence of\b")
+GIST = re.compile(r"\b(main|central|core|big|basic) (idea|point|claim|message|argument)\b|\bgist\b|"
+                  r"\bnutshell\b|\bbasics of\b|\bessence of\b|\bstands? for\b|\bacronym\b|"
+                  r"\bwhat do the letters\b|\bhow (does|do|did) .+ work\b")
 #: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE").
 SUCCEEDED = re.compile(r"\b(came|come|comes) after\b|\bfollowed\b|\breplaced\b|\bsucceeded\b|"
                        r"\bsuperseded\b|\bsuccessors?\b|\b(came|comes) next\b")

@@ -152,7 +152,7 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool,
 def _one_of(concept: str, entry: str) -> str:
     """"One of the key concepts of Multiple Intelligences is the eight intelligences." (a
     sentence whose verb agrees whether the concept's title is singular or plural)."""
-    if len(concept) > 1 and not concept[1].isupper():  # "The eight …" -> "the eight …"; "SOLO …" stays
+    if not any(c.isupper() for c in concept[1:]):  # "The eight …" -> "the eight …"; "Savvy Start" stays
         concept = concept[0].lower() + concept[1:]
     return f"One of the key concepts of {entry} is {concept}."
 
