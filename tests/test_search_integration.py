@@ -53,6 +53,14 @@ def test_person_answer(bundled_service) -> None:
     answer = bundled_service.search("which theories did Jerome Bruner develop")["answer"]
     for name in ("Constructivism", "Discovery Learning"):
         assert name in answer["text"]
+    # who shaped a person's work: the forerunners and roots of the entries they developed
+    kolb = bundled_service.search("who influenced kolb")["answer"]
+    assert kolb["text"] == ("Experiential Learning, which David A. Kolb developed, grew out of earlier work "
+                            "by Jean Piaget, John Dewey and Kurt Lewin, and was influenced by Constructivism.")
+    assert "https://w3id.org/ltgraph/id/person/john-dewey" in kolb["sources"]
+    # and what grew out of theirs: the person's entries and roles
+    vygotsky = bundled_service.search("which theories were influenced by vygotsky")["answer"]
+    assert vygotsky["text"] == bundled_service.search("who is Lev Vygotsky")["answer"]["text"]
     # the name alone is a question about the person too
     lave = bundled_service.search("jean lave")["answer"]
     assert lave["text"] == bundled_service.search("who is Jean Lave")["answer"]["text"]
@@ -346,7 +354,8 @@ ANSWER_PATHS = ("what is connectivism", "what is ADDIE", "who developed connecti
                 "I teach adult nurses who hate lectures, what approach fits?", "what theories build on behaviorism",
                 "theories related to connectivism", "does 4C/ID build on cognitive load theory",
                 "list all instructional design models", "theories from the 1890s",
-                "which models have little research behind them")
+                "which models have little research behind them", "who influenced kolb", "jean lave",
+                "list all the models", "what came after behaviorism", "gagne's nine events")
 
 
 def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_service) -> None:

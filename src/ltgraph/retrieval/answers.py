@@ -39,6 +39,7 @@ from ltgraph.retrieval.facts import (
     entry_fact,
     evidence_answer,
     item_answer,
+    influences_answer,
     origin_answer,
     overview_answer,
     person_fact,
@@ -59,6 +60,9 @@ WHEN = re.compile(r"^\W*when\b|\band when\b|\bwhen (was|were|did|is|does|had)\b|
                   r"proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
                    r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
+#: Asking who or what shaped a person ("who influenced Kolb", "Piaget's influences").
+INFLUENCES = re.compile(r"\bwho (influenced|inspired|shaped)\b|\binfluences (on|of)\b|['’]s influences\b|"
+                        r"\binfluenced (him|her|them)\b")
 #: "Theories related to X", "alternatives to X": the entries X is linked to.
 RELATED = re.compile(r"\b(related to|similar to|alternatives? to|opposite of|connected to|linked to|"
                      r"relationship|relate to|relates to|connections?)\b")
@@ -117,6 +121,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         listed = list_answer(select, question)
         if listed is not None:
             return listed
+    if len(people) == 1 and not entries and INFLUENCES.search(text):
+        return influences_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
+    if len(people) == 1 and not entries and (ROOTS.search(text) or RELATED.search(text)):
+        return person_fact(select, iri_of(people[0]))  # "theories influenced by Vygotsky"
     if analysis.type == "description" and not entries:
         return several_answer(select, question, hits) or description_answer(select, hits)
     if not entries and not people and not analysis.mentions:  # "what models are used for …"

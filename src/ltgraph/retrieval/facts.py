@@ -220,6 +220,33 @@ def person_fact(select: Select, iri: str) -> dict[str, Any] | None:
                          [(iri, person), *((r["e"], r["elabel"]) for r in rows)])
 
 
+def influences_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """Who and what shaped a person's work ("who influenced Kolb"): the forerunners of the
+    entries they developed, and the entries those build on or were influenced by."""
+    rows = select("""SELECT ?this ?plabel ?e ?elabel ?p ?o ?olabel WHERE {
+        ?e ltg:developedBy ?this ; rdfs:label ?elabel ; ?p ?o . ?this rdfs:label ?plabel .
+        ?o rdfs:label ?olabel . FILTER(?o != ?this)
+        VALUES ?p { ltg:hasForerunner ltg:buildsOn ltg:influencedBy } } ORDER BY ?elabel ?olabel""",
+                  this=iri)
+    if not rows:
+        return None
+    person = rows[0]["plabel"]
+    sentences = []
+    for entry in dict.fromkeys(r["e"] for r in rows):
+        of = [r for r in rows if r["e"] == entry]
+        clauses = [phrase.format(words([r["olabel"] for r in of if r["p"] == str(LTG[prop])]))
+                   for prop, phrase in (("hasForerunner", "grew out of earlier work by {}"),
+                                        ("buildsOn", "builds on {}"), ("influencedBy", "was influenced by {}"))
+                   if any(r["p"] == str(LTG[prop]) for r in of)]
+        joined = clauses[0] if len(clauses) == 1 else f"{', '.join(clauses[:-1])}, and {clauses[-1]}"
+        sentences.append(f"{of[0]['elabel']}, which {person} developed, {joined}.")
+    return answer_record("fact", " ".join(sentences), iri,
+                         [{"subject": r["e"], "predicate": r["p"], "object": r["o"], "label": r["olabel"]}
+                          for r in rows],
+                         [(iri, person), *dict.fromkeys((r["e"], r["elabel"]) for r in rows),
+                          *dict.fromkeys((r["o"], r["olabel"]) for r in rows)])
+
+
 def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
     """The seminal works the graph holds by a person, cited in full, oldest first."""
     rows = select("""SELECT ?this ?plabel ?w ?citation ?year WHERE { ?this rdfs:label ?plabel .
