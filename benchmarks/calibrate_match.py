@@ -5,8 +5,10 @@ on-topic question sets of eval/ and the off-topic set eval/offtopic.jsonl.
 
 Prints the closeness (cosine of the nearest passage) per set as percentiles, and how many
 questions of each set and off-topic category each level gets with the thresholds in
-`ltgraph.retrieval.search` (MATCH_NONE_BELOW, MATCH_STRONG_FROM). Builds the bundled corpus into a
-temporary data directory unless --data-dir is given.
+`ltgraph.retrieval.search` (MATCH_NONE_BELOW, MATCH_STRONG_FROM), then two sweeps: the topic
+head's TOPIC_NONE_BELOW on those sets, and its TOPIC_SURE_FROM on every on-topic question of
+eval/ (the passage questions too) against the off-topic ones of eval/ and of training/. Builds
+the bundled corpus into a temporary data directory unless --data-dir is given.
 """
 
 from __future__ import annotations
@@ -80,7 +82,46 @@ def main() -> None:
     print()
     print_table("Topic head: 'none' below this probability of being about the field",
                 ["threshold", "on-topic none", "share", "off-topic none", "share"], sweep)
+    print()
+    print_table("Topic head: never 'none' from this probability (every question of eval/ and "
+                "training/offtopic.jsonl)",
+                ["threshold", "on-topic none", "eval off-topic none", "training off-topic none"],
+                _sure_sweep(service, search))
     print(f"\nload average: {load_average()}")
+
+
+def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
+    """How many questions are "none" for each TOPIC_SURE_FROM: each question's topic
+    probability, closeness and names are read once, then `match_level` decides."""
+    from ltgraph.retrieval.ranking import analyse
+
+    def read(path: Path) -> list[str]:
+        return [json.loads(line)["q"] for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+    searcher, view = service.searcher, service.snapshot()  # type: ignore[attr-defined]
+
+    def signals(question: str) -> tuple[float, bool, float | None, bool]:
+        vector = searcher.query_vector(question)
+        analysis = analyse(question, view.lexicon, lambda e, p: searcher.intent(vector, question, e, p))
+        return (searcher.closeness(view, question), bool(analysis.mentions), analysis.on_topic,
+                analysis.bare)
+
+    on = [signals(q) for path in sorted((REPO / "eval").glob("*.jsonl")) if path.name != "offtopic.jsonl"
+          for q in read(path)]
+    off_eval = [signals(q) for q in read(REPO / "eval" / "offtopic.jsonl")]
+    off_training = [signals(q) for q in read(REPO / "training" / "offtopic.jsonl")]
+    shipped = search.TOPIC_SURE_FROM  # type: ignore[attr-defined]
+    rows = []
+    for threshold in (0.6, 0.7, 0.8, 0.9, 0.95):
+        search.TOPIC_SURE_FROM = threshold  # type: ignore[attr-defined]
+
+        def nones(items: list[tuple[float, bool, float | None, bool]]) -> str:
+            return f"{sum(search.match_level(*s) == 'none' for s in items)}/{len(items)}"  # type: ignore[attr-defined]
+
+        rows.append((f"{threshold:.2f}" + (" (shipped)" if threshold == shipped else ""),
+                     nones(on), nones(off_eval), nones(off_training)))
+    search.TOPIC_SURE_FROM = shipped  # type: ignore[attr-defined]
+    return rows
 
 
 if __name__ == "__main__":

@@ -158,6 +158,8 @@ def test_match_levels() -> None:
     assert match_level(0.45, True, on_topic=0.2) == "none"
     assert match_level(0.3, False, on_topic=0.95) == "weak"
     assert match_level(0.3, False, on_topic=0.6) == "none"
+    assert match_level(0.3, False, on_topic=0.85) == "weak"  # sure from 0.8
+    assert match_level(0.3, True, on_topic=0.05, bare=True) == "strong"  # "bruner": a name alone
 
 
 def test_a_misspelled_name_is_searched_as_corrected_and_said(service) -> None:

@@ -61,7 +61,13 @@ def test_person_answer(bundled_service) -> None:
     # and what grew out of theirs: the person's entries and roles
     vygotsky = bundled_service.search("which theories were influenced by vygotsky")["answer"]
     assert vygotsky["text"] == bundled_service.search("who is Lev Vygotsky")["answer"]["text"]
-    # the name alone is a question about the person too
+    # the name alone is a question about the person too, and a strong match whatever the topic
+    # head makes of one word ("bruner": 0.2); two people alone, the entry they developed together
+    bruner = bundled_service.search("bruner")
+    assert bruner["match"] == "strong" and bruner["answer"]["text"].startswith("Jerome Bruner developed ")
+    assert bundled_service.search("siemens and downes")["answer"]["text"].startswith(
+        "Connectivism is a learning theory, first proposed by George Siemens and Stephen Downes")
+    assert bundled_service.search("ADDIE and SAM")["answer"]["kind"] == "comparison"
     lave = bundled_service.search("jean lave")["answer"]
     assert lave["text"] == bundled_service.search("who is Jean Lave")["answer"]["text"]
     assert "Situated Learning" in lave["text"]
@@ -424,6 +430,11 @@ def test_parts_asked_together_are_answered_together(bundled_service) -> None:
                                "Connectivism was first proposed in 2005.")
     drawbacks = bundled_service.search("drawbacks of ADDIE when the budget is small")["answer"]["text"]
     assert drawbacks.startswith("ADDIE has these documented limitations") and "1975" not in drawbacks
+    # "when does X fail" asks when it fits, not its year; "when did X start" its year
+    fail = bundled_service.search("when does problem based learning fail")["answer"]["text"]
+    assert fail.startswith("Problem-Based Learning has these documented limitations")
+    assert bundled_service.search("when did behaviorism start")["answer"]["text"].startswith(
+        "Behaviorism was first proposed in 1913.")
     assert bundled_service.search("what are the limitations of connectivism")["answer"]["text"].startswith(
         "Connectivism has these documented limitations")  # one part stays one part
 

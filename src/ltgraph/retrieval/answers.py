@@ -55,9 +55,12 @@ from ltgraph.retrieval.relations import compare_answer, link_answer, relations_a
 Hit = dict[str, Any]
 
 #: Facts no passage kind stands for: asked for in words.
-#: ("when" asks only at the start, after "and", or before a verb: not in "… when deadlines are tight")
-WHEN = re.compile(r"^\W*when\b|\band when\b|\bwhen (was|were|did|is|does|had)\b|what year|which year|how old|"
-                  r"proposed in|how long ago")
+#: ("when" asks for a year at the start, after "and", or before a past verb: not in "… when
+#: deadlines are tight", nor in "when does PBL fail" or "when should I use it", which ask when
+#: an entry fits)
+WHEN = re.compile(r"^\W*when\b(?!\s+(does|do|is|are|should|shall|can|could|would|will|might|may|must|"
+                  r"not|to|it|you|i|we|they|students|learners|teachers)\b)|\band when\b|"
+                  r"\bwhen (was|were|did|had)\b|what year|which year|how old|proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
                    r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
 #: Asking who or what shaped a person ("who influenced Kolb", "Piaget's influences").
@@ -113,7 +116,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     people = [m for m in analysis.mentions if m.kind == "person"]
     if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
         return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
-    if analysis.type == "comparison" and 2 <= len(entries) <= 4:
+    if (analysis.type == "comparison" or analysis.bare) and 2 <= len(entries) <= 4:  # or "ADDIE and SAM"
         return compare_answer(select, entries)
     if analysis.type == "situation" and not entries:
         return situation_answer(hits)
@@ -186,6 +189,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return overview_answer(select, entries[0])  # "what does ADDIE stand for", "ADDIE"
     if len(people) == 1 and not entries and WORKS.search(text):
         return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
+    if len(people) == 2 and not entries and analysis.bare:  # "siemens and downes": their entry
+        shared = select("""SELECT ?this ?other ?e WHERE { ?e ltg:developedBy ?this, ?other ;
+            ltg:yearProposed ?year } ORDER BY ?year ?e""", this=iri_of(people[0]), other=iri_of(people[1]))
+        return overview_answer(select, shared[0]["e"]) if shared else None
     if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare):
         return person_fact(select, iri_of(people[0]))
     return None

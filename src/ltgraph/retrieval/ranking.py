@@ -65,7 +65,7 @@ def analyse(question: str, lexicon: Lexicon,
 
 
 #: Words that leave a question a bare name ("the ADDIE model", "connectivism explained").
-FILLERS = frozenset({"the", "a", "an", "s", "theory", "model", "framework", "approach", "please",
+FILLERS = frozenset({"the", "a", "an", "s", "and", "theory", "model", "framework", "approach", "please",
                      "explained", "overview", "summary", "info"})
 
 
