@@ -100,11 +100,11 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
 
     searcher, view = service.searcher, service.snapshot()  # type: ignore[attr-defined]
 
-    def signals(question: str) -> tuple[float, bool, float | None, bool]:
+    def signals(question: str) -> tuple[float, bool, float | None, bool, bool]:
         vector = searcher.query_vector(question)
         analysis = analyse(question, view.lexicon, lambda e, p: searcher.intent(vector, question, e, p))
         return (searcher.closeness(view, question), bool(analysis.mentions), analysis.on_topic,
-                analysis.bare)
+                analysis.bare, bool(analysis.items))
 
     on = [signals(q) for path in sorted((REPO / "eval").glob("*.jsonl")) if path.name != "offtopic.jsonl"
           for q in read(path)]
@@ -115,7 +115,7 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
     for threshold in (0.6, 0.7, 0.8, 0.9, 0.95):
         search.TOPIC_SURE_FROM = threshold  # type: ignore[attr-defined]
 
-        def nones(items: list[tuple[float, bool, float | None, bool]]) -> str:
+        def nones(items: list[tuple[float, bool, float | None, bool, bool]]) -> str:
             return f"{sum(search.match_level(*s) == 'none' for s in items)}/{len(items)}"  # type: ignore[attr-defined]
 
         rows.append((f"{threshold:.2f}" + (" (shipped)" if threshold == shipped else ""),

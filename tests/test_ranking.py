@@ -429,3 +429,26 @@ def test_the_unnamed_words_are_what_no_name_covers(pick, extra, before) -> None:
     in_labels = {word for key in labels for word in key.split()}
     assert [w for w in extra if w not in in_labels] == [w for w in unnamed if w not in in_labels], question
     assert analyse(question, lexicon).bare == all(word in FILLERS for word in unnamed), question
+
+
+def test_an_acronym_the_text_defines_names_what_it_stands_for() -> None:
+    """"… the zone of proximal development (ZPD) …" in an entry's text: "ZPD" names that concept;
+    every acronym so added spells the initials of a name of its entry (words such as "of" skipped)."""
+    from ltgraph.retrieval.lexicon import _SKIPPED, _defined_acronyms, _names
+
+    lexicon = _bundled_lexicon()
+    zpd = [(m.kind, m.slug) for m in lexicon.find("what does ZPD stand for")]
+    assert ("item", "zone-of-proximal-development") in zpd
+    assert ("item", "potential-for-improving-performance") in [(m.kind, m.slug) for m in lexicon.find("the PIP")]
+    from ltgraph.config import bundled_corpus_dir
+
+    for entry in load_corpus(entry_files(bundled_corpus_dir())):
+        labels = list(_names(entry).labels)
+        added: list = []
+        _defined_acronyms(entry, added := list(labels))
+        for acronym, mention in added[len(labels):]:
+            spelled = False
+            for key in (k for k, m in labels if m == mention):
+                words = [w for w in key.split() if w not in _SKIPPED]
+                spelled |= any("".join(w[0] for w in words[i:]) == acronym for i in range(len(words)))
+            assert spelled, (acronym, mention)

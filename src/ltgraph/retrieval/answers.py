@@ -32,6 +32,7 @@ from ltgraph.retrieval.cards import (
     answer_record,
     entry_card,
     first_sentences,
+    joined,
     words,
 )
 from ltgraph.retrieval.facts import (
@@ -54,6 +55,9 @@ from ltgraph.retrieval.relations import compare_answer, link_answer, relations_a
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
 
+#: Kinds whose lists a comparison adds when asked for ("ADDIE vs SAM strengths"): its own text
+#: already names each entry's key concepts and people.
+PART_KINDS = ("strength", "limitation", "implication", "misconception")
 #: Facts no passage kind stands for: asked for in words.
 #: ("when" asks for a year at the start, after "and", or before a past verb: not in "… when
 #: deadlines are tight", nor in "when does PBL fail" or "when should I use it", which ask when
@@ -116,8 +120,14 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     people = [m for m in analysis.mentions if m.kind == "person"]
     if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
         return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
+    kind = analysis.kinds[0] if analysis.kinds and analysis.sure else None  # a clear kind, if any
     if (analysis.type == "comparison" or analysis.bare) and 2 <= len(entries) <= 4:  # or "ADDIE and SAM"
-        return compare_answer(select, entries)
+        each = [entry_fact(select, e, KIND_PROPERTY[kind]) for e in entries] if kind in PART_KINDS else []
+        return joined([compare_answer(select, entries), *each])  # "ADDIE vs SAM strengths": each one's too
+    if 2 <= len(entries) <= 4 and kind in KIND_PROPERTY and not people:  # "strengths of ADDIE and SAM"
+        return joined([entry_fact(select, e, KIND_PROPERTY[kind]) for e in entries])
+    if 2 <= len(people) <= 3 and not entries and analysis.type == "person" and not analysis.bare:
+        return joined([person_fact(select, iri_of(p)) for p in people])  # "which theories did A and B develop"
     if analysis.type == "situation" and not entries:
         return situation_answer(hits)
     if not entries and not people:
@@ -140,7 +150,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
         return item_answer(select, iri_of(items[0]), [], True)  # "Thorndike's law of effect": what it is
     if not entries and items and (network or analysis.type in ("factoid", "keyword")):
-        asks_what = bool(WHAT_IS.search(text)) or _only_names(text, items[0].label)  # or names it alone
+        asks_what = (bool(WHAT_IS.search(text) or GIST.search(text))  # "what does ZPD stand for"
+                     or _only_names(text, items[0].label))  # or names it alone
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], asks_what, network)
     if len(entries) == 1:
         parts = _aspects(text)

@@ -95,6 +95,20 @@ def answer_record(kind: str, text: str, subject: str, facts: list[dict[str, str]
             "sources": sorted({iri for iri, _ in titled}), **extra}
 
 
+def joined(records: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Answers about several nodes as one ("strengths of ADDIE and SAM"): their texts in turn,
+    their facts and evidence together, the first one's kind and other fields; None when none
+    answers."""
+    found = [r for r in records if r is not None]
+    if not found:
+        return None
+    evidence = [(e["iri"], e["title"]) for r in found for e in r["evidence"]]
+    own = ("kind", "text", "subject", "facts", "links", "evidence", "sources")
+    return answer_record(found[0]["kind"], " ".join(r["text"] for r in found), found[0]["subject"],
+                         [f for r in found for f in r["facts"]], evidence,
+                         **{k: v for k, v in found[0].items() if k not in own})  # a comparison's entries
+
+
 def sentence(text: str) -> str:
     """`text` ending as a sentence ends (a citation without its final full stop gets one)."""
     text = text.strip()

@@ -81,11 +81,35 @@ def _names(entry: Entry) -> _Names:
             bare = re.sub(r"^(?i:the|a|an)\s+", "", item.title)  # "2 sigma problem" too
             if bare != item.title and len(bare.split()) >= 2:
                 add(bare, Mention("item", entry.slug, item.slug, item.title, item.kind))
+    _defined_acronyms(entry, labels)
     words: set[str] = set(_norm(entry.name).split())
     for text in (*entry.overview, *(item.text for item in entry.items)):
         words.update(_norm(text).split())
     originators = tuple(p.slug for p in entry.researchers if p.role == "originator")
     return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, words)
+
+
+#: "… zone of proximal development (ZPD)": up to eight words, then an acronym in brackets.
+_DEFINED = re.compile(r"((?:[\w'’-]+[ \t]+){1,8})\(([A-Z][A-Za-z]{1,3}[A-Z]|[A-Z]{3,6})\)")
+#: Words an acronym's letters skip ("zone of proximal development": ZPD).
+_SKIPPED = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "on", "with"})
+
+
+def _defined_acronyms(entry: Entry, labels: list[tuple[str, Mention]]) -> None:
+    """Acronyms the entry's own text defines for one of its names ("zone of proximal development
+    (ZPD)", "personal learning network (PLN)"): each names what its words name, when its letters
+    are their initials. Added to `labels` (normalised)."""
+    named = dict(labels)  # normalised label -> mention (the entry's and its concepts' names)
+    for text in (*entry.overview, *(item.text for item in entry.items)):
+        for found in _DEFINED.finditer(text):
+            words = _norm(found.group(1)).split()
+            acronym = found.group(2).lower()
+            for k in range(1, len(words) + 1):
+                phrase = words[-k:]
+                initials = "".join(w[0] for w in phrase if w not in _SKIPPED)
+                if initials == acronym and " ".join(phrase) in named:
+                    labels.append((acronym, named[" ".join(phrase)]))
+                    break
 
 
 class Lexicon:

@@ -74,11 +74,12 @@ class SearchView(Protocol):
 
 
 def match_level(closeness: float, names_something: bool, on_topic: float | None = None,
-                bare: bool = False) -> str:
+                bare: bool = False, names_concept: bool = False) -> str:
     """How well the corpus answers a question: "strong", "weak" or "none".
 
     A question the topic head finds off the field is "none" — unless the head is unsure and a
-    passage is as near as a named match, then "weak"; one naming an entry, a person or a
+    passage is as near as a named match, or the question names a key concept of an entry
+    (`names_concept`: "what does ZPD stand for"), then "weak"; one naming an entry, a person or a
     concept of the corpus is answered strongly; otherwise the nearest passage decides, but a
     question the topic head is sure about is never "none". Another embedding model needs its
     own calibration (and has no topic head until one is trained). A question that is a name
@@ -87,7 +88,7 @@ def match_level(closeness: float, names_something: bool, on_topic: float | None 
     if bare:
         return "strong"
     if on_topic is not None and on_topic < TOPIC_NONE_BELOW:
-        near = on_topic >= TOPIC_OFF_BELOW and closeness >= MATCH_STRONG_FROM
+        near = on_topic >= TOPIC_OFF_BELOW and (closeness >= MATCH_STRONG_FROM or names_concept)
         return "weak" if near else "none"
     if names_something or closeness >= MATCH_STRONG_FROM:
         return "strong"
@@ -121,7 +122,7 @@ class Searcher:
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
         match = match_level(self.closeness(view, asked), bool(analysis.mentions), analysis.on_topic,
-                            analysis.bare)
+                            analysis.bare, bool(analysis.items))
         if catalogue_request(asked):  # "list all the models": the graph answers it in full
             match = "strong"
 
