@@ -7,6 +7,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ltgraph.cli import cli
 from ltgraph.evaluation import evaluate, load_questions
@@ -381,6 +383,33 @@ def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_serv
                 *(e["iri"] for e in answer["evidence"]), *answer.get("entries", [])]
         assert all(iri.startswith("https://w3id.org/ltgraph/") for iri in iris), (question, iris)
         assert {link["text"] for link in answer["links"]} <= {e["title"] for e in answer["evidence"]}
+
+
+#: Words that steer `compose_answer` (cues of every answer path) and names of the bundled corpus.
+_CUES = ("what is", "who", "developed", "when", "was", "does", "stand for", "how does", "work", "and",
+         "vs", "strengths", "limitations", "of", "related to", "based on", "came after", "influenced",
+         "books by", "list all", "theories", "models", "from the 1980s", "which", "main idea", "?")
+_NAMES = ("connectivism", "ADDIE", "SAM", "Vygotsky", "Lave", "Wenger", "ZPD", "zone of proximal development",
+          "gagne's nine events", "the nine events", "Kolb", "behaviorism", "Siemens", "Downes", "bloom")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(_CUES + _NAMES), min_size=1, max_size=7))
+def test_any_mix_of_cues_and_names_gets_a_valid_answer_or_none(bundled_service, words) -> None:
+    """Any sequence of answer cues and names (the paths of `compose_answer` crossed every way):
+    the response has a match level, and its answer, if any, validates against the Answer schema
+    with every name it links among its evidence."""
+    import jsonschema
+
+    from ltgraph.web.openapi import SCHEMAS
+
+    response = bundled_service.search(" ".join(words))
+    assert response["match"] in ("strong", "weak", "none")
+    answer = response["answer"]
+    if answer is not None:
+        jsonschema.validate(answer, {**SCHEMAS["Answer"], "components": {"schemas": SCHEMAS}})
+        assert answer["text"].strip() and {link["text"] for link in answer["links"]} <= {
+            e["title"] for e in answer["evidence"]}
 
 
 def test_who_proposed_an_entry_names_its_originators_first(bundled_service) -> None:
