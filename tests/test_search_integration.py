@@ -469,6 +469,26 @@ def test_parts_asked_together_are_answered_together(bundled_service) -> None:
         "Connectivism has these documented limitations")  # one part stays one part
 
 
+def test_who_asked_of_a_description_names_the_person(bundled_service) -> None:
+    """"Who came up with the forgetting curve" names no entry: the person whose researcher
+    passage leads the best entry's hits, with that passage; "who influenced X" X's roots;
+    telling what one did ("I followed ADDIE") asks for no successors."""
+    ebbinghaus = bundled_service.search("who came up with the forgetting curve")["answer"]
+    assert ebbinghaus["kind"] == "description"
+    assert ebbinghaus["text"].startswith("This sounds like Hermann Ebbinghaus, of Spaced Practice. ")
+    assert ebbinghaus["subject"] == "https://w3id.org/ltgraph/id/person/hermann-ebbinghaus"
+    assert bundled_service.search("who studied cats in puzzle boxes")["answer"]["text"].startswith(
+        "This sounds like Edward Thorndike, of Behaviorism. ")
+    assert bundled_service.search("what influenced constructivism")["answer"]["text"] == \
+        "Constructivism grew out of earlier work by John Dewey."
+    for told in ("I followed ADDIE but the course flopped", "my lesson replaced lectures with projects, "
+                 "was that constructivism?"):
+        assert "builds on" not in bundled_service.search(told)["answer"]["text"], told
+    # a list narrowed by a description is the few that fit, not the catalogue
+    narrowed = bundled_service.search("list all the theories you know about motivation")["answer"]
+    assert narrowed["kind"] == "description" and len(narrowed["entries"]) == 3
+
+
 def test_a_part_asked_of_several_entries_or_people_is_answered_for_each(bundled_service) -> None:
     """"Strengths of ADDIE and SAM": each one's strengths; a comparison asking for a part adds
     each one's; "which theories did A and B develop": each person's entries."""

@@ -67,8 +67,8 @@ WHEN = re.compile(r"^\W*when\b(?!\s+(does|do|is|are|should|shall|can|could|would
                   r"\bwhen (was|were|did|had)\b|what year|which year|how old|proposed in|how long ago")
 ROOTS = re.compile(r"builds? on|based on|draws on|built on|influenced by|\broots\b|origins? of|"
                    r"gr[eo]w out of|came out of|comes? from|derived from|developed from")
-#: Asking who or what shaped a person ("who influenced Kolb", "Piaget's influences").
-INFLUENCES = re.compile(r"\bwho (influenced|inspired|shaped)\b|\binfluences (on|of)\b|['’]s influences\b|"
+#: Asking who or what shaped a person or an entry ("who influenced Kolb", "Piaget's influences").
+INFLUENCES = re.compile(r"\b(who|what) (influenced|inspired|shaped)\b|\binfluences (on|of)\b|['’]s influences\b|"
                         r"\binfluenced (him|her|them)\b")
 #: "Theories related to X", "alternatives to X": the entries X is linked to.
 RELATED = re.compile(r"\b(related to|similar to|alternatives? to|opposite of|connected to|linked to|"
@@ -104,9 +104,10 @@ WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\
 GIST = re.compile(r"\b(main|central|core|big|basic) (idea|point|claim|message|argument)\b|\bgist\b|"
                   r"\bnutshell\b|\bbasics of\b|\bessence of\b|\bstands? for\b|\bacronym\b|"
                   r"\bwhat do the letters\b|\bhow (does|do|did) .+ work\b")
-#: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE").
-SUCCEEDED = re.compile(r"\b(came|come|comes) after\b|\bfollowed\b|\breplaced\b|\bsucceeded\b|"
-                       r"\bsuperseded\b|\bsuccessors?\b|\b(came|comes) next\b")
+#: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE"), not
+#: telling ("I followed ADDIE", "my lesson replaced lectures").
+SUCCEEDED = re.compile(r"\b(what|which)\b(\s+[\w-]+){0,3}?\s+(came after|comes after|followed|replaced|"
+                       r"succeeded|superseded)\b|\bsuccessors?\b")
 
 
 def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Callable[[Mention], str],
@@ -144,6 +145,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         several = several_answer(select, question, hits)
         if several is not None:
             return several
+        if re.match(r"\W*who\b", text) and analysis.kinds[:1] == ["researcher"]:
+            # "who created the four-level evaluation model": one person; "who were the main
+            # behaviorists": the entry with its people
+            return description_answer(select, hits, who=not re.match(r"\W*who (are|were)\b", text))
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
@@ -166,6 +171,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             way = "successors"  # "what came after behaviorism"
         if way == "successors":
             return successors_answer(select, entries[0])
+        if INFLUENCES.search(text) and not people:  # "who influenced connectivism"
+            shaped = entry_fact(select, entries[0], ["buildsOn", "influencedBy", "hasForerunner"])
+            if shaped is not None:
+                return shaped
         roots_fact = entry_fact(select, entries[0], ["buildsOn", "influencedBy"]) if way == "roots" else None
         if roots_fact is not None:  # (none in the graph: what it is answers "where did X come from")
             return roots_fact
@@ -203,7 +212,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(people) == 2 and not entries and analysis.bare:  # "siemens and downes": their entry
         shared = select("""SELECT ?this ?other ?e WHERE { ?e ltg:developedBy ?this, ?other ;
             ltg:yearProposed ?year } ORDER BY ?year ?e""", this=iri_of(people[0]), other=iri_of(people[1]))
-        return overview_answer(select, shared[0]["e"]) if shared else None
+        if shared:
+            return overview_answer(select, shared[0]["e"])
+        return joined([person_fact(select, iri_of(p)) for p in people])  # "vygotsky and piaget"
     if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare):
         return person_fact(select, iri_of(people[0]))
     return None
@@ -279,17 +290,28 @@ def _named_after(find: Callable[[str], list[Mention]] | None, text: str, cue: re
     return names(text[cue.end():]) and not names(text[:cue.start()])
 
 
-def description_answer(select: Select, hits: Sequence[Hit]) -> dict[str, Any] | None:
-    """The entry a described idea belongs to: the top hit's entry, with its overview."""
+def description_answer(select: Select, hits: Sequence[Hit], who: bool = False) -> dict[str, Any] | None:
+    """The entry a described idea belongs to: the top hit's entry, with its overview; asked
+    `who`, the person of the top entry's researcher passage among the first three hits, with that
+    passage."""
     if not hits:
         return None
     top = hits[0]
+    person = next((h for h in hits[:3] if h["kind"] == "researcher" and h["theory"] == top["theory"]),
+                  None) if who else None
+    if person is not None:
+        text = (f"This sounds like {person['label']}, of {person['theory_label']}. "
+                f"{first_sentences(person['text'])}")
+        return answer_record("description", text, person["item_iri"],
+                             [], [(person["item_iri"], person["label"]),
+                                  (person["theory_iri"], person["theory_label"])],
+                             entries=[person["theory_iri"]])
     overview = next((h for h in hits if h["theory"] == top["theory"] and h["kind"] == "overview"), None)
     card = entry_card(select, top["theory_iri"])
     if "label" not in card:
         return None
-    who = f", {words(card['researchers'][:3])}" if card["researchers"] else ""
-    text = f"This sounds like {card['label']} ({card['type']}, {card['year']}{who})."
+    names = f", {words(card['researchers'][:3])}" if card["researchers"] else ""
+    text = f"This sounds like {card['label']} ({card['type']}, {card['year']}{names})."
     best = overview or top
     text += f" {first_sentences(best['text'])}"
     return answer_record("description", text, card["iri"], [],

@@ -74,6 +74,8 @@ def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | N
                    "label": r.get("olabel", r["o"])} for r in rows]
     if subject is None:
         return None
+    if sentences[0].startswith("It "):  # "It grew out of …" can only follow a sentence naming it
+        sentences[0] = subject + sentences[0][2:]
     return answer_record("fact", " ".join(sentences), iri, facts, [(iri, subject), *evidence])
 
 

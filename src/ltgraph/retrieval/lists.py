@@ -27,8 +27,9 @@ LIST_ALL = re.compile(rf"\b(list|show|name|give|display)\b.*\b(all|every)\s+(the
                       r"are (in|covered|included|available|here))")
 #: "from the 1980s", "1990s theories".
 DECADE = re.compile(r"\b(1[89]\d|20\d)0'?s\b")
-#: "Which theories …", "what models …": more than one entry may answer.
-PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b")
+#: "Which theories …", "what models …", "list the theories about …": more than one entry may answer.
+PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b|"
+                    r"\b(list|name|show me|give me)\b(\s+[\w-]+){0,3}?\s+(theories|models|frameworks|approaches)\b")
 #: "1980s theories", "models proposed in the 1990s" (not "1980s car models").
 OF_DECADE = re.compile(rf"\b(1[89]\d|20\d)0'?s\s+{_TYPE_WORDS}|"
                        rf"\b{_TYPE_WORDS}(\s+[\w-]+){{0,3}}\s+(in|from|of|during)\s+the\s+(1[89]\d|20\d)0'?s\b")
@@ -55,11 +56,17 @@ def _wanted_type(text: str) -> str | None:
     return "model" if models and not theories else "theory" if theories and not models else None
 
 
+#: A list request narrowed by a description ("list all the theories you know about motivation"):
+#: the few that fit, not the catalogue.
+QUALIFIED = re.compile(r"\b(theor(y|ies)|models?|frameworks?|entries)\b.*\b(about|on|for|that|which|who|"
+                       r"regarding|concerning|related|dealing|relevant|suited|useful|explaining|where|to do with)\b")
+
+
 def catalogue_request(question: str) -> bool:
-    """Whether the question asks for the whole catalogue, or a decade or grade of it: the
-    graph answers it fully, however little its words look like the passages'."""
+    """Whether the question asks for the whole catalogue, or a decade of it: the graph answers
+    it fully, however little its words look like the passages'."""
     text = question.lower()
-    return bool(LIST_ALL.search(text) or OF_DECADE.search(text))
+    return bool(LIST_ALL.search(text) and not QUALIFIED.search(text)) or bool(OF_DECADE.search(text))
 
 
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:
@@ -71,7 +78,7 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
         if graded is not None:
             return graded
     decade = DECADE.search(text) if ENTRIES.search(text) else None  # not "that 1970s process"
-    if not decade and not LIST_ALL.search(text):
+    if not decade and not (LIST_ALL.search(text) and not QUALIFIED.search(text)):
         return None
     rows = select("""SELECT ?e ?label ?type ?year WHERE { ?e a ?type ; rdfs:label ?label ;
         ltg:yearProposed ?year . VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel } }
