@@ -364,7 +364,8 @@ ANSWER_PATHS = ("what is connectivism", "what is ADDIE", "who developed connecti
                 "list all instructional design models", "theories from the 1890s",
                 "which models have little research behind them", "who influenced kolb", "jean lave",
                 "list all the models", "what came after behaviorism", "gagne's nine events",
-                "what are the strengths of ADDIE and SAM", "limitations of behaviorism and constructivism")
+                "what are the strengths of ADDIE and SAM", "limitations of behaviorism and constructivism",
+                "who came up with the forgetting curve", "what influenced constructivism", "vygotsky and piaget")
 
 
 def test_every_kind_of_answer_conforms_to_the_openapi_answer_schema(bundled_service) -> None:
