@@ -45,6 +45,7 @@ from ltgraph.retrieval.facts import (
     overview_answer,
     person_fact,
     person_in_entry_answer,
+    shared_entry,
     works_answer,
 )
 from ltgraph.retrieval.lexicon import Mention
@@ -94,7 +95,7 @@ JOINED = re.compile(r"\band\b|&|\+|/")
 #: "Who criticised X": its critics, not its limitations.
 WHO_CRITICISED = re.compile(r"\bwho\b.*\bcriti[cq]")
 #: Asking what an entry is or says, whatever kind of passage the intent model reads in it.
-ABOUT = re.compile(r"\bstand for\b|\bwhat does .+ (say|mean|claim|argue|propose)\b|\bhow does .+ work\b|"
+ABOUT = re.compile(r"\bwhat does .+ (say|mean|claim|argue|propose)\b|"
                    r"\btell me (\w+ )?about\b|\bexplain\b|\boverview\b|\bsummar(y|ise|ize)\b|^\W*what('s| is)\b")
 #: "What is …" asked of a concept ("what is the zone of proximal development").
 WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\s+of|meaning\s+of|explain|"
@@ -121,12 +122,12 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     people = [m for m in analysis.mentions if m.kind == "person"]
     if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
         return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
-    kind = analysis.kinds[0] if analysis.kinds and analysis.sure else None  # a clear kind, if any
+    clear = analysis.kinds[0] if analysis.kinds and analysis.sure else None  # a clear kind, if any
     if (analysis.type == "comparison" or analysis.bare) and 2 <= len(entries) <= 4:  # or "ADDIE and SAM"
-        each = [entry_fact(select, e, KIND_PROPERTY[kind]) for e in entries] if kind in PART_KINDS else []
+        each = [entry_fact(select, e, KIND_PROPERTY[clear]) for e in entries] if clear in PART_KINDS else []
         return joined([compare_answer(select, entries), *each])  # "ADDIE vs SAM strengths": each one's too
-    if 2 <= len(entries) <= 4 and kind in KIND_PROPERTY and not people:  # "strengths of ADDIE and SAM"
-        return joined([entry_fact(select, e, KIND_PROPERTY[kind]) for e in entries])
+    if 2 <= len(entries) <= 4 and clear in KIND_PROPERTY and not people:  # "strengths of ADDIE and SAM"
+        return joined([entry_fact(select, e, KIND_PROPERTY[clear]) for e in entries])
     if 2 <= len(people) <= 3 and not entries and analysis.type == "person" and not analysis.bare:
         return joined([person_fact(select, iri_of(p)) for p in people])  # "which theories did A and B develop"
     if analysis.type == "situation" and not entries:
@@ -210,10 +211,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(people) == 1 and not entries and WORKS.search(text):
         return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 2 and not entries and analysis.bare:  # "siemens and downes": their entry
-        shared = select("""SELECT ?this ?other ?e WHERE { ?e ltg:developedBy ?this, ?other ;
-            ltg:yearProposed ?year } ORDER BY ?year ?e""", this=iri_of(people[0]), other=iri_of(people[1]))
-        if shared:
-            return overview_answer(select, shared[0]["e"])
+        shared = shared_entry(select, iri_of(people[0]), iri_of(people[1]))
+        if shared is not None:
+            return overview_answer(select, shared)
         return joined([person_fact(select, iri_of(p)) for p in people])  # "vygotsky and piaget"
     if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare):
         return person_fact(select, iri_of(people[0]))
@@ -259,7 +259,7 @@ def _direction(find: Callable[[str], list[Mention]] | None, text: str, cue: re.M
         return "roots"
 
     def names(part: str) -> bool:
-        return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
+        return _names_entry(find, part, entry, iri_of)
 
     before, after = text[:cue.start()], text[cue.end():]
     if cue.group(0).startswith(("origin", "roots")):  # "the roots of X", "X's origins"
@@ -283,11 +283,14 @@ def _named_after(find: Callable[[str], list[Mention]] | None, text: str, cue: re
     "X replaced …")."""
     if find is None:
         return True
+    return (_names_entry(find, text[cue.end():], entry, iri_of)
+            and not _names_entry(find, text[:cue.start()], entry, iri_of))
 
-    def names(part: str) -> bool:
-        return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
 
-    return names(text[cue.end():]) and not names(text[:cue.start()])
+def _names_entry(find: Callable[[str], list[Mention]], part: str, entry: str,
+                 iri_of: Callable[[Mention], str]) -> bool:
+    """Whether `part` of a question names the entry (IRI `entry`)."""
+    return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
 
 
 def description_answer(select: Select, hits: Sequence[Hit], who: bool = False) -> dict[str, Any] | None:

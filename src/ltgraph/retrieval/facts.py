@@ -249,6 +249,13 @@ def influences_answer(select: Select, iri: str) -> dict[str, Any] | None:
                           *dict.fromkeys((r["o"], r["olabel"]) for r in rows)])
 
 
+def shared_entry(select: Select, a: str, b: str) -> str | None:
+    """The earliest entry two people both developed ("siemens and downes": connectivism)."""
+    rows = select("""SELECT ?this ?other ?e WHERE { ?e ltg:developedBy ?this, ?other ;
+        ltg:yearProposed ?year } ORDER BY ?year ?e""", this=a, other=b)
+    return rows[0]["e"] if rows else None
+
+
 def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
     """The seminal works the graph holds by a person, cited in full, oldest first."""
     rows = select("""SELECT ?this ?plabel ?w ?citation ?year WHERE { ?this rdfs:label ?plabel .
