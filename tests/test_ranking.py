@@ -452,3 +452,13 @@ def test_an_acronym_the_text_defines_names_what_it_stands_for() -> None:
                 words = [w for w in key.split() if w not in _SKIPPED]
                 spelled |= any("".join(w[0] for w in words[i:]) == acronym for i in range(len(words)))
             assert spelled, (acronym, mention)
+
+
+def test_plural_and_unslashed_entry_names_and_no_correction_to_a_lowercase_acronym() -> None:
+    """"flipped classrooms" and "4cid" name their entries; "chart" is not corrected to "chat"
+    (CHAT, activity theory) unless typed in capitals, while names are still corrected."""
+    lexicon = _bundled_lexicon()
+    assert [m.slug for m in lexicon.find("evidence on flipped classrooms")] == ["flipped-classroom"]
+    assert [m.slug for m in lexicon.find("4cid blueprint")] == ["four-component-instructional-design"]
+    assert lexicon.correct("phillips screwdriver sizes chart") is None
+    assert lexicon.correct("conectivism critics") == "connectivism critics"

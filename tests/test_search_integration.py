@@ -490,6 +490,40 @@ def test_who_asked_of_a_description_names_the_person(bundled_service) -> None:
     assert narrowed["kind"] == "description" and len(narrowed["entries"]) == 3
 
 
+def test_lists_by_year_bound_grade_words_and_plural_descriptions(bundled_service) -> None:
+    """"Theories from before 1950" (a year bound), "which learning theories are contested" (the
+    grade's own word), "all models about online learning" and "theories of motivation" (the
+    few that fit)."""
+    before = bundled_service.search("learning theories from before 1950")
+    assert before["match"] == "strong"
+    assert before["answer"]["text"].startswith("Learning theories first proposed before 1950: Spaced Practice (1885)")
+    assert "(1956)" not in before["answer"]["text"]
+    contested = bundled_service.search("which learning theories are contested")["answer"]["text"]
+    assert contested.startswith("The graph grades the evidence for these learning theories as contested: ")
+    for question in ("all models about online learning", "theories of motivation in education"):
+        answer = bundled_service.search(question)["answer"]
+        assert answer["kind"] == "description" and len(answer["entries"]) == 3, question
+
+
+def test_what_to_do_named_nowhere_and_concepts_of_one_entry(bundled_service) -> None:
+    """A question asking what to do that names nothing gets the situation answer whatever its
+    type; two concepts of one entry without its name ("the framework with teaching presence
+    and social presence") get that entry; a full name with bare keywords the person's entries,
+    a surname other people share ("palincsar brown") nothing."""
+    isolated = bundled_service.search("designing an online course and students feel isolated, what helps?")
+    assert isolated["answer"]["kind"] == "situation"
+    framework = bundled_service.search("whats the framework with teaching presence and social presence called")
+    assert framework["answer"]["text"].startswith("Community of Inquiry is a learning theory")
+    assert bundled_service.search("David Merrill instructional design")["answer"]["text"].startswith(
+        "M. David Merrill developed ")
+    assert bundled_service.search("reciprocal teaching palincsar brown")["answer"] is None
+    # "what does 4C/ID mean": what it is; one entry compared with something else: what it is
+    assert bundled_service.search("what does 4C/ID mean")["answer"]["text"].startswith(
+        "Four-Component Instructional Design (4C/ID) is an instructional-design model")
+    assert bundled_service.search("gamification vs game-based learning")["answer"]["text"].startswith(
+        "Gamification is an instructional-design model")
+
+
 def test_a_part_asked_of_several_entries_or_people_is_answered_for_each(bundled_service) -> None:
     """"Strengths of ADDIE and SAM": each one's strengths; a comparison asking for a part adds
     each one's; "which theories did A and B develop": each person's entries."""

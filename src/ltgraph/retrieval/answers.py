@@ -24,6 +24,7 @@ Query texts here are constants: the nodes a query is about are bound to `?this` 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -104,7 +105,7 @@ WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\
 #: of cognitive load theory", "connectivism in a nutshell").
 GIST = re.compile(r"\b(main|central|core|big|basic) (idea|point|claim|message|argument)\b|\bgist\b|"
                   r"\bnutshell\b|\bbasics of\b|\bessence of\b|\bstands? for\b|\bacronym\b|"
-                  r"\bwhat do the letters\b|\bhow (does|do|did) .+ work\b")
+                  r"\bwhat do the letters\b|\bhow (does|do|did) .+ work\b|\bwhat does [^?]+ mean\b(?! for)")
 #: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE"), not
 #: telling ("I followed ADDIE", "my lesson replaced lectures").
 SUCCEEDED = re.compile(r"\b(what|which)\b(\s+[\w-]+){0,3}?\s+(came after|comes after|followed|replaced|"
@@ -152,6 +153,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return description_answer(select, hits, who=not re.match(r"\W*who (are|were)\b", text))
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
+    if not entries and not people and len({m.slug for m in items}) >= 2 and len({m.entry for m in items}) == 1:
+        # "the framework with teaching presence and social presence": the entry they belong to
+        return overview_answer(select, iri_of(Mention("entry", items[0].entry, items[0].entry or "", "")))
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
         return item_answer(select, iri_of(items[0]), [], True)  # "Thorndike's law of effect": what it is
@@ -206,8 +210,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return entry_fact(select, entries[0], KIND_PROPERTY[kind])
             if kind == "overview" and analysis.type in ("factoid", "keyword"):
                 return overview_answer(select, entries[0])
-        if way == "roots" or ABOUT.search(text) or analysis.bare:
-            return overview_answer(select, entries[0])  # "what does ADDIE stand for", "ADDIE"
+        if way == "roots" or ABOUT.search(text) or analysis.bare or analysis.type == "comparison":
+            return overview_answer(select, entries[0])  # "what does ADDIE stand for", "ADDIE", "X vs (no entry)"
     if len(people) == 1 and not entries and WORKS.search(text):
         return works_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 2 and not entries and analysis.bare:  # "siemens and downes": their entry
@@ -215,9 +219,21 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         if shared is not None:
             return overview_answer(select, shared)
         return joined([person_fact(select, iri_of(p)) for p in people])  # "vygotsky and piaget"
-    if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare):
+    if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare
+                                             or (analysis.type == "keyword" and _full_name(text, people[0].label))):
         return person_fact(select, iri_of(people[0]))
+    if not analysis.mentions and analysis.kinds[:1] == ["implication"] and not ROOTS.search(text):
+        return situation_answer(hits)  # "students feel isolated in my online course, what helps?"
     return None
+
+
+def _full_name(text: str, label: str) -> bool:
+    """Whether the question gives a person's first and last name ("carol dweck research
+    summary"), not the last name alone, which other people share ("palincsar brown")."""
+    plain = unicodedata.normalize("NFKD", f"{text}\n{label.lower()}").encode("ascii", "ignore").decode()
+    text, label = plain.split("\n")
+    names = [w for w in label.replace(".", " ").split() if len(w) > 1]  # not initials ("M. David Merrill")
+    return bool(re.search(rf"\b{re.escape(names[0])}\b.*\b{re.escape(names[-1])}\b", text))
 
 
 def _joined(text: str, people: list[Mention]) -> bool:

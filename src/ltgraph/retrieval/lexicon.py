@@ -40,6 +40,7 @@ class _Names:
     #: (label, person slug): the entry named by its originator's last name ("Kirkpatrick")
     eponyms: tuple[tuple[str, str], ...]
     originators: tuple[str, ...]  # slugs of the people who originated the entry
+    acronyms: tuple[str, ...]  # normalised acronyms naming the entry or its concepts ("chat", "zpd")
     words: set[str]  # (never changed: a frozenset copy cost a second at 100x)
 
 
@@ -48,8 +49,12 @@ def _names(entry: Entry) -> _Names:
     people: list[tuple[str, Mention, str]] = []
     eponyms: list[tuple[str, str]] = []
 
+    acronyms: list[str] = []
+
     def add(text: str, mention: Mention) -> None:
         labels.append((_norm(text), mention))
+        if re.fullmatch(r"[A-Z][A-Z0-9/]+", text):  # "ADDIE", "CHAT": see `Lexicon.correct`
+            acronyms.append(_norm(text))
 
     m = Mention("entry", entry.slug, entry.slug, entry.name)
     add(entry.name, m)
@@ -69,6 +74,12 @@ def _names(entry: Entry) -> _Names:
     # "Bloom's taxonomy" is also asked as "Bloom taxonomy" or "blooms taxonomy".
     add(entry.name.replace("'s", "").replace("’s", ""), m)
     add(entry.name.replace("'", "").replace("’", ""), m)
+    for name in (entry.name, *entry.aliases):
+        if "/" in name:  # "4C/ID" is also typed "4cid"
+            add(re.sub(r"\s*\(.*?\)", "", name).replace("/", "") if "(" in name else name.replace("/", ""), m)
+        last = name.split()[-1]
+        if len(name.split()) >= 2 and last.isalpha() and last[-1] not in "sxy":  # "flipped classrooms"
+            add(name + "s", m)
     for person in entry.researchers:
         pm = Mention("person", None, person.slug, person.name)
         add(person.name, pm)
@@ -81,12 +92,12 @@ def _names(entry: Entry) -> _Names:
             bare = re.sub(r"^(?i:the|a|an)\s+", "", item.title)  # "2 sigma problem" too
             if bare != item.title and len(bare.split()) >= 2:
                 add(bare, Mention("item", entry.slug, item.slug, item.title, item.kind))
-    _defined_acronyms(entry, labels)
+    acronyms += _defined_acronyms(entry, labels)
     words: set[str] = set(_norm(entry.name).split())
     for text in (*entry.overview, *(item.text for item in entry.items)):
         words.update(_norm(text).split())
     originators = tuple(p.slug for p in entry.researchers if p.role == "originator")
-    return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, words)
+    return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, tuple(acronyms), words)
 
 
 #: "… zone of proximal development (ZPD)": up to eight words, then an acronym in brackets.
@@ -95,11 +106,12 @@ _DEFINED = re.compile(r"((?:[\w'’-]+[ \t]+){1,8})\(([A-Z][A-Za-z]{1,3}[A-Z]|[A
 _SKIPPED = frozenset({"of", "and", "the", "for", "in", "to", "a", "an", "on", "with"})
 
 
-def _defined_acronyms(entry: Entry, labels: list[tuple[str, Mention]]) -> None:
+def _defined_acronyms(entry: Entry, labels: list[tuple[str, Mention]]) -> list[str]:
     """Acronyms the entry's own text defines for one of its names ("zone of proximal development
     (ZPD)", "personal learning network (PLN)"): each names what its words name, when its letters
-    are their initials. Added to `labels` (normalised)."""
+    are their initials. Added to `labels` (normalised), and returned."""
     named = dict(labels)  # normalised label -> mention (the entry's and its concepts' names)
+    added = []
     for text in (*entry.overview, *(item.text for item in entry.items)):
         for found in _DEFINED.finditer(text):
             words = _norm(found.group(1)).split()
@@ -109,7 +121,9 @@ def _defined_acronyms(entry: Entry, labels: list[tuple[str, Mention]]) -> None:
                 initials = "".join(w[0] for w in phrase if w not in _SKIPPED)
                 if initials == acronym and " ".join(phrase) in named:
                     labels.append((acronym, named[" ".join(phrase)]))
+                    added.append(acronym)
                     break
+    return added
 
 
 class Lexicon:
@@ -170,6 +184,11 @@ class Lexicon:
         self._surface = surface
         # Words of names (for spelling correction) and every word of the corpus (never corrected).
         self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
+        #: Acronyms no other name uses as a word: a word is corrected to one only when typed in
+        #: capitals ("ADIE" -> ADDIE), since lowercase it is more likely an English word
+        #: ("phillips screwdriver sizes chart" is not about CHAT, activity theory).
+        self._acronyms = frozenset(a for n in names for a in n.acronyms) - {
+            w for k in self._surface if " " in k for w in k.split()}
         self._words = [n.words for n in names]  # every word of the corpus: see `_known_words`
         # Labels are matched as word n-grams (a dict lookup per n-gram), not as one regex
         # alternation: compiling that took 0.5 s on a 280-entry corpus, on every reload.
@@ -232,7 +251,8 @@ class Lexicon:
             if not norm or norm in self._known_words:  # "Łȴȴȴȴ" folds to nothing
                 continue
             # Typos seldom change the first letter; "layers" is not a misspelled "Mayers".
-            names = [w for w in self._name_words if w[0] == norm[0]]
+            names = [w for w in self._name_words if w[0] == norm[0]
+                     and (w not in self._acronyms or word.isupper())]
             match = process.extractOne(norm, names, scorer=fuzz.ratio, score_cutoff=SPELLING_CUTOFF)
             if match is None:
                 continue

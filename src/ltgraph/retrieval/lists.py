@@ -27,12 +27,17 @@ LIST_ALL = re.compile(rf"\b(list|show|name|give|display)\b.*\b(all|every)\s+(the
                       r"are (in|covered|included|available|here))")
 #: "from the 1980s", "1990s theories".
 DECADE = re.compile(r"\b(1[89]\d|20\d)0'?s\b")
+#: "Before 1950", "since 2000": a year bound.
+BOUND = re.compile(r"\b(before|prior to|earlier than|until|after|since|later than)\s+((?:1[89]|20)\d\d)\b")
 #: "Which theories …", "what models …", "list the theories about …": more than one entry may answer.
 PLURAL = re.compile(r"\b(which|what)\s+(\w+\s+)?(theories|models|frameworks|approaches)\b|"
-                    r"\b(list|name|show me|give me)\b(\s+[\w-]+){0,3}?\s+(theories|models|frameworks|approaches)\b")
-#: "1980s theories", "models proposed in the 1990s" (not "1980s car models").
+                    r"\b(list|name|show me|give me)\b(\s+[\w-]+){0,3}?\s+(theories|models|frameworks|approaches)\b|"
+                    r"^\W*(all\s+)?(the\s+)?(\w+\s+)?(theories|models|frameworks|approaches)\s+(of|about|for|on)\b")
+#: "1980s theories", "models proposed in the 1990s", "theories from before 1950" (not "1980s
+#: car models").
 OF_DECADE = re.compile(rf"\b(1[89]\d|20\d)0'?s\s+{_TYPE_WORDS}|"
-                       rf"\b{_TYPE_WORDS}(\s+[\w-]+){{0,3}}\s+(in|from|of|during)\s+the\s+(1[89]\d|20\d)0'?s\b")
+                       rf"\b{_TYPE_WORDS}(\s+[\w-]+){{0,3}}\s+(in|from|of|during)\s+the\s+(1[89]\d|20\d)0'?s\b|"
+                       rf"\b{_TYPE_WORDS}(\s+[\w-]+){{0,3}}?\s+(before|after|since|prior to)\s+(1[89]|20)\d\d\b")
 #: The evidence grades (as the graph labels them) a question asks for, by its words.
 _NEAR = r"\s+(?:\w+\s+){0,2}(?:evidence|research|support|empirical)"
 GRADES = (("well supported", re.compile(rf"\b(?:strong|strongest|good|solid|robust|best|most){_NEAR}|"
@@ -42,7 +47,6 @@ GRADES = (("well supported", re.compile(rf"\b(?:strong|strongest|good|solid|robu
                               r"\bunsupported\b|\bdebunked\b|\bunproven\b")),
           ("mixed", re.compile(rf"\bmixed{_NEAR}")),
           ("contested", re.compile(r"\b(?:contested|disputed|controversial)\b")))
-EVIDENCE = re.compile(r"\b(evidence|research|supported|proven|studies|backed)\b")
 ENTRIES = re.compile(r"\b(theories|models|frameworks|entries|approaches)\b")
 #: The class an empty list is about (its answer's subject).
 _CLASS = {"theory": str(LTG.LearningTheory), "model": str(LTG.InstructionalDesignModel), None: str(LTG.Entry)}
@@ -73,12 +77,13 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
     """The entries of one type, of a decade or of an evidence grade, when the question asks for
     a list; else None."""
     text = question.lower()
-    if EVIDENCE.search(text) and ENTRIES.search(text):
+    if ENTRIES.search(text):  # (the grade's own words decide: "which theories are contested")
         graded = _graded(select, text)
         if graded is not None:
             return graded
     decade = DECADE.search(text) if ENTRIES.search(text) else None  # not "that 1970s process"
-    if not decade and not (LIST_ALL.search(text) and not QUALIFIED.search(text)):
+    bound = BOUND.search(text) if ENTRIES.search(text) else None
+    if not decade and not bound and not (LIST_ALL.search(text) and not QUALIFIED.search(text)):
         return None
     rows = select("""SELECT ?e ?label ?type ?year WHERE { ?e a ?type ; rdfs:label ?label ;
         ltg:yearProposed ?year . VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel } }
@@ -93,8 +98,15 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
         start = int(decade.group(1)) * 10
         entries = [e for e in entries if start <= e[2] < start + 10]
         lead = f"{what.capitalize()} first proposed in the {start}s"
+    elif bound:
+        year, before = int(bound.group(2)), bound.group(1) in ("before", "prior to", "earlier than", "until")
+        entries = [e for e in entries if (e[2] < year if before else e[2] > year)]
+        lead = f"{what.capitalize()} first proposed {'before' if before else 'after'} {year}"
     else:
         lead = f"The graph holds {len(entries)} {what}"
+    if not entries and bound:
+        return answer_record("fact", f"The graph holds no {what} first proposed {lead.split(' proposed ')[1]}.",
+                             _CLASS[kind], [], [])
     if not entries:
         return answer_record("fact", f"The graph holds no {what} first proposed in the "
                              f"{decade.group(1)}0s." if decade else f"The graph holds no {what}.",
