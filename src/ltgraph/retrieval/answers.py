@@ -141,16 +141,16 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return influences_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and (ROOTS.search(text) or RELATED.search(text)):
         return person_fact(select, iri_of(people[0]))  # "theories influenced by Vygotsky"
+    asks_who = re.match(r"\W*who\b", text) is not None and analysis.kinds[:1] == ["researcher"]
+    one = not re.match(r"\W*who (are|were)\b", text)  # "who were the main …": the entry and its people
     if analysis.type == "description" and not entries:
-        return several_answer(select, question, hits) or description_answer(select, hits)
+        return several_answer(select, question, hits) or description_answer(select, hits, who=asks_who and one)
     if not entries and not people and not analysis.mentions:  # "what models are used for …"
         several = several_answer(select, question, hits)
         if several is not None:
             return several
-        if re.match(r"\W*who\b", text) and analysis.kinds[:1] == ["researcher"]:
-            # "who created the four-level evaluation model": one person; "who were the main
-            # behaviorists": the entry with its people
-            return description_answer(select, hits, who=not re.match(r"\W*who (are|were)\b", text))
+        if asks_who:  # "who created the four-level evaluation model": the person
+            return description_answer(select, hits, who=one)
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if not entries and not people and len({m.slug for m in items}) >= 2 and len({m.entry for m in items}) == 1:
@@ -229,7 +229,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
 
 def _full_name(text: str, label: str) -> bool:
     """Whether the question gives a person's first and last name ("carol dweck research
-    summary"), not the last name alone, which other people share ("palincsar brown")."""
+    summary"), not the last name alone, which other people share ("ann brown reciprocal teaching study")."""
     plain = unicodedata.normalize("NFKD", f"{text}\n{label.lower()}").encode("ascii", "ignore").decode()
     text, label = plain.split("\n")
     names = [w for w in label.replace(".", " ").split() if len(w) > 1]  # not initials ("M. David Merrill")
