@@ -149,7 +149,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         several = several_answer(select, question, hits)
         if several is not None:
             return several
-        if asks_who:  # "who devised the four levels of training evaluation": the person
+        if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
     items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
