@@ -93,6 +93,7 @@ def main() -> None:
 def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
     """How many questions are "none" for each TOPIC_SURE_FROM: each question's topic
     probability, closeness and names are read once, then `match_level` decides."""
+    from ltgraph.retrieval.lexicon import says_full_name
     from ltgraph.retrieval.ranking import analyse
 
     def read(path: Path) -> list[str]:
@@ -103,8 +104,10 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
     def signals(question: str) -> tuple[float, bool, float | None, bool, bool]:
         vector = searcher.query_vector(question)
         analysis = analyse(question, view.lexicon, lambda e, p: searcher.intent(vector, question, e, p))
+        specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(question, m.label)
+                                               for m in analysis.mentions)
         return (searcher.closeness(view, question), bool(analysis.mentions), analysis.on_topic,
-                analysis.bare, bool(analysis.items))
+                analysis.bare, specific)
 
     on = [signals(q) for path in sorted((REPO / "eval").glob("*.jsonl")) if path.name != "offtopic.jsonl"
           for q in read(path)]

@@ -160,8 +160,8 @@ def test_match_levels() -> None:
     assert match_level(0.3, False, on_topic=0.6) == "none"
     assert match_level(0.3, False, on_topic=0.85) == "weak"  # sure from 0.8
     assert match_level(0.3, True, on_topic=0.05, bare=True) == "strong"  # "bruner": a name alone
-    assert match_level(0.4, True, on_topic=0.13, names_concept=True) == "weak"  # "what does ZPD stand for"
-    assert match_level(0.4, True, on_topic=0.05, names_concept=True) == "none"  # "how do i install pip"
+    assert match_level(0.4, True, on_topic=0.13, names_specifically=True) == "weak"  # "what does ZPD stand for"
+    assert match_level(0.4, True, on_topic=0.05, names_specifically=True) == "none"  # "how do i install pip"
 
 
 def test_a_misspelled_name_is_searched_as_corrected_and_said(service) -> None:

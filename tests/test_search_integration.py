@@ -517,6 +517,9 @@ def test_what_to_do_named_nowhere_and_concepts_of_one_entry(bundled_service) -> 
     assert bundled_service.search("david merrill instruction")["answer"]["text"].startswith(
         "M. David Merrill developed ")
     assert bundled_service.search("ann brown reciprocal teaching study")["answer"] is None
+    # a full name keeps a question the topic head doubts (0.2) from "none"
+    papert = bundled_service.search("Seymour Papert and Logo")
+    assert papert["match"] == "weak" and "Constructionism" in papert["answer"]["text"]
     # "what does 4C/ID mean": what it is; one entry compared with something else: what it is
     assert bundled_service.search("what does 4C/ID mean")["answer"]["text"].startswith(
         "Four-Component Instructional Design (4C/ID) is an instructional-design model")

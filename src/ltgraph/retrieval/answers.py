@@ -24,7 +24,6 @@ Query texts here are constants: the nodes a query is about are bound to `?this` 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,7 +48,7 @@ from ltgraph.retrieval.facts import (
     shared_entry,
     works_answer,
 )
-from ltgraph.retrieval.lexicon import Mention
+from ltgraph.retrieval.lexicon import Mention, says_full_name
 from ltgraph.retrieval.lists import list_answer, several_answer
 from ltgraph.retrieval.ranking import Analysis
 from ltgraph.retrieval.relations import compare_answer, link_answer, relations_answer, successors_answer
@@ -220,20 +219,11 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return overview_answer(select, shared)
         return joined([person_fact(select, iri_of(p)) for p in people])  # "vygotsky and piaget"
     if len(people) == 1 and not entries and (analysis.type == "person" or analysis.bare
-                                             or (analysis.type == "keyword" and _full_name(text, people[0].label))):
+                                             or (analysis.type == "keyword" and says_full_name(text, people[0].label))):
         return person_fact(select, iri_of(people[0]))
     if not analysis.mentions and analysis.kinds[:1] == ["implication"] and not ROOTS.search(text):
         return situation_answer(hits)  # "students feel isolated in my online course, what helps?"
     return None
-
-
-def _full_name(text: str, label: str) -> bool:
-    """Whether the question gives a person's first and last name ("carol dweck research
-    summary"), not the last name alone, which other people share ("ann brown reciprocal teaching study")."""
-    plain = unicodedata.normalize("NFKD", f"{text}\n{label.lower()}").encode("ascii", "ignore").decode()
-    text, label = plain.split("\n")
-    names = [w for w in label.replace(".", " ").split() if len(w) > 1]  # not initials ("M. David Merrill")
-    return bool(re.search(rf"\b{re.escape(names[0])}\b.*\b{re.escape(names[-1])}\b", text))
 
 
 def _joined(text: str, people: list[Mention]) -> bool:

@@ -318,6 +318,14 @@ class Lexicon:
         return []
 
 
+def says_full_name(question: str, name: str) -> bool:
+    """Whether the question gives a person's first and last name ("carol dweck research
+    summary", "David Merrill" for M. David Merrill), not the last name alone, which people
+    outside the corpus share ("ann brown reciprocal teaching")."""
+    words = [w for w in _norm(name).split() if len(w) > 1]  # not initials
+    return bool(words) and re.search(rf"\b{words[0]}\b.*\b{words[-1]}\b", _norm(question)) is not None
+
+
 #: Words that join two names sharing their last words ("problem and project based learning").
 _COORDINATORS = frozenset({"and", "or", "vs", "versus"})
 
