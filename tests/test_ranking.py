@@ -462,3 +462,12 @@ def test_plural_and_unslashed_entry_names_and_no_correction_to_a_lowercase_acron
     assert [m.slug for m in lexicon.find("4cid blueprint")] == ["four-component-instructional-design"]
     assert lexicon.correct("phillips screwdriver sizes chart") is None
     assert lexicon.correct("conectivism critics") == "connectivism critics"
+
+
+def test_a_full_name_is_first_and_last_name_whatever_the_initials_and_accents() -> None:
+    from ltgraph.retrieval.lexicon import says_full_name
+
+    assert says_full_name("David Merrill instruction", "M. David Merrill")
+    assert says_full_name("who is jeroen van merrienboer", "Jeroen J. G. van Merriënboer")
+    assert not says_full_name("ann brown reciprocal teaching", "John Seely Brown")
+    assert not says_full_name("kolb learning cycle", "David A. Kolb")
