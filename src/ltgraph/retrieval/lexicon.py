@@ -48,7 +48,6 @@ def _names(entry: Entry) -> _Names:
     labels: list[tuple[str, Mention]] = []
     people: list[tuple[str, Mention, str]] = []
     eponyms: list[tuple[str, str]] = []
-
     acronyms: list[str] = []
 
     def add(text: str, mention: Mention) -> None:
@@ -75,8 +74,8 @@ def _names(entry: Entry) -> _Names:
     add(entry.name.replace("'s", "").replace("’s", ""), m)
     add(entry.name.replace("'", "").replace("’", ""), m)
     for name in (entry.name, *entry.aliases):
-        if "/" in name:  # "4C/ID" is also typed "4cid"
-            add(re.sub(r"\s*\(.*?\)", "", name).replace("/", "") if "(" in name else name.replace("/", ""), m)
+        if "/" in name and " " not in name:  # "4C/ID" is also typed "4cid"
+            add(name.replace("/", ""), m)
         last = name.split()[-1]
         if len(name.split()) >= 2 and last.isalpha() and last[-1] not in "sxy":  # "flipped classrooms"
             add(name + "s", m)

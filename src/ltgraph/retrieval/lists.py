@@ -67,15 +67,15 @@ QUALIFIED = re.compile(r"\b(theor(y|ies)|models?|frameworks?|entries)\b.*\b(abou
 
 
 def catalogue_request(question: str) -> bool:
-    """Whether the question asks for the whole catalogue, or a decade of it: the graph answers
-    it fully, however little its words look like the passages'."""
+    """Whether the question asks for the whole catalogue, or a decade or year bound of it: the
+    graph answers it fully, however little its words look like the passages'."""
     text = question.lower()
     return bool(LIST_ALL.search(text) and not QUALIFIED.search(text)) or bool(OF_DECADE.search(text))
 
 
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:
-    """The entries of one type, of a decade or of an evidence grade, when the question asks for
-    a list; else None."""
+    """The entries of one type, of a decade or year bound, or of an evidence grade, when the
+    question asks for a list; else None."""
     text = question.lower()
     if ENTRIES.search(text):  # (the grade's own words decide: "which theories are contested")
         graded = _graded(select, text)
@@ -94,23 +94,19 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
     if kind:
         entries = [e for e in entries if e[3] == kind]
     what = {"theory": "learning theories", "model": "instructional-design models", None: "entries"}[kind]
+    span = ""  # "in the 1980s", "before 1950": when they were first proposed
     if decade:
         start = int(decade.group(1)) * 10
         entries = [e for e in entries if start <= e[2] < start + 10]
-        lead = f"{what.capitalize()} first proposed in the {start}s"
+        span = f"in the {start}s"
     elif bound:
         year, before = int(bound.group(2)), bound.group(1) in ("before", "prior to", "earlier than", "until")
         entries = [e for e in entries if (e[2] < year if before else e[2] > year)]
-        lead = f"{what.capitalize()} first proposed {'before' if before else 'after'} {year}"
-    else:
-        lead = f"The graph holds {len(entries)} {what}"
-    if not entries and bound:
-        return answer_record("fact", f"The graph holds no {what} first proposed {lead.split(' proposed ')[1]}.",
-                             _CLASS[kind], [], [])
+        span = f"{'before' if before else 'after'} {year}"
     if not entries:
-        return answer_record("fact", f"The graph holds no {what} first proposed in the "
-                             f"{decade.group(1)}0s." if decade else f"The graph holds no {what}.",
-                             _CLASS[kind], [], [])
+        return answer_record("fact", f"The graph holds no {what} first proposed {span}." if span
+                             else f"The graph holds no {what}.", _CLASS[kind], [], [])
+    lead = f"{what.capitalize()} first proposed {span}" if span else f"The graph holds {len(entries)} {what}"
     text = f"{lead}: {words([f'{label} ({year})' for _, label, year, _ in entries])}."
     return answer_record("fact", text, entries[0][0], [],
                          [(iri, label) for iri, label, _, _ in entries],
