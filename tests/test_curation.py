@@ -249,6 +249,34 @@ def test_second_writer_waits_then_fails_clearly(settings, gamma: Path) -> None:
     service.add([gamma])  # the lock is free again
 
 
+def test_a_dry_run_neither_waits_for_a_writer_nor_lets_its_generation_be_cleaned_up(settings, gamma: Path) -> None:
+    """A dry run writes nothing, so it takes no lock: with another writer holding it, `add
+    --dry-run` and `remove --dry-run` report at once (a real change would wait, then fail), and
+    the generation they read is leased, so clean-up keeps it."""
+    from dataclasses import replace
+
+    from ltgraph.store.datadir import _unleased, turn
+
+    service = Service(replace(settings, lock_timeout=0.5), encoder=FakeEncoder())
+    service.build()
+    before = snapshot(settings.data_dir)
+    with FileLock(str(settings.data_dir / "lock")):
+        report = service.add([gamma], dry_run=True)
+        assert report.dry_run and report.entries == len(service.snapshot().by_slug) + 1
+        slug = sorted(service.snapshot().by_slug)[0]
+        assert service.remove(slug, force=True, dry_run=True).dry_run
+        with pytest.raises(DataDirError, match="another ltgraph process is writing"):
+            service.add([gamma])
+    assert snapshot(settings.data_dir) == before
+    service.reader.close()  # (the service's own reader leases the live generation too)
+    live = service.datadir.current()
+    assert _unleased(live)
+    with turn(service.datadir, "ltgraph add", None, dry_run=True) as leases:
+        service.writer._require_live(leases)
+        assert not _unleased(live)  # a writer's clean-up would skip it
+    assert _unleased(live)  # released with the turn
+
+
 def test_concurrent_writers_are_serialised(settings, gamma: Path) -> None:
     """Two processes add different entries at the same time: both land, in some order."""
     Service(settings, encoder=FakeEncoder()).build()

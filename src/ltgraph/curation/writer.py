@@ -45,7 +45,7 @@ from ltgraph.retrieval.keyword import Tokens, row_tokens
 from ltgraph.store.catalog import BASE, CATALOG, DELTA, Catalog, CatalogEntry
 from ltgraph.store.curated import Curated
 from ltgraph.store.datadir import DELTA as DELTA_KIND
-from ltgraph.store.datadir import MANIFEST, DataDir, Manifest, acquire
+from ltgraph.store.datadir import MANIFEST, DataDir, Lease, Manifest, acquire, turn
 from ltgraph.store.generation import Generation
 from ltgraph.store.layers import DELTA_DIR, entry_passages, link_delta_entry, load_vectors, write_delta_entry
 from ltgraph.words import counted
@@ -196,8 +196,8 @@ class Writer(Sources):
         """
         started = time.perf_counter()
         new, sources = self._read_new(paths)
-        with acquire(self.datadir.lock(), "ltgraph add", self.on_wait):
-            live, catalog = self._require_live()
+        with turn(self.datadir, "ltgraph add", self.on_wait, dry_run) as leases:
+            live, catalog = self._require_live(leases if dry_run else None)
             existing = catalog.entries
             for entry in new:
                 if entry.slug in existing and replace_existing is False:
@@ -240,8 +240,8 @@ class Writer(Sources):
     def remove(self, slug: str, force: bool = False, dry_run: bool = False) -> Report:
         """Remove an entry; refuse when others relate to it unless `force` drops those links."""
         started = time.perf_counter()
-        with acquire(self.datadir.lock(), "ltgraph remove", self.on_wait):
-            live, catalog = self._require_live()
+        with turn(self.datadir, "ltgraph remove", self.on_wait, dry_run) as leases:
+            live, catalog = self._require_live(leases if dry_run else None)
             if slug not in catalog.entries:
                 raise NotFoundError(f"no entry {slug!r}")
             referring = [s for s in catalog.referrers(slug) if s != slug]
@@ -306,8 +306,10 @@ class Writer(Sources):
     def _check_shapes(self, new: list[Entry], after: set[str]) -> None:
         rules.check_shapes(new, after, self.iris)
 
-    def _require_live(self) -> tuple[Generation, Catalog]:
+    def _require_live(self, leases: list[Lease] | None = None) -> tuple[Generation, Catalog]:
         live = Generation.open(self.datadir.current())  # raises with the repair hint
+        if leases is not None:  # (a dry run, without the lock: clean-up must keep what it reads)
+            leases += [Lease(live.path)] + ([] if live.is_full else [Lease(live.base)])
         live.manifest.require_model(self.encoder.name)
         return live, live.catalog()
 

@@ -32,11 +32,12 @@ A reader always sees one complete generation: the old one or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -220,6 +221,24 @@ def acquire(lock: FileLock, what: str, waiting: Callable[[str], None] | None = N
                            f"(lock {lock.lock_file} held for over {lock.timeout:.0f} s); "
                            f"try `{what}` again when it has finished") from None
     return lock
+
+
+@contextlib.contextmanager
+def turn(datadir: DataDir, what: str, waiting: Callable[[str], None] | None,
+         dry_run: bool = False) -> Iterator[list[Lease]]:
+    """A change's turn: the writers' lock (`acquire`) — or, for a dry run, which writes
+    nothing, no lock at all, so that it never waits for a writer. Yields a list for the leases
+    a dry run takes on the generations it reads (clean-up keeps those); they end with the turn."""
+    leases: list[Lease] = []
+    try:
+        if dry_run:
+            yield leases
+        else:
+            with acquire(datadir.lock(), what, waiting):
+                yield leases
+    finally:
+        for lease in leases:
+            lease.close()
 
 
 def link_or_copy(source: Path, target: Path) -> None:
