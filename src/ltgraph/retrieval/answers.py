@@ -105,6 +105,11 @@ WHAT_IS = re.compile(r"^\s*(what\s+is|what's|whats|what\s+are|define|definition\
 GIST = re.compile(r"\b(main|central|core|big|basic) (idea|point|claim|message|argument)\b|\bgist\b|"
                   r"\bnutshell\b|\bbasics of\b|\bessence of\b|\bstands? for\b|\bacronym\b|"
                   r"\bwhat do the letters\b|\bhow (does|do|did) .+ work\b|\bwhat does [^?]+ mean\b(?! for)")
+#: Asking what an entry means for practice ("what does SDT mean for classroom teaching"): its
+#: implications, when the intent model reads a concept or an overview in the words.
+PRACTICE = re.compile(r"\bmeans? for\b|\bimplications? for\b|\bin (the|my|a|your) classroom\b|"
+                      r"\bfor (teachers|teaching|trainers|instruction|designers|instructional design)\b|"
+                      r"\bin practice\b|\bhow (do|can|should) (i|we|you) (apply|use)\b")
 #: Asking what came after an entry ("what replaced behaviorism", "successors of ADDIE"), not
 #: telling ("I followed ADDIE", "my lesson replaced lectures").
 SUCCEEDED = re.compile(r"\b(what|which)\b(\s+[\w-]+){0,3}?\s+(came after|comes after|followed|replaced|"
@@ -202,6 +207,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             origin = origin_answer(select, entries[0])
             if origin is not None:
                 return origin
+        if analysis.kinds[:1] in ([], ["concept"], ["overview"]) and PRACTICE.search(text):
+            return entry_fact(select, entries[0], ["hasImplication"])  # "what X means for teachers"
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
