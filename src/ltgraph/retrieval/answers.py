@@ -145,7 +145,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return influences_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and (ROOTS.search(text) or RELATED.search(text)):
         return person_fact(select, iri_of(people[0]))  # "theories influenced by Vygotsky"
-    asks_who = re.match(r"\W*who\b", text) is not None and analysis.kinds[:1] == ["researcher"]
+    starts_who = re.match(r"\W*who\b", text) is not None
+    asks_who = starts_who and analysis.kinds[:1] == ["researcher"]
     one = not re.match(r"\W*who (are|were)\b", text)  # "who were the main …": the entry and its people
     if analysis.type == "description" and not entries:
         return several_answer(select, question, hits) or description_answer(select, hits, who=asks_who and one)
@@ -199,7 +200,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                                        or (analysis.bare and not _within_name(named_item, analysis))):
             return item_answer(select, iri_of(named_item), ["concept"], True)
         if (analysis.kinds[:1] == ["researcher"] and people and not _joined(text, people) and not ORIGIN.search(text)
-                and not re.match(r"\W*who\b", text)):  # not "who co-wrote … with Gagné"
+                and not starts_who):  # not "who co-wrote … with Gagné"
             part = person_in_entry_answer(select, iri_of(people[0]), entries[0], hits)
             if part is not None:  # "what did Rogoff add to sociocultural theory"
                 return part

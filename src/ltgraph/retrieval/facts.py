@@ -240,8 +240,8 @@ def influences_answer(select: Select, iri: str) -> dict[str, Any] | None:
                    for prop, phrase in (("hasForerunner", "grew out of earlier work by {}"),
                                         ("buildsOn", "builds on {}"), ("influencedBy", "was influenced by {}"))
                    if any(r["p"] == str(LTG[prop]) for r in of)]
-        joined = clauses[0] if len(clauses) == 1 else f"{', '.join(clauses[:-1])}, and {clauses[-1]}"
-        sentences.append(f"{of[0]['elabel']}, which {person} developed, {joined}.")
+        said = clauses[0] if len(clauses) == 1 else f"{', '.join(clauses[:-1])}, and {clauses[-1]}"
+        sentences.append(f"{of[0]['elabel']}, which {person} developed, {said}.")
     return answer_record("fact", " ".join(sentences), iri,
                          [{"subject": r["e"], "predicate": r["p"], "object": r["o"], "label": r["olabel"]}
                           for r in rows],

@@ -70,7 +70,12 @@ def catalogue_request(question: str) -> bool:
     """Whether the question asks for the whole catalogue, or a decade or year bound of it: the
     graph answers it fully, however little its words look like the passages'."""
     text = question.lower()
-    return bool(LIST_ALL.search(text) and not QUALIFIED.search(text)) or bool(OF_DECADE.search(text))
+    return _lists_all(text) or bool(OF_DECADE.search(text))
+
+
+def _lists_all(text: str) -> bool:
+    """A request for every entry (of a type), not narrowed by a description."""
+    return bool(LIST_ALL.search(text)) and not QUALIFIED.search(text)
 
 
 def list_answer(select: Select, question: str) -> dict[str, Any] | None:
@@ -83,7 +88,7 @@ def list_answer(select: Select, question: str) -> dict[str, Any] | None:
             return graded
     decade = DECADE.search(text) if ENTRIES.search(text) else None  # not "that 1970s process"
     bound = BOUND.search(text) if ENTRIES.search(text) else None
-    if not decade and not bound and not (LIST_ALL.search(text) and not QUALIFIED.search(text)):
+    if not decade and not bound and not _lists_all(text):
         return None
     rows = select("""SELECT ?e ?label ?type ?year WHERE { ?e a ?type ; rdfs:label ?label ;
         ltg:yearProposed ?year . VALUES ?type { ltg:LearningTheory ltg:InstructionalDesignModel } }
