@@ -64,6 +64,8 @@ def test_every_required_slug_exists_with_its_type(bundled: Service) -> None:
     ("?e ltg:seminalWork ?x . ?x dcterms:bibliographicCitation ?c ; dcterms:creator ?a ; dcterms:issued ?d", 1),
     ("?e ltg:hasConcept ?x", 2),
     ("?e ltg:hasImplication ?x", 3),
+    # the teaching situations it fits, in everyday words (docs/corpus-format.md)
+    ('?e ltg:hasImplication ?x . ?x rdfs:label ?l FILTER(STRSTARTS(STR(?l), "When "))', 2),
     ("?e ltg:hasStrength ?x", 2),
     ("?e ltg:hasLimitation ?x", 2),
     ("?e ?rel ?x . VALUES ?rel { ltg:buildsOn ltg:contrastsWith ltg:relatedTo ltg:influencedBy } "

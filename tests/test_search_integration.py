@@ -214,6 +214,25 @@ def test_description_and_situation_answers(bundled_service) -> None:
     assert {"andragogy", "problem-based-learning"} & {h["theory"] for h in situation["results"][:3]}
 
 
+@pytest.mark.parametrize("question,entries", [
+    ("nurses on placement cannot use what they learned in the classroom", {"situated-learning"}),
+    ("our online forum posts are all polite agreement and nobody challenges anyone",
+     {"community-of-inquiry"}),
+    ("my year 9 pupils forget everything from the autumn term by the summer exams",
+     {"spaced-practice", "retrieval-practice"}),
+])
+def test_a_situation_finds_the_entry_through_its_when_implication(bundled_service, question,
+                                                                    entries) -> None:
+    """A situation that names nothing reaches an entry through the "When …" implication that
+    describes it (docs/corpus-format.md); before those items these led with other entries."""
+    response = bundled_service.search(question, k=5)
+    assert response["intent"]["type"] == "situation"
+    assert any(h["theory"] in entries and h["kind"] == "implication" and h["label"].startswith("When ")
+               for h in response["results"][:3])
+    assert response["answer"]["kind"] == "situation"
+    assert {iri.rsplit("/", 1)[-1] for iri in response["answer"]["entries"]} & entries
+
+
 def test_answers_are_sentences_with_linked_names_and_titled_evidence(bundled_service) -> None:
     answer = bundled_service.search("who developed connectivism")["answer"]
     assert answer["text"] == "Connectivism was developed by George Siemens and Stephen Downes."
