@@ -113,6 +113,22 @@ def test_every_entry_has_sources_evidence_and_roles() -> None:
     assert sum(bool(e.items_of("misconception")) for e in entries) >= 55
 
 
+def test_when_implications_give_the_situation_then_the_response() -> None:
+    """Each "When …" implication is a situation paragraph then a response paragraph that reads
+    alone: a situation answer quotes the response (docs/corpus-format.md)."""
+    from ltgraph.config import bundled_corpus_dir
+    from ltgraph.corpus import entry_files, load_corpus
+
+    for entry in load_corpus(entry_files(bundled_corpus_dir())):
+        when = [i for i in entry.items_of("implication") if i.title.startswith("When ")]
+        assert len(when) == 2, entry.slug
+        for item in when:
+            assert len(item.paragraphs) == 2, (entry.slug, item.title)
+            assert 60 <= len(item.text.split()) <= 140, (entry.slug, item.title)
+            opening = item.paragraphs[1].split()[0]
+            assert opening not in {"This", "It", "Here", "So", "They", "Their"}, (entry.slug, item.title)
+
+
 def test_aliases_people_search_by(bundled: Service) -> None:
     rows = select(bundled, "SELECT ?e ?a WHERE { ?e skos:altLabel ?a }")
     aliases = {(r["e"].removeprefix(E), r["a"].lower()) for r in rows}

@@ -227,10 +227,17 @@ def test_a_situation_finds_the_entry_through_its_when_implication(bundled_servic
     describes it (docs/corpus-format.md); before those items these led with other entries."""
     response = bundled_service.search(question, k=5)
     assert response["intent"]["type"] == "situation"
-    assert any(h["theory"] in entries and h["kind"] == "implication" and h["label"].startswith("When ")
-               for h in response["results"][:3])
-    assert response["answer"]["kind"] == "situation"
-    assert {iri.rsplit("/", 1)[-1] for iri in response["answer"]["entries"]} & entries
+    when = [h for h in response["results"][:3]
+            if h["theory"] in entries and h["kind"] == "implication" and h["label"].startswith("When ")]
+    assert when
+    answer = response["answer"]
+    assert answer["kind"] == "situation"
+    assert {iri.rsplit("/", 1)[-1] for iri in answer["entries"]} & entries
+    # the answer gives the entry's response (the item's second paragraph) under the situation's
+    # title, not the description of the situation the asker already knows
+    situation, reply = when[0]["text"].split("\n\n")
+    assert f"{when[0]['theory_label']}, when " in answer["text"]
+    assert reply.split(". ")[0] in answer["text"] and situation.split(". ")[0] not in answer["text"]
 
 
 def test_answers_are_sentences_with_linked_names_and_titled_evidence(bundled_service) -> None:

@@ -118,8 +118,9 @@ TODO: explain the concept.
 
 <!-- At least three: what a designer does differently. An item may end with a line
      'Tools: a, b' naming tools it recommends. Add two whose title starts with 'When'
-     and names a teaching situation it fits, in everyday words, then what to do first:
-     situation questions find the entry through them (docs/corpus-format.md). -->
+     and names a teaching situation it fits, in everyday words: a paragraph on the
+     situation, then one on what to do first. Situation questions find the entry
+     through them (docs/corpus-format.md). -->
 ### TODO Implication
 
 TODO: describe what a designer does differently.

@@ -336,6 +336,17 @@ def description_answer(select: Select, hits: Sequence[Hit], who: bool = False) -
                          entries=[card["iri"]])
 
 
+def _approach(hit: Hit) -> str:
+    """One entry's part of a situation answer. A "When …" implication describes a situation in
+    its first paragraph and the entry's response in the second (docs/corpus-format.md): the
+    response is what the reader needs, the title says which situation it is for."""
+    label = hit["label"][0].lower() + hit["label"][1:]
+    paragraphs = hit["text"].split("\n\n")
+    if label.startswith("when ") and len(paragraphs) > 1:
+        return f"{hit['theory_label']}, {label}: {first_sentences(paragraphs[1])}"
+    return f"{hit['theory_label']} suggests {label}: {first_sentences(hit['text'], 1)}"
+
+
 def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
     """What the best-fitting entries imply for a teaching situation (their implications
     among the top hits, one per entry, at most three)."""
@@ -347,9 +358,7 @@ def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
             break
     if not chosen:
         return None
-    parts = [f"{h['theory_label']} suggests {h['label'][0].lower() + h['label'][1:]}: "
-             f"{first_sentences(h['text'], 1)}" for h in chosen]
-    text = "Approaches that fit: " + " ".join(parts)
+    text = "Approaches that fit: " + " ".join(_approach(h) for h in chosen)
     evidence = [(h["theory_iri"], h["theory_label"]) for h in chosen]
     evidence += [(h["item_iri"], f"{h['theory_label']}: {h['label']}") for h in chosen]
     return answer_record("situation", text, chosen[0]["theory_iri"], [], evidence,
