@@ -47,6 +47,17 @@ def _citations(select: Select, iri: str) -> list[dict[str, str]]:
                   this=iri)
 
 
+def _implications(subject: str, labels: list[str]) -> str:
+    """The implications sentence; "When …" items name situations, not actions, so they get a
+    sentence of their own (neutral: for a contested entry the situation is a misuse)."""
+    actions = [label for label in labels if not label.startswith("When ")]
+    situations = ["w" + label[1:] for label in labels if label.startswith("When ")]
+    text = SENTENCES["hasImplication"].format(s=subject, v=words(actions)) if actions else ""
+    if situations:
+        text += f" It also says what to do {words(situations)}."
+    return text.strip()
+
+
 def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | None:
     """An entry's values of `props`, a sentence per property (its year with its seminal works,
     cited); None when it has none of them."""
@@ -67,6 +78,8 @@ def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | N
                 sentences.append(("Seminal work: " if len(works) == 1 else "Seminal works: ")
                                  + " ".join(sentence(w["citation"]) for w in works))
                 evidence += [(w["w"], sentence(w["citation"])) for w in works]
+        elif prop == "hasImplication":
+            sentences.append(_implications(subject, labels))
         else:
             sentences.append(SENTENCES[prop].format(s=subject, v=words(labels)))
             evidence += [(r["o"], r.get("olabel", r["o"])) for r in rows if r["o"].startswith("http")]
