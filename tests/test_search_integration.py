@@ -515,6 +515,11 @@ def test_who_asked_of_a_description_names_the_person(bundled_service) -> None:
     assert ebbinghaus["subject"] == "https://w3id.org/ltgraph/id/person/hermann-ebbinghaus"
     assert bundled_service.search("who studied cats in puzzle boxes")["answer"]["text"].startswith(
         "This sounds like Edward Thorndike, of Behaviorism. ")
+    # read as a teaching situation, but it asks who: the person, not what to do
+    recording = bundled_service.search("who came up with recording my lessons so kids who miss "
+                                       "school can catch up at home")
+    assert recording["intent"]["type"] == "situation"
+    assert recording["answer"]["text"].startswith("This sounds like Jonathan Bergmann, of Flipped Classroom.")
     assert bundled_service.search("what influenced constructivism")["answer"]["text"] == \
         "Constructivism grew out of earlier work by John Dewey."
     for told in ("I followed ADDIE but the course flopped", "my lesson replaced lectures with projects, "

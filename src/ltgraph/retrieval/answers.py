@@ -135,7 +135,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return joined([entry_fact(select, e, KIND_PROPERTY[clear]) for e in entries])
     if 2 <= len(people) <= 3 and not entries and analysis.type == "person" and not analysis.bare:
         return joined([person_fact(select, iri_of(p)) for p in people])  # "which theories did A and B develop"
-    if analysis.type == "situation" and not entries:
+    starts_who = re.match(r"\W*who\b", text) is not None
+    asks_who = starts_who and analysis.kinds[:1] == ["researcher"]
+    if analysis.type == "situation" and not entries and not asks_who:  # (who: the people, below)
         return situation_answer(hits)
     if not entries and not people:
         listed = list_answer(select, question)
@@ -145,8 +147,6 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return influences_answer(select, iri_of(people[0])) or person_fact(select, iri_of(people[0]))
     if len(people) == 1 and not entries and (ROOTS.search(text) or RELATED.search(text)):
         return person_fact(select, iri_of(people[0]))  # "theories influenced by Vygotsky"
-    starts_who = re.match(r"\W*who\b", text) is not None
-    asks_who = starts_who and analysis.kinds[:1] == ["researcher"]
     one = not re.match(r"\W*who (are|were)\b", text)  # "who were the main …": the entry and its people
     if analysis.type == "description" and not entries:
         return several_answer(select, question, hits) or description_answer(select, hits, who=asks_who and one)
