@@ -421,6 +421,7 @@ def test_a_build_announces_the_one_time_model_preparation(settings, monkeypatch)
 def test_entries_short_of_the_corpus_minimums_warn_and_strict_refuses(service: Service, gamma: Path) -> None:
     report = service.add([gamma], dry_run=True)
     assert any("the overview has" in w and "at least 150" in w for w in report.warnings)
+    assert any('0 "When …" implication(s)' in w for w in report.warnings)
     with pytest.raises(ValidationError) as info:
         service.add([gamma], strict=True)
     assert any("entries of the corpus have at least" in p for p in info.value.problems)

@@ -100,6 +100,8 @@ def near_duplicate_warnings(new: list[Entry], catalog: Catalog,
 MINIMUM_ITEMS = {"concept": 2, "implication": 3, "strength": 2, "limitation": 2}
 MINIMUM_OVERVIEW_WORDS = 150
 MINIMUM_RELATED = 2
+#: "When …" implications: the teaching situations an entry fits (docs/corpus-format.md).
+MINIMUM_SITUATIONS = 2
 
 
 def minimum_warnings(new: list[Entry]) -> list[str]:
@@ -117,6 +119,12 @@ def minimum_warnings(new: list[Entry]) -> list[str]:
             if count < fewest:
                 found.append(f"{where}: {count} {kind} item(s); entries of the corpus have at least "
                              f"{fewest} — add more under their section")
+        situations = sum(i.title.startswith("When ") for i in entry.items_of("implication"))
+        if situations < MINIMUM_SITUATIONS:
+            found.append(f"{where}: {situations} \"When …\" implication(s); entries of the corpus have "
+                         f"{MINIMUM_SITUATIONS} — add implications titled \"When <a teaching situation>\": "
+                         "a paragraph on the situation, then one on what to do (questions that "
+                         "describe a situation find the entry through them)")
         if len(entry.related) < MINIMUM_RELATED:
             found.append(f"{where}: {len(entry.related)} related entr{'y' if len(entry.related) == 1 else 'ies'}; "
                          f"entries of the corpus link at least {MINIMUM_RELATED} — add to `related`")
