@@ -522,6 +522,10 @@ def test_who_asked_of_a_description_names_the_person(bundled_service) -> None:
     assert recording["answer"]["text"].startswith("This sounds like Jonathan Bergmann, of Flipped Classroom.")
     assert bundled_service.search("what influenced constructivism")["answer"]["text"] == \
         "Constructivism grew out of earlier work by John Dewey."
+    # nothing recorded: it says so, not who developed it, then how the entry is linked
+    unknown = bundled_service.search("who influenced connectivism")["answer"]["text"]
+    assert unknown.startswith("The graph records no forerunner of Connectivism and no entry it builds on")
+    assert "contrasts with Behaviorism, Cognitivism and Constructivism" in unknown
     for told in ("I followed ADDIE but the course flopped", "my lesson replaced lectures with projects, "
                  "was that constructivism?"):
         assert "builds on" not in bundled_service.search(told)["answer"]["text"], told

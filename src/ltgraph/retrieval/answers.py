@@ -51,7 +51,13 @@ from ltgraph.retrieval.facts import (
 from ltgraph.retrieval.lexicon import Mention, says_full_name
 from ltgraph.retrieval.lists import list_answer, several_answer
 from ltgraph.retrieval.ranking import Analysis
-from ltgraph.retrieval.relations import compare_answer, link_answer, relations_answer, successors_answer
+from ltgraph.retrieval.relations import (
+    compare_answer,
+    link_answer,
+    no_roots_answer,
+    relations_answer,
+    successors_answer,
+)
 
 #: A hit of the search response (see `search.Searcher`).
 Hit = dict[str, Any]
@@ -183,8 +189,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return successors_answer(select, entries[0])
         if INFLUENCES.search(text) and not people:  # "who influenced connectivism"
             shaped = entry_fact(select, entries[0], ["buildsOn", "influencedBy", "hasForerunner"])
-            if shaped is not None:
-                return shaped
+            return shaped or no_roots_answer(select, entries[0])
         roots_fact = entry_fact(select, entries[0], ["buildsOn", "influencedBy"]) if way == "roots" else None
         if roots_fact is not None:  # (none in the graph: what it is answers "where did X come from")
             return roots_fact

@@ -120,6 +120,19 @@ def relations_answer(select: Select, iri: str) -> dict[str, Any] | None:
                          [(iri, label), *((r["o"], r["olabel"]) for r in out + into)])
 
 
+def no_roots_answer(select: Select, iri: str) -> dict[str, Any] | None:
+    """"Who influenced X" when the graph records nothing that shaped X: says so, rather than
+    answering another question, then how X is linked to other entries."""
+    label = _label(select, iri)
+    if label is None:
+        return None
+    linked = relations_answer(select, iri)
+    text = (f"The graph records no forerunner of {label} and no entry it builds on or was "
+            f"influenced by." + (f" {linked['text']}" if linked else ""))
+    evidence = [(e["iri"], e["title"]) for e in linked["evidence"]] if linked else [(iri, label)]
+    return answer_record("fact", text, iri, linked["facts"] if linked else [], evidence)
+
+
 def successors_answer(select: Select, iri: str) -> dict[str, Any] | None:
     """The entries that build on an entry or were influenced by it ("what builds on X")."""
     label = _label(select, iri)
