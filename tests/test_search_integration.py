@@ -242,11 +242,13 @@ def test_a_situation_finds_the_entry_through_its_when_implication(bundled_servic
 
 def test_an_implications_answer_lists_actions_then_the_situations(bundled_service) -> None:
     """"When …" implications name situations, not actions: they get a sentence of their own."""
-    text = bundled_service.search("what are the implications of andragogy for instructional design")[
-        "answer"]["text"]
-    actions, situations = text.split(" It also says what to do ")
+    answer = bundled_service.search("what are the implications of andragogy for instructional design")[
+        "answer"]
+    actions, situations = answer["text"].split(" It also says what to do ")
     assert actions.startswith("For instructional design, Andragogy implies Explain the why")
     assert "When" not in actions and "when experienced staff feel talked down to" in situations
+    titles = {e["title"] for e in answer["evidence"]}  # every item is evidence, situations too
+    assert {"Explain the why before the what", "When experienced staff feel talked down to in training"} <= titles
 
 
 def test_answers_are_sentences_with_linked_names_and_titled_evidence(bundled_service) -> None:

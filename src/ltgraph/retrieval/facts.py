@@ -78,10 +78,9 @@ def entry_fact(select: Select, iri: str, props: list[str]) -> dict[str, Any] | N
                 sentences.append(("Seminal work: " if len(works) == 1 else "Seminal works: ")
                                  + " ".join(sentence(w["citation"]) for w in works))
                 evidence += [(w["w"], sentence(w["citation"])) for w in works]
-        elif prop == "hasImplication":
-            sentences.append(_implications(subject, labels))
         else:
-            sentences.append(SENTENCES[prop].format(s=subject, v=words(labels)))
+            sentences.append(_implications(subject, labels) if prop == "hasImplication"
+                             else SENTENCES[prop].format(s=subject, v=words(labels)))
             evidence += [(r["o"], r.get("olabel", r["o"])) for r in rows if r["o"].startswith("http")]
         facts += [{"subject": iri, "predicate": str(LTG[prop]), "object": r["o"],
                    "label": r.get("olabel", r["o"])} for r in rows]
