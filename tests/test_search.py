@@ -184,3 +184,24 @@ def test_a_one_word_question_is_found_by_keywords() -> None:
                                 "nothing here"])
     assert [row for row, _ in index.search("Dewey", 3)] == [0]
     assert index.search("the", 3) == []  # only a stop word: no words to look for
+
+
+def test_a_situation_answer_names_only_entries_nearly_as_good_as_the_first() -> None:
+    """Entries whose best implication scores under `SITUATION_NEAR` of the first one's are
+    left to the result list; a "When …" implication gives its response under its title."""
+    from ltgraph.retrieval.answers import SITUATION_NEAR, situation_answer
+
+    def hit(entry: str, score: float, label: str, text: str) -> dict[str, object]:
+        return {"theory": entry, "theory_iri": f"urn:x:{entry}", "theory_label": entry.title(),
+                "kind": "implication", "label": label, "text": text, "item_iri": f"urn:x:{entry}/i",
+                "score": score}
+
+    hits = [hit("alpha", 1.0, "When the class is bored", "They yawn. Nobody asks.\n\nAlpha says vary it. "
+                "Start with a question. Then more."),
+            hit("beta", SITUATION_NEAR + 0.05, "Plan ahead", "Beta plans. It plans more."),
+            hit("gamma", SITUATION_NEAR - 0.05, "Go slow", "Gamma goes slow.")]
+    answer = situation_answer(hits)
+    assert answer is not None
+    assert [iri.rsplit(":", 1)[-1] for iri in answer["entries"]] == ["alpha", "beta"]
+    assert answer["text"] == ("Approaches that fit: Alpha, when the class is bored: Alpha says vary it. "
+                              "Start with a question. Beta suggests plan ahead: Beta plans.")
