@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -424,11 +424,27 @@ def test_the_unnamed_words_are_what_no_name_covers(pick, extra, before) -> None:
     labels = sorted(lexicon._surface)
     label = labels[pick % len(labels)]
     question = " ".join([*extra, label] if before else [label, *extra])
+    # A name that starts in the words before and ends inside this label takes them first
+    # (leftmost-longest, as `find` says: test_the_leftmost_longest_name_wins_where_two_overlap).
+    words = question.split()
+    start = len(extra) if before else 0
+    assume(not any(" ".join(words[i:j]) in lexicon._surface
+                   for i in range(start) for j in range(start + 1, start + len(label.split()))))
     unnamed = lexicon.unnamed(question)
     assert set(unnamed) <= set(extra), question
     in_labels = {word for key in labels for word in key.split()}
     assert [w for w in extra if w not in in_labels] == [w for w in unnamed if w not in in_labels], question
     assert analyse(question, lexicon).bare == all(word in FILLERS for word in unnamed), question
+
+
+def test_the_leftmost_longest_name_wins_where_two_overlap() -> None:
+    """"The nine events of instruction": the concept "the nine events" starts first and takes
+    its words, so the question asks about it (its answer lists the events), not about the
+    entry whose alias "nine events of instruction" overlaps it; "of instruction" is left."""
+    lexicon = _bundled_lexicon()
+    assert lexicon.unnamed("the nine events of instruction") == ["of", "instruction"]
+    assert [(m.kind, m.slug) for m in lexicon.find("the nine events of instruction")] == \
+        [("item", "the-nine-events")]
 
 
 def test_an_acronym_the_text_defines_names_what_it_stands_for() -> None:
