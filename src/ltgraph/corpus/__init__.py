@@ -39,6 +39,7 @@ from ltgraph.corpus.records import (
     Relation,
     Revision,
     Work,
+    names_a_situation,
     passages,
     slugify,
 )
@@ -47,6 +48,6 @@ from ltgraph.corpus.write import template, write_entry
 __all__ = [
     "ENTRY_TYPES", "EVIDENCE_GRADES", "EVIDENCE_ITEM", "ITEM_KINDS", "KINDS", "MAX_PASSAGE_CHARS", "NETWORK_TYPES", "RELATIONS",
     "REQUIRED_SECTIONS", "ROLES", "SECTIONS", "SLUG_RE", "SYMMETRIC_RELATIONS", "Entry", "Evidence", "Item",
-    "Passage", "Person", "Relation", "Revision", "Work", "check_references", "corpus_hash", "entry_files", "listing_hash",
+    "Passage", "Person", "Relation", "Revision", "Work", "check_references", "corpus_hash", "entry_files", "listing_hash", "names_a_situation",
     "load_corpus", "parse_entry", "passages", "read_bytes", "read_entry", "slugify", "template", "write_entry",
 ]

@@ -50,6 +50,13 @@ REQUIRED_KEYS = ("id", "name", "type", "year", "researchers", "seminal_works")
 MAX_PASSAGE_CHARS = 1200
 
 
+def names_a_situation(title: str) -> bool:
+    """Whether an implication's title names a teaching situation the entry fits ("When
+    experienced staff feel talked down to in training"): its text is the situation, then the
+    entry's response (docs/corpus-format.md)."""
+    return title.startswith("When ")
+
+
 def slugify(text: str) -> str:
     """Lowercase ASCII slug: `"Robert M. Gagné"` -> `"robert-m-gagne"`."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib import RDF
 
-from ltgraph.corpus import Entry, read_bytes, read_entry
+from ltgraph.corpus import Entry, names_a_situation, read_bytes, read_entry
 from ltgraph.corpus import check_references as corpus_check_references
 from ltgraph.corpus.parse import problems_of
 from ltgraph.corpus.people import Registry, builds_on_cycle, near_duplicates, person_problems
@@ -119,7 +119,7 @@ def minimum_warnings(new: list[Entry]) -> list[str]:
             if count < fewest:
                 found.append(f"{where}: {count} {kind} item(s); entries of the corpus have at least "
                              f"{fewest} — add more under their section")
-        situations = sum(i.title.startswith("When ") for i in entry.items_of("implication"))
+        situations = sum(names_a_situation(i.title) for i in entry.items_of("implication"))
         if situations < MINIMUM_SITUATIONS:
             found.append(f"{where}: {situations} \"When …\" implication(s); entries of the corpus have "
                          f"{MINIMUM_SITUATIONS} — add implications titled \"When <a teaching situation>\": "

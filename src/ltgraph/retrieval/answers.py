@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ltgraph.corpus import names_a_situation
 from ltgraph.retrieval.cards import (
     Select,
     answer_record,
@@ -347,7 +348,7 @@ def _approach(hit: Hit) -> str:
     response is what the reader needs, the title says which situation it is for."""
     label = hit["label"][0].lower() + hit["label"][1:]
     paragraphs = hit["text"].split("\n\n")
-    if label.startswith("when ") and len(paragraphs) > 1:
+    if names_a_situation(hit["label"]) and len(paragraphs) > 1:
         return f"{hit['theory_label']}, {label}: {first_sentences(paragraphs[1])}"
     return f"{hit['theory_label']} suggests {label}: {first_sentences(hit['text'], 1)}"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ltgraph.corpus import names_a_situation
 from ltgraph.rdf.ontology import LTG
 from ltgraph.retrieval.cards import (
     Select,
@@ -50,8 +51,8 @@ def _citations(select: Select, iri: str) -> list[dict[str, str]]:
 def _implications(subject: str, labels: list[str]) -> str:
     """The implications sentence; "When …" items name situations, not actions, so they get a
     sentence of their own (neutral: for a contested entry the situation is a misuse)."""
-    actions = [label for label in labels if not label.startswith("When ")]
-    situations = ["w" + label[1:] for label in labels if label.startswith("When ")]
+    actions = [label for label in labels if not names_a_situation(label)]
+    situations = ["w" + label[1:] for label in labels if names_a_situation(label)]
     text = SENTENCES["hasImplication"].format(s=subject, v=words(actions)) if actions else ""
     if situations:
         text += f" It also says what to do {words(situations)}."
