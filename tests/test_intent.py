@@ -105,3 +105,28 @@ def test_no_evaluation_question_is_a_training_question() -> None:
     assert len(training) > 2000 and len(evaluation) > 3500
     shared = sorted(f"{training[k]} | {evaluation[k]}" for k in training.keys() & evaluation.keys())
     assert not shared, shared
+
+
+def test_vetting_drops_near_copies_of_evaluation_questions_and_refuses_bad_labels(tmp_path) -> None:
+    """scripts/vet_training.py: a near copy of an evaluation question is dropped, a new one is
+    kept, and a line with an unknown kind stops it with the file, the line and the reason."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    evaluation = json.loads((repo / "eval" / "questions.jsonl").read_text("utf-8").splitlines()[0])["q"]
+    script = [sys.executable, str(repo / "scripts" / "vet_training.py")]
+    good = tmp_path / "new.jsonl"
+    good.write_text("\n".join(json.dumps(r) for r in (
+        {"q": evaluation + "?!", "type": "factoid", "kinds": ["overview"]},
+        {"q": "my welding apprentices nod along in the workshop briefing then weld the joint wrong",
+         "type": "situation", "kinds": ["implication"]})) + "\n", "utf-8")
+    run = subprocess.run([*script, str(good)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "2 questions: kept 1;" in run.stdout and "near evaluation 1" in run.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"q": "who made ADDIE", "type": "factoid", "kinds": ["people"]}) + "\n", "utf-8")
+    run = subprocess.run([*script, str(bad)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2 and f"{bad}:1: kinds must be" in run.stderr
