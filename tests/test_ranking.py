@@ -289,19 +289,22 @@ def _ranked(records):
     return [Scored(i, float(len(records) - i)) for i in range(len(records))]
 
 
-def test_a_comparison_shows_every_named_entry_in_the_first_five() -> None:
+def test_a_question_naming_several_entries_shows_each_in_the_first_five() -> None:
+    """A comparison, or any question naming two entries ("limitations of X and Y", which the
+    intent model may read as a factoid): each named entry in the first five."""
     from ltgraph.retrieval.lexicon import Mention
     from ltgraph.retrieval.ranking import arrange
 
     records = [R("a", "overview", "1"), R("a", "concept", "2"), R("a", "limitation", "3"),
                R("a", "strength", "4"), R("a", "implication", "5"), R("b", "overview", "6"),
                R("c", "concept", "7")]
-    analysis = Analysis(kinds=[], type="comparison",
-                        mentions=[Mention("entry", "a", "a", "A"), Mention("entry", "b", "b", "B")])
-    out = arrange(_ranked(records), records, analysis)
-    assert [records[s.row].entry for s in out][:2] == ["a", "b"]
-    assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
-    assert sorted(s.row for s in out) == list(range(len(records)))
+    for type_ in ("comparison", "factoid", "keyword"):
+        analysis = Analysis(kinds=[], type=type_,
+                            mentions=[Mention("entry", "a", "a", "A"), Mention("entry", "b", "b", "B")])
+        out = arrange(_ranked(records), records, analysis)
+        assert [records[s.row].entry for s in out][:2] == ["a", "b"], type_
+        assert [s.score for s in out] == sorted((s.score for s in out), reverse=True)
+        assert sorted(s.row for s in out) == list(range(len(records)))
 
 
 def test_a_question_about_a_person_shows_their_researcher_passages_first() -> None:
@@ -388,7 +391,7 @@ def test_arrange_is_a_permutation_that_keeps_scores(rows, type_, named, kinds, s
         available = [r for r in records if r.entry not in (entry,)]
         if len(available) >= 5:
             assert len(capped) <= UNNAMED_CAP
-    if type_ == "comparison" and len(named) >= 2:
+    if len(named) >= 2:  # whatever the type: the model may read "X and Y …" either way
         present = {r.entry for r in records}
         assert {e for e in named if e in present} <= {r.entry for r in first} or len(named) > 5
 

@@ -66,6 +66,7 @@ Hit = dict[str, Any]
 #: Kinds whose lists a comparison adds when asked for ("ADDIE vs SAM strengths"): its own text
 #: already names each entry's key concepts and people.
 PART_KINDS = ("strength", "limitation", "implication", "misconception")
+PART_PROPERTIES = tuple(KIND_PROPERTY[kind][0] for kind in PART_KINDS)
 #: Facts no passage kind stands for: asked for in words.
 #: ("when" asks for a year at the start, after "and", or before a past verb: not in "… when
 #: deadlines are tight", nor in "when does PBL fail" or "when should I use it", which ask when
@@ -93,7 +94,7 @@ ASPECTS = ((re.compile(r"\b(strengths?|pros|advantages?|benefits?)\b"), ["hasStr
            (re.compile(r"\b(weakness(es)?|limitations?|cons|disadvantages?|drawbacks?|downsides?|"
                        r"criticisms?)\b"), ["hasLimitation"]),
            (re.compile(r"\bimplications?\b"), ["hasImplication"]),
-           (re.compile(r"\bconcepts?\b"), ["hasConcept"]),
+           (re.compile(r"\bconcepts?\b|\b(key|core) (ideas|principles)\b"), ["hasConcept"]),
            (re.compile(r"\b(misconceptions?|myths?)\b"), ["hasMisconception"]),
            (re.compile(r"\b(who|whom)\b"), ["developedBy", "hasForerunner"]),
            (WHEN, ["yearProposed"]))
@@ -135,11 +136,14 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
         return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
     clear = analysis.kinds[0] if analysis.kinds and analysis.sure else None  # a clear kind, if any
+    # The sections asked of several entries: the clear kind, else the ones named in words.
+    parts = KIND_PROPERTY[clear] if clear in KIND_PROPERTY else _named_parts(text) if not analysis.sure else []
     if (analysis.type == "comparison" or analysis.bare) and 2 <= len(entries) <= 4:  # or "ADDIE and SAM"
-        each = [entry_fact(select, e, KIND_PROPERTY[clear]) for e in entries] if clear in PART_KINDS else []
+        props = [p for p in parts if p in PART_PROPERTIES]
+        each = [entry_fact(select, e, props) for e in entries] if props else []
         return joined([compare_answer(select, entries), *each])  # "ADDIE vs SAM strengths": each one's too
-    if 2 <= len(entries) <= 4 and clear in KIND_PROPERTY and not people:  # "strengths of ADDIE and SAM"
-        return joined([entry_fact(select, e, KIND_PROPERTY[clear]) for e in entries])
+    if 2 <= len(entries) <= 4 and parts and not people:  # "strengths of ADDIE and SAM"
+        return joined([entry_fact(select, e, parts) for e in entries])
     if 2 <= len(people) <= 3 and not entries and analysis.type == "person" and not analysis.bare:
         return joined([person_fact(select, iri_of(p)) for p in people])  # "which theories did A and B develop"
     starts_who = re.match(r"\W*who\b", text) is not None
@@ -176,9 +180,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                      or _only_names(text, items[0].label))  # or names it alone
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], asks_what, network)
     if len(entries) == 1:
-        parts = _aspects(text)
-        if len(parts) >= 2:  # "strengths and weaknesses of X": both
-            return entry_fact(select, entries[0], parts)
+        together = _aspects(text)
+        if len(together) >= 2:  # "strengths and weaknesses of X": both
+            return entry_fact(select, entries[0], together)
         if WHEN.search(text):
             return entry_fact(select, entries[0], ["yearProposed"])
         roots = ROOTS.search(text)
@@ -216,6 +220,10 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return origin
         if analysis.kinds[:1] in ([], ["concept"], ["overview"]) and PRACTICE.search(text):
             return entry_fact(select, entries[0], ["hasImplication"])  # "what X means for teachers"
+        if not analysis.sure and len(parts) == 1 and not analysis.kinds[:1] == ["evidence"]:
+            return entry_fact(select, entries[0], parts)  # "key ideas of X", however unsure the model
+        if analysis.type == "comparison" and not analysis.sure:  # "X vs (no entry)": what X is
+            return overview_answer(select, entries[0])
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
@@ -262,6 +270,15 @@ def _aspects(text: str) -> list[str]:
     found = sorted((match.start(), props) for pattern, props in ASPECTS
                    for match in [pattern.search(text)] if match)
     return [prop for _, props in found for prop in props] if len(found) >= 2 else []
+
+
+def _named_parts(text: str) -> list[str]:
+    """The properties of the sections a question names in words ("limitations of …", "key
+    ideas of …"), in the question's order, whether or not it joins several: they decide when
+    the intent model is unsure, as they read the same to anyone."""
+    found = sorted((match.start(), props) for pattern, props in ASPECTS[:5]
+                   for match in [pattern.search(text)] if match)
+    return [prop for _, props in found for prop in props]
 
 
 #: Before a relation cue, a question about what builds on an entry ("which models are …").

@@ -195,8 +195,9 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
             window: int | None = None) -> list[Scored]:
     """The first places made worth reading; slots keep their scores (descending).
 
-    - A comparison shows every entry it names in the first `window` places, taking turns
-      in the order of each entry's best passage.
+    - A question naming several entries (a comparison, "limitations of X and Y", "does X
+      build on Y") shows each of them in the first `window` places, taking turns in the order
+      of each entry's best passage, whatever type the intent model reads in it.
     - A question about a person that names no entry ("who is Merrill") shows that person's
       researcher passages first — those of every entry they worked on — before more of any
       one entry.
@@ -207,7 +208,7 @@ def arrange(ranked: list[Scored], records: Sequence[Any], analysis: Analysis,
     named = [m.entry for m in analysis.mentions if m.kind == "entry" and m.entry]
     named = list(dict.fromkeys(named))
     order = list(ranked)
-    if analysis.type == "comparison" and len(named) >= 2:
+    if len(named) >= 2:
         queues: dict[str, list[Scored]] = {e: [] for e in named}
         for scored in order:
             entry = records[scored.row].entry
