@@ -142,8 +142,12 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         props = [p for p in parts if p in PART_PROPERTIES]
         each = [entry_fact(select, e, props) for e in entries] if props else []
         return joined([compare_answer(select, entries), *each])  # "ADDIE vs SAM strengths": each one's too
-    if 2 <= len(entries) <= 4 and parts and not people:  # "strengths of ADDIE and SAM"
-        return joined([entry_fact(select, e, parts) for e in entries])
+    if 2 <= len(entries) <= 4 and not people and (parts or not analysis.sure):
+        if parts:  # "strengths of ADDIE and SAM"
+            return joined([entry_fact(select, e, parts) for e in entries])
+        # "is constructionism just another name for constructivism": nothing asked in words
+        # and no clear kind, so the model's reading of the type decides nothing either
+        return compare_answer(select, entries)
     if 2 <= len(people) <= 3 and not entries and analysis.type == "person" and not analysis.bare:
         return joined([person_fact(select, iri_of(p)) for p in people])  # "which theories did A and B develop"
     starts_who = re.match(r"\W*who\b", text) is not None
@@ -159,7 +163,13 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(people) == 1 and not entries and (ROOTS.search(text) or RELATED.search(text)):
         return person_fact(select, iri_of(people[0]))  # "theories influenced by Vygotsky"
     one = not re.match(r"\W*who (are|were)\b", text)  # "who were the main …": the entry and its people
+    items = [m for m in analysis.mentions if m.kind == "item"]
+    if not entries and not people and len({m.slug for m in items}) >= 2 and len({m.entry for m in items}) == 1:
+        # "the framework with teaching presence and social presence": the entry they belong to
+        return overview_answer(select, iri_of(Mention("entry", items[0].entry, items[0].entry or "", "")))
     if analysis.type == "description" and not entries:
+        if not asks_who and hits and hits[0]["kind"] == "implication" and names_a_situation(hits[0]["label"]):
+            return situation_answer(hits)  # a situation stated, not asked: its best passage says so
         return several_answer(select, question, hits) or description_answer(select, hits, who=asks_who and one)
     if not entries and not people and not analysis.mentions:  # "what models are used for …"
         several = several_answer(select, question, hits)
@@ -167,11 +177,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return several
         if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
-    items = [m for m in analysis.mentions if m.kind == "item"]
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
-    if not entries and not people and len({m.slug for m in items}) >= 2 and len({m.entry for m in items}) == 1:
-        # "the framework with teaching presence and social presence": the entry they belong to
-        return overview_answer(select, iri_of(Mention("entry", items[0].entry, items[0].entry or "", "")))
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
         return item_answer(select, iri_of(items[0]), [], True)  # "Thorndike's law of effect": what it is
@@ -222,14 +228,17 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return entry_fact(select, entries[0], ["hasImplication"])  # "what X means for teachers"
         if not analysis.sure and len(parts) == 1 and not analysis.kinds[:1] == ["evidence"]:
             return entry_fact(select, entries[0], parts)  # "key ideas of X", however unsure the model
-        if analysis.type == "comparison" and not analysis.sure:  # "X vs (no entry)": what X is
+        # On the border of a concept and the whole entry, with no concept named, what X is:
+        # "X vs (no entry)" and "what is X in education".
+        if (not analysis.sure and analysis.kinds[:1] in ([], ["concept"], ["overview"]) and named_item is None
+                and (analysis.type == "comparison" or ABOUT.search(text))):
             return overview_answer(select, entries[0])
         for kind in analysis.kinds[:1]:
             if kind == "evidence":
                 return evidence_answer(select, entries[0])
             if kind in KIND_PROPERTY:
                 return entry_fact(select, entries[0], KIND_PROPERTY[kind])
-            if kind == "overview" and analysis.type in ("factoid", "keyword"):
+            if kind == "overview" and analysis.type in ("factoid", "keyword", "person"):
                 return overview_answer(select, entries[0])
         if way == "roots" or ABOUT.search(text) or analysis.bare or analysis.type == "comparison":
             return overview_answer(select, entries[0])  # "what does ADDIE stand for", "ADDIE", "X vs (no entry)"
