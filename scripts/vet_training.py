@@ -9,7 +9,7 @@ dropped when it repeats one of `training/` (the same words, or cosine ≥ `NEAR_
 configured model), when it is close to any question of `eval/` (cosine ≥ `NEAR_EVAL`: the
 figures must come from questions the model never saw, nor near copies of them), or when it
 repeats one kept before it. Then retrain with `scripts/train_intent.py`. Session 13 vetted 1,031
-questions this way and kept 867 (159 were near an evaluation question, 5 repeated training).
+questions in two rounds and kept 1,667 (203 were near an evaluation question, 6 repeated training).
 """
 
 from __future__ import annotations
