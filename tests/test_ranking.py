@@ -398,7 +398,8 @@ def test_arrange_is_a_permutation_that_keeps_scores(rows, type_, named, kinds, s
 
 def test_a_description_asking_who_leads_with_the_researchers() -> None:
     """"Which theory says …" is answered by the entry's overview; "who came up with the idea
-    that …" by its researchers, then the overview that names the entry."""
+    that …" by its researchers, then the overview that names the entry; any other kind read
+    first leads in the same way."""
     from ltgraph.retrieval.intent import Intent
     from ltgraph.retrieval.ranking import analyse
 
@@ -412,6 +413,9 @@ def test_a_description_asking_who_leads_with_the_researchers() -> None:
     assert who.kinds[:3] == ["researcher", "overview", "concept"] and not who.sure
     which = analyse("which theory says we learn by watching others", lexicon, reads("concept", "researcher"))
     assert which.kinds[:3] == ["overview", "concept", "researcher"] and not which.sure
+    # any other kind the model reads first leads too ("advantages of the approach where …")
+    good = analyse("advantages of letting people learn by watching others", lexicon, reads("strength", "overview"))
+    assert good.kinds[:3] == ["strength", "overview", "concept"] and not good.sure
 
 
 @hsettings(max_examples=300, deadline=None)

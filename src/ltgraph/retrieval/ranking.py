@@ -55,8 +55,9 @@ def analyse(question: str, lexicon: Lexicon,
     if found.type == "comparison":
         mentions = lexicon.entries_of_people(mentions)
     elif found.type == "description":  # "which theory says …": the entry's overview answers,
-        # and, when it asks who ("who came up with the idea that …"), its researchers
-        lead = ["researcher"] if kinds[:1] == ["researcher"] else []
+        # after the kind the model reads first when that is another ("who came up with the
+        # idea that …": its researchers; "advantages of letting students find out …": its strengths)
+        lead = kinds[:1] if kinds[:1] and kinds[0] not in ("overview", "concept") else []
         kinds = [*lead, "overview", "concept", *(k for k in kinds if k not in (*lead, "overview", "concept"))]
         sure = False
     bare = bool(mentions) and all(word in FILLERS for word in lexicon.unnamed(question))
