@@ -67,6 +67,8 @@ Hit = dict[str, Any]
 #: already names each entry's key concepts and people.
 PART_KINDS = ("strength", "limitation", "implication", "misconception")
 PART_PROPERTIES = tuple(KIND_PROPERTY[kind][0] for kind in PART_KINDS)
+#: The sections a question can name in words ("limitations of …", "key ideas of …").
+NAMED_SECTIONS = (*PART_PROPERTIES, "hasConcept")
 #: Facts no passage kind stands for: asked for in words.
 #: ("when" asks for a year at the start, after "and", or before a past verb: not in "… when
 #: deadlines are tight", nor in "when does PBL fail" or "when should I use it", which ask when
@@ -226,7 +228,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
                 return origin
         if analysis.kinds[:1] in ([], ["concept"], ["overview"]) and PRACTICE.search(text):
             return entry_fact(select, entries[0], ["hasImplication"])  # "what X means for teachers"
-        if not analysis.sure and len(parts) == 1 and not analysis.kinds[:1] == ["evidence"]:
+        if not analysis.sure and len(parts) == 1 and analysis.kinds[:1] != ["evidence"]:
             return entry_fact(select, entries[0], parts)  # "key ideas of X", however unsure the model
         # On the border of a concept and the whole entry, with no concept named, what X is:
         # "X vs (no entry)" and "what is X in education".
@@ -285,8 +287,8 @@ def _named_parts(text: str) -> list[str]:
     """The properties of the sections a question names in words ("limitations of …", "key
     ideas of …"), in the question's order, whether or not it joins several: they decide when
     the intent model is unsure, as they read the same to anyone."""
-    found = sorted((match.start(), props) for pattern, props in ASPECTS[:5]
-                   for match in [pattern.search(text)] if match)
+    found = sorted((match.start(), props) for pattern, props in ASPECTS
+                   if set(props) <= set(NAMED_SECTIONS) for match in [pattern.search(text)] if match)
     return [prop for _, props in found for prop in props]
 
 
