@@ -22,27 +22,23 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import load_average, print_table  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(REPO / "scripts"))
+from _report import load_average, print_table  # noqa: E402
+from train_intent import featurise  # noqa: E402  (the features the model was trained on)
 
 
 def main() -> None:
-    from ltgraph.config import Settings, bundled_corpus_dir, eval_dir
-    from ltgraph.corpus import KINDS, entry_files, load_corpus
-    from ltgraph.retrieval.encoders import make_encoder
-    from ltgraph.retrieval.intent import MODEL_FILE, TYPES, IntentModel, features
-    from ltgraph.retrieval.lexicon import Lexicon
+    from ltgraph.config import eval_dir
+    from ltgraph.corpus import KINDS
+    from ltgraph.retrieval.intent import MODEL_FILE, TYPES, IntentModel
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", default=["passages", "everyday"])
     parser.add_argument("--model", nargs="+", type=Path, default=[MODEL_FILE])
     args = parser.parse_args()
     print(f"load average at start: {load_average()}")
-    settings = Settings.from_env()
-    encoder = make_encoder(settings.model, settings.backend, settings.data_dir / "models")
-    lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
     models = {str(path): IntentModel.load(path) for path in args.model}
     for name, model in models.items():
         if model is None:
@@ -50,12 +46,7 @@ def main() -> None:
     for set_name in args.sets:
         path = eval_dir() / f"{set_name}.jsonl"
         records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-        vectors = encoder.encode([r["q"] for r in records])
-        rows = []
-        for record, vector in zip(records, vectors, strict=True):
-            found = lexicon.find(record["q"])
-            rows.append(features(vector, record["q"], len({m.entry for m in found if m.kind == "entry"}),
-                                 len({m.slug for m in found if m.kind == "person"})))
+        _, rows = featurise(records)
         categories = sorted({r["category"] for r in records if r.get("category") in TYPES})
         table, confusions = [], {}
         for name, model in models.items():

@@ -8,7 +8,7 @@ kinds of `corpus.KINDS`; a malformed line stops the script (nothing is appended)
 dropped when it repeats one of `training/` (the same words, or cosine ≥ `NEAR_TRAINING` by the
 configured model), when it is close to any question of `eval/` (cosine ≥ `NEAR_EVAL`: the
 figures must come from questions the model never saw, nor near copies of them), or when it
-repeats one kept before it. Then retrain with `scripts/train_intent.py`. Session 13 vetted 1,031
+repeats one kept before it. Then retrain with `scripts/train_intent.py`. Session 13 vetted 1,876
 questions in two rounds and kept 1,667 (203 were near an evaluation question, 6 repeated training).
 """
 
@@ -21,15 +21,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from train_intent import DATA, REPO, load  # this script's directory is on the path
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "training" / "intent.jsonl"
 NEAR_TRAINING = 0.95
 NEAR_EVAL = 0.85
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
 def words(question: str) -> str:

@@ -138,8 +138,8 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
     if len(entries) == 2 and analysis.type != "comparison" and (ROOTS.search(text) or RELATED.search(text)):
         return link_answer(select, entries[0], entries[1])  # "does 4C/ID build on CLT"
     clear = analysis.kinds[0] if analysis.kinds and analysis.sure else None  # a clear kind, if any
-    # The sections asked of several entries: the clear kind, else the ones named in words.
-    parts = KIND_PROPERTY[clear] if clear in KIND_PROPERTY else _named_parts(text) if not analysis.sure else []
+    # The sections asked for: the clear kind's, or, when the model is unsure, those named in words.
+    parts = KIND_PROPERTY.get(clear or "", []) if analysis.sure else _named_parts(text)
     if (analysis.type == "comparison" or analysis.bare) and 2 <= len(entries) <= 4:  # or "ADDIE and SAM"
         props = [p for p in parts if p in PART_PROPERTIES]
         each = [entry_fact(select, e, props) for e in entries] if props else []
