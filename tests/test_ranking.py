@@ -494,3 +494,17 @@ def test_a_full_name_is_first_and_last_name_whatever_the_initials_and_accents() 
     assert says_full_name("who is jeroen van merrienboer", "Jeroen J. G. van Merriënboer")
     assert not says_full_name("ann brown reciprocal teaching", "John Seely Brown")
     assert not says_full_name("kolb learning cycle", "David A. Kolb")
+
+
+def test_adjectives_of_ism_names_describe_their_entry_without_naming_it() -> None:
+    """"constructivist", "behaviourists", "humanistic" describe the entry whose name ends in
+    "-ism" (the longest adjective first: "social constructivist" is social constructivism),
+    but are not names: `find` leaves them to the caller (search), which takes them for the
+    entry only when the ranking agrees."""
+    lexicon = _bundled_lexicon()
+    assert [m.slug for m in lexicon.described("a constructivist lesson for behaviourists")] == \
+        ["constructivism", "behaviorism"]
+    assert [m.slug for m in lexicon.described("social constructivist group work")] == ["social-constructivism"]
+    assert [m.slug for m in lexicon.described("humanistic teachers")] == ["humanism"]
+    assert lexicon.find("a constructivist lesson") == []
+    assert lexicon.described("constructivism and the artist") == []  # names and other words are not

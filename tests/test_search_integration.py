@@ -178,6 +178,19 @@ def test_misspelled_names_are_corrected(bundled_service) -> None:
     assert bundled_service.search("downsides of constructivism")["did_you_mean"] is None
 
 
+def test_an_adjective_of_the_top_entry_names_it_for_the_answer(bundled_service) -> None:
+    """"drawbacks of a cognitivist approach in the classroom" is answered with cognitivism's
+    limitations and shows its card; an adjective the ranking does not follow is no name
+    ("the cognitivist theory of three loads on working memory" is cognitive load theory)."""
+    response = bundled_service.search("drawbacks of a cognitivist approach in the classroom")
+    assert [e["label"] for e in response["entities"]] == ["Cognitivism"]
+    assert response["answer"]["kind"] == "fact"
+    assert response["answer"]["text"].startswith("Cognitivism has these documented limitations")
+    other = bundled_service.search("the cognitivist theory of three loads on working memory")
+    assert other["results"][0]["theory"] == "cognitive-load-theory"
+    assert "Cognitivism" not in [e["label"] for e in other["entities"]]
+
+
 def test_comparisons_get_both_entries_and_a_comparison_answer(bundled_service) -> None:
     for question, slugs in [("difference between ADDIE and SAM", {"addie", "sam"}),
                             ("what's the difference between behaviorism and constructivism",

@@ -42,6 +42,8 @@ class _Names:
     originators: tuple[str, ...]  # slugs of the people who originated the entry
     acronyms: tuple[str, ...]  # normalised acronyms naming the entry or its concepts ("chat", "zpd")
     words: set[str]  # (never changed: a frozenset copy cost a second at 100x)
+    #: (normalised adjective, mention): "constructivist" describes what constructivism names
+    described: tuple[tuple[str, Mention], ...] = ()
 
 
 def _names(entry: Entry) -> _Names:
@@ -49,6 +51,7 @@ def _names(entry: Entry) -> _Names:
     people: list[tuple[str, Mention, str]] = []
     eponyms: list[tuple[str, str]] = []
     acronyms: list[str] = []
+    described: list[tuple[str, Mention]] = []
 
     def add(text: str, mention: Mention) -> None:
         labels.append((_norm(text), mention))
@@ -79,6 +82,9 @@ def _names(entry: Entry) -> _Names:
         last = name.split()[-1]
         if len(name.split()) >= 2 and last.isalpha() and last[-1] not in "sxy":  # "flipped classrooms"
             add(name + "s", m)
+        if last.lower().endswith("ism") and len(last) >= 7:  # "a constructivist classroom",
+            for ending in _ISM_FORMS:  # "what behaviourists got wrong", "humanistic teaching"
+                described.append((_norm(name[:-3] + ending), m))
     for person in entry.researchers:
         pm = Mention("person", None, person.slug, person.name)
         add(person.name, pm)
@@ -96,7 +102,12 @@ def _names(entry: Entry) -> _Names:
     for text in (*entry.overview, *(item.text for item in entry.items)):
         words.update(_norm(text).split())
     originators = tuple(p.slug for p in entry.researchers if p.role == "originator")
-    return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, tuple(acronyms), words)
+    return _Names(tuple(labels), tuple(people), tuple(eponyms), originators, tuple(acronyms), words,
+                  tuple(described))
+
+
+#: What a name ending in "-ism" is called as an adjective or for its followers.
+_ISM_FORMS = ("ist", "ists", "istic")
 
 
 #: "… zone of proximal development (ZPD)": up to eight words, then an acronym in brackets.
@@ -181,6 +192,13 @@ class Lexicon:
                 add(last, people[slug])
                 add(_norm(last + "s"), people[slug])  # "Gagnés", "Blooms"
         self._surface = surface
+        #: Adjectives of entry names ("constructivist"), kept apart from names: "a cognitivist
+        #: theory of …" is more often about another entry than about cognitivism (`described`).
+        self._described: dict[str, Mention] = {}
+        for found in names:
+            for key, mention in found.described:
+                if key not in surface:
+                    self._described.setdefault(key, mention)
         # Words of names (for spelling correction) and every word of the corpus (never corrected).
         self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
         #: Acronyms no other name uses as a word: a word is corrected to one only when typed in
@@ -279,6 +297,24 @@ class Lexicon:
         leaves implicit counts too: "problem based and project based learning" names
         problem-based learning as well."""
         return self._scan(question, coordinated)[0]
+
+    def described(self, question: str) -> list[Mention]:
+        """Entries the question describes by an adjective of their name, left to right
+        ("constructivist teaching": constructivism; "social constructivist": social
+        constructivism). Not names: callers decide when such a word means the entry itself."""
+        words = _norm(question).split()
+        found: list[Mention] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(3, len(words) - i), 0, -1):  # the longest first, words used once
+                mention = self._described.get(" ".join(words[i:i + n]))
+                if mention is not None:
+                    found += [mention] if mention not in found else []
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
 
     def unnamed(self, question: str) -> list[str]:
         """The (normalised) words of the question that no name covers: none or only fillers

@@ -122,6 +122,11 @@ class Searcher:
                            lambda entries, people: self.intent(vector, asked, entries, people))
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
+        if results and not analysis.entries and not analysis.people:
+            # "a connectivist course": the adjective names connectivism when the ranking agrees
+            # (not in "which cognitivist theory splits mental effort …": cognitive load theory).
+            analysis.mentions += [m for m in view.lexicon.described(asked)
+                                  if m.entry == results[0]["theory"]][:1]
         specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(asked, m.label)
                                                for m in analysis.mentions)
         match = match_level(self.closeness(view, asked), bool(analysis.mentions), analysis.on_topic,
