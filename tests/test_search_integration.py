@@ -633,6 +633,10 @@ def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) 
     # the entry and one of its concepts named, nothing else: the concept
     bare = bundled_service.search("cognitive load theory worked example effect")["answer"]["text"]
     assert bare.startswith("One of the key concepts of Cognitive Load Theory is worked example effect. ")
+    # a concept described without its name, asked for as a concept: the concept found first
+    described = bundled_service.search("what the learner can do with help but not alone")
+    assert described["entities"] == [] and described["results"][0]["kind"] == "concept"
+    assert described["answer"]["text"] == what["text"]
 
 
 def test_comparing_people_compares_the_entries_they_originated(bundled_service) -> None:

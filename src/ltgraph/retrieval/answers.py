@@ -179,6 +179,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return several
         if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
+        if (analysis.type in ("factoid", "keyword") and analysis.kinds[:1] == ["concept"]
+                and hits and hits[0]["kind"] == "concept"):  # "autonomy, competence and …":
+            return item_answer(select, hits[0]["item_iri"], ["concept"], True)  # the concept found
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
