@@ -639,6 +639,21 @@ def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) 
     assert described["answer"]["text"] == what["text"]
 
 
+
+def test_a_question_naming_nothing_gets_the_first_hit_of_the_kind_it_asks_for(bundled_service) -> None:
+    """A factoid naming no entry whose first hit is of the kind the model reads first: that
+    item described, in a sentence saying what it is of its entry; evidence: the entry's grade."""
+    myth = bundled_service.search("myth that any reward ruins motivation")
+    assert myth["results"][0]["kind"] == "misconception" and myth["entities"] == []
+    assert myth["answer"]["text"].startswith("A common misconception about Self-Determination Theory: "
+                                             "any reward destroys intrinsic motivation. ")
+    good = bundled_service.search("what is good about worked examples for novices")["answer"]
+    assert good["text"].startswith("One of the strengths of Cognitive Load Theory is ")
+    grade = bundled_service.search("how big is the evidence base for mindset interventions")["answer"]
+    assert grade["text"].startswith("The evidence for Growth Mindset (Implicit Theories of Intelligence) "
+                                    "is graded contested.")
+
+
 def test_comparing_people_compares_the_entries_they_originated(bundled_service) -> None:
     """Piaget is a forerunner of experiential learning and the originator of constructivism:
     "vygotsky vs piaget" compares social constructivism with constructivism."""

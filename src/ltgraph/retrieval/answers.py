@@ -37,6 +37,7 @@ from ltgraph.retrieval.cards import (
     words,
 )
 from ltgraph.retrieval.facts import (
+    ITEM_OPENINGS,
     KIND_PROPERTY,
     entry_fact,
     evidence_answer,
@@ -179,9 +180,13 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return several
         if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
-        if (analysis.type in ("factoid", "keyword") and analysis.kinds[:1] == ["concept"]
-                and hits and hits[0]["kind"] == "concept"):  # "autonomy, competence and …":
-            return item_answer(select, hits[0]["item_iri"], ["concept"], True)  # the concept found
+        found = hits[0]["kind"] if hits else None  # what the first hit is, when asked for that:
+        if analysis.type in ("factoid", "keyword") and found and analysis.kinds[:1] == [found]:
+            if found == "evidence":  # "does quizzing help more than rereading": the grade
+                return evidence_answer(select, hits[0]["theory_iri"])
+            if found in ITEM_OPENINGS and not names_a_situation(hits[0]["label"]):  # "autonomy,
+                # competence and relatedness": the concept; "problems with pure discovery": the limitation
+                return item_answer(select, hits[0]["item_iri"], [found], True, kind=found)
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)

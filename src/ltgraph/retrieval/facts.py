@@ -128,11 +128,12 @@ def origin_answer(select: Select, iri: str) -> dict[str, Any] | None:
 
 
 def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool,
-                network: bool = False) -> dict[str, Any] | None:
+                network: bool = False, kind: str = "concept") -> dict[str, Any] | None:
     """A question about a concept of an entry: who came up with it ("who came up with the zone
     of proximal development": the entry's originators and the concept's source), or what it
     is ("what is …": its description). A person or organisation of an entry's example learning
-    network is described whatever is asked ("who is Julian Davis")."""
+    network is described whatever is asked ("who is Julian Davis"). `kind`: the item's (another
+    section's item, such as a limitation, is described the same way: `ITEM_OPENINGS`)."""
     rows = select("""SELECT ?this ?label ?e ?elabel ?description ?source WHERE {
         ?this rdfs:label ?label ; ltg:itemOf ?e . ?e rdfs:label ?elabel .
         OPTIONAL { ?this dcterms:description ?description }
@@ -160,16 +161,26 @@ def item_answer(select: Select, iri: str, kinds: Sequence[str], what_is: bool,
         return answer_record("fact", text, iri, facts, [*evidence, *people])
     if not what_is or "description" not in row:
         return None
-    text = f"{_one_of(row['label'], row['elabel'])} {first_sentences(row['description'])}"
+    text = f"{_one_of(row['label'], row['elabel'], kind)} {first_sentences(row['description'])}"
     return answer_record("fact", text, iri, facts, evidence)
 
 
-def _one_of(concept: str, entry: str) -> str:
+#: How the description of an item of each kind opens.
+ITEM_OPENINGS = {
+    "concept": "One of the key concepts of {entry} is {item}.",
+    "limitation": "One of the documented limitations of {entry} is {item}.",
+    "strength": "One of the strengths of {entry} is {item}.",
+    "misconception": "A common misconception about {entry}: {item}.",
+    "implication": "For instructional design, {entry} implies {item}.",
+}
+
+
+def _one_of(item: str, entry: str, kind: str = "concept") -> str:
     """"One of the key concepts of Multiple Intelligences is the eight intelligences." (a
     sentence whose verb agrees whether the concept's title is singular or plural)."""
-    if not any(c.isupper() for c in concept[1:]):  # "The eight …" -> "the eight …"; "Savvy Start" stays
-        concept = concept[0].lower() + concept[1:]
-    return f"One of the key concepts of {entry} is {concept}."
+    if not any(c.isupper() for c in item[1:]):  # "The eight …" -> "the eight …"; "Savvy Start" stays
+        item = item[0].lower() + item[1:]
+    return ITEM_OPENINGS.get(kind, ITEM_OPENINGS["concept"]).format(entry=entry, item=item.rstrip("."))
 
 
 def _by(people: list[tuple[str, str]], prop: str, year: int) -> str:
