@@ -1,7 +1,7 @@
 """Train the question-intent model shipped as `src/ltgraph/retrieval/intent_model.npz`.
 
     .venv/bin/python scripts/train_intent.py            # cross-validate, then train and write
-    .venv/bin/python scripts/train_intent.py --check    # exit 1 if the shipped file differs
+    .venv/bin/python scripts/train_intent.py --check    # exit 1 if the shipped file is stale
 
 Input: `training/intent.jsonl` ({"q", "type", "kinds"}), `training/offtopic.jsonl` ({"q",
 "category"}: questions about anything but learning and teaching) and `training/ontopic.jsonl`
@@ -13,8 +13,10 @@ evaluation sets in `eval/` (no question of those sets is in them). Features
 (`LTGRAPH_MODEL`; the shipped file is for the default all-MiniLM-L6-v2), a hashed bag of words
 and word pairs, and how many entries and people of the bundled corpus it names. Models:
 scikit-learn's LogisticRegression, multinomial for the type and one per kind; lbfgs with a
-fixed seed, so the result is the same from run to run on one machine (another CPU may move the
-embeddings, and so the weights, in the last decimals; `--check` compares predictions).
+fixed seed, so the result is the same from run to run on one machine (another CPU or library
+release moves the embeddings and the solver's weights a little; `--check` wants the training
+data's digest to match the shipped model's exactly and its predictions to agree on all but
+`CHECK_TOLERANCE` of the training questions).
 scikit-learn is needed here only, not at run time.
 """
 
@@ -33,6 +35,11 @@ DATA = REPO / "training" / "intent.jsonl"
 OFFTOPIC = REPO / "training" / "offtopic.jsonl"
 ONTOPIC = REPO / "training" / "ontopic.jsonl"
 C = 4.0
+#: The share of training questions `--check` lets a fresh training read otherwise than the
+#: shipped model: another machine or release of scikit-learn, onnxruntime or BLAS lands the
+#: solver on slightly other weights (3 of 3,426 questions, all within a hair of a threshold,
+#: on a fresh install in session 14). The data it was trained on must match exactly.
+CHECK_TOLERANCE = 0.005
 
 
 def load(path: Path) -> list[dict]:
@@ -149,6 +156,13 @@ def main() -> int:
     from ltgraph.corpus import KINDS
     from ltgraph.retrieval.intent import MODEL_FILE, TYPES, IntentModel
 
+    digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes() + ONTOPIC.read_bytes()).hexdigest()[:16]
+    if args.check:  # the data first: a stale model is told at once
+        with np.load(MODEL_FILE, allow_pickle=False) as data:
+            trained_on = json.loads(str(data["meta"])).get("training_sha256")
+        if trained_on != digest:
+            print(f"shipped model was trained on other data ({trained_on}, now {digest}): retrain")
+            return 1
     records = load(DATA)
     name, X = featurise(records)
     _, X_off = featurise(load(OFFTOPIC))
@@ -159,18 +173,20 @@ def main() -> int:
     model = IntentModel(name, *weights, TYPES, tuple(KINDS), topic_w, topic_b)
     if args.check:
         shipped = IntentModel.load(MODEL_FILE)
-        if shipped is None:
-            print(f"no model at {MODEL_FILE}")
+        if shipped is None or shipped.topic_w is None:
+            print(f"no model with a topic head at {MODEL_FILE}")
             return 1
-        same = predict_all(weights, name, X, records) == predict_all(
-            (shipped.type_w, shipped.type_b, shipped.kind_w, shipped.kind_b), name, X, records)
+        fresh = predict_all(weights, name, X, records)
+        kept = predict_all((shipped.type_w, shipped.type_b, shipped.kind_w, shipped.kind_b), name, X, records)
         both = np.vstack([X_on, X_off])
-        same = same and shipped.topic_w is not None and bool(
-            (((both @ topic_w + topic_b) >= 0) == ((both @ shipped.topic_w + shipped.topic_b) >= 0)).all())
+        topic = ((both @ topic_w + topic_b) >= 0) != ((both @ shipped.topic_w + shipped.topic_b) >= 0)
+        differ = sum(a != b for a, b in zip(fresh, kept, strict=True)), int(topic.sum())
+        print(f"a fresh training reads {differ[0]} of {len(records)} questions and the topic of "
+              f"{differ[1]} of {len(both)} otherwise than the shipped model")
+        same = differ[0] <= CHECK_TOLERANCE * len(records) and differ[1] <= CHECK_TOLERANCE * len(both)
         print("shipped model matches a fresh training" if same else "shipped model differs")
         return 0 if same else 1
     cv = {**cross_validate(X, records, name), **topic_cross_validation(X_on, X_off)}
-    digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes() + ONTOPIC.read_bytes()).hexdigest()[:16]
     target = args.output or MODEL_FILE
     model.save(target, {"training": [DATA.name, OFFTOPIC.name, ONTOPIC.name], "training_sha256": digest,
                         "questions": len(records), "off_topic_questions": len(X_off),

@@ -748,13 +748,32 @@ def test_passage_questions_name_real_passages_and_are_answered(bundled_service) 
 
 
 def test_intent_model_is_what_the_script_trains() -> None:
-    """scripts/train_intent.py --check: a fresh training predicts as the shipped file does."""
+    """scripts/train_intent.py --check: the shipped file was trained on today's data, and a fresh
+    training predicts as it does (within `CHECK_TOLERANCE` on another machine)."""
     import subprocess
     import sys
 
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "train_intent.py"), "--check"],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+
+def test_the_intent_model_check_finds_a_model_trained_on_other_data(tmp_path) -> None:
+    """--check wants the training data the shipped model was trained on, byte for byte (its
+    predictions may differ by `CHECK_TOLERANCE` on another machine, its data not at all)."""
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "train_intent.py", tmp_path / "scripts")
+    shutil.copytree(REPO / "training", tmp_path / "training")
+    with open(tmp_path / "training" / "intent.jsonl", "a", encoding="utf-8") as handle:
+        handle.write('{"q": "one more question", "type": "keyword", "kinds": []}\n')
+    run = subprocess.run([sys.executable, str(tmp_path / "scripts" / "train_intent.py"), "--check"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1 and "trained on other data" in run.stdout, run.stdout + run.stderr
 
 
 def test_a_search_from_the_shell_loads_neither_torch_nor_transformers(bundled_service) -> None:
