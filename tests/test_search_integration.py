@@ -649,6 +649,10 @@ def test_a_question_naming_nothing_gets_the_first_hit_of_the_kind_it_asks_for(bu
                                              "any reward destroys intrinsic motivation. ")
     good = bundled_service.search("what is good about worked examples for novices")["answer"]
     assert good["text"].startswith("One of the strengths of Cognitive Load Theory is ")
+    # a person named with the words of an idea: the first hit when it is of one of their entries
+    watching = bundled_service.search("Bandura learning by watching a model")
+    assert [e["label"] for e in watching["entities"]] == ["Albert Bandura"]
+    assert watching["answer"]["text"].startswith("One of the key concepts of Social Learning Theory is ")
     grade = bundled_service.search("how big is the evidence base for mindset interventions")["answer"]
     assert grade["text"].startswith("The evidence for Growth Mindset (Implicit Theories of Intelligence) "
                                     "is graded contested.")

@@ -49,6 +49,7 @@ from ltgraph.retrieval.facts import (
     person_in_entry_answer,
     shared_entry,
     works_answer,
+    works_on,
 )
 from ltgraph.retrieval.lexicon import Mention, says_full_name
 from ltgraph.retrieval.lists import list_answer, several_answer
@@ -180,13 +181,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return several
         if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
-        found = hits[0]["kind"] if hits else None  # what the first hit is, when asked for that:
-        if analysis.type in ("factoid", "keyword") and found and analysis.kinds[:1] == [found]:
-            if found == "evidence":  # "does quizzing help more than rereading": the grade
-                return evidence_answer(select, hits[0]["theory_iri"])
-            if found in ITEM_OPENINGS and not names_a_situation(hits[0]["label"]):  # "autonomy,
-                # competence and relatedness": the concept; "problems with pure discovery": the limitation
-                return item_answer(select, hits[0]["item_iri"], [found], True, kind=found)
+        first = _first_hit_answer(select, hits[0]) if _asks_for_first_hit(analysis, hits) else None
+        if first is not None:
+            return first
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
@@ -264,6 +261,32 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return person_fact(select, iri_of(people[0]))
     if not analysis.mentions and analysis.kinds[:1] == ["implication"] and not ROOTS.search(text):
         return situation_answer(hits)  # "students feel isolated in my online course, what helps?"
+    if 1 <= len(people) <= 2 and not entries and _asks_for_first_hit(analysis, hits):
+        # "Paivio verbal and imagery systems": the first hit, when it is of one of their entries
+        person = next((iri_of(p) for p in people if works_on(select, iri_of(p), hits[0]["theory_iri"])), None)
+        if person is not None and hits[0]["kind"] == "researcher":
+            return person_in_entry_answer(select, person, hits[0]["theory_iri"], hits)
+        if person is not None:
+            return _first_hit_answer(select, hits[0])
+    return None
+
+
+def _asks_for_first_hit(analysis: Analysis, hits: Sequence[Hit]) -> bool:
+    """Whether a factoid or keyword question asks for the kind its first hit is (the kind the
+    intent model reads first)."""
+    return (analysis.type in ("factoid", "keyword") and bool(hits)
+            and analysis.kinds[:1] == [hits[0]["kind"]])
+
+
+def _first_hit_answer(select: Select, hit: Hit) -> dict[str, Any] | None:
+    """The first hit described: a concept, limitation, strength, misconception or implication
+    (not a "When …" situation) of its entry ("autonomy, competence and relatedness": the
+    concept; "problems with pure discovery": the limitation), or for evidence the entry's grade
+    ("does quizzing help more than rereading")."""
+    if hit["kind"] == "evidence":
+        return evidence_answer(select, hit["theory_iri"])
+    if hit["kind"] in ITEM_OPENINGS and not names_a_situation(hit["label"]):
+        return item_answer(select, hit["item_iri"], [hit["kind"]], True, kind=hit["kind"])
     return None
 
 

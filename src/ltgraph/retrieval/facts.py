@@ -297,6 +297,12 @@ def works_answer(select: Select, iri: str) -> dict[str, Any] | None:
                          [(iri, person), *works])
 
 
+def works_on(select: Select, person: str, entry: str) -> bool:
+    """Whether the person first proposed, developed or did earlier work for the entry."""
+    return bool(select("""SELECT ?this ?other WHERE { ?other ?p ?this .
+        VALUES ?p { ltg:originatedBy ltg:developedBy ltg:hasForerunner } }""", this=person, other=entry))
+
+
 def person_in_entry_answer(select: Select, person: str, entry: str,
                            hits: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """A person's part in an entry ("what did Barbara Rogoff add to sociocultural theory"): their
