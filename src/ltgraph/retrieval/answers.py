@@ -181,9 +181,9 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return several
         if asks_who:  # "who invented the forgetting curve": the person
             return description_answer(select, hits, who=one)
-        first = _first_hit_answer(select, hits[0]) if _asks_for_first_hit(analysis, hits) else None
-        if first is not None:
-            return first
+        # (what to do, named nowhere: what the best-fitting entries imply, `situation_answer`)
+        if _asks_for_first_hit(analysis, hits) and hits[0]["kind"] != "implication":
+            return _first_hit_answer(select, hits[0])
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
