@@ -189,7 +189,7 @@ def test_a_one_word_question_is_found_by_keywords() -> None:
 def test_a_situation_answer_names_only_entries_nearly_as_good_as_the_first() -> None:
     """Entries whose best implication scores under `SITUATION_NEAR` of the first one's are
     left to the result list; a "When …" implication gives its response under its title."""
-    from ltgraph.retrieval.answers import SITUATION_NEAR, situation_answer
+    from ltgraph.retrieval.found import SITUATION_NEAR, situation_answer
 
     def hit(entry: str, score: float, label: str, text: str) -> dict[str, object]:
         return {"theory": entry, "theory_iri": f"urn:x:{entry}", "theory_label": entry.title(),

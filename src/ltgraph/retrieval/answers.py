@@ -1,6 +1,6 @@
 """Graph-backed answers for search responses: which answer a question calls for
-(`compose_answer`), and those made from its hits (descriptions, situations). The answers about
-one entry, concept or person are in `facts`, how entries relate in `relations`, lists of
+(`compose_answer`). Those made from its hits (descriptions, situations, the first hit
+described) are in `found`, the answers about one entry, concept or person in `facts`, how entries relate in `relations`, lists of
 entries in `lists`, the entity cards in `cards`.
 
 Every fact of an answer comes from the graph: node labels, literal values, citations. An
@@ -30,14 +30,9 @@ from typing import Any
 from ltgraph.corpus import names_a_situation
 from ltgraph.retrieval.cards import (
     Select,
-    answer_record,
-    entry_card,
-    first_sentences,
     joined,
-    words,
 )
 from ltgraph.retrieval.facts import (
-    ITEM_OPENINGS,
     KIND_PROPERTY,
     entry_fact,
     evidence_answer,
@@ -51,7 +46,8 @@ from ltgraph.retrieval.facts import (
     works_answer,
     works_on,
 )
-from ltgraph.retrieval.lexicon import Mention, says_full_name
+from ltgraph.retrieval.found import Hit, description_answer, hit_answer, situation_answer
+from ltgraph.retrieval.lexicon import Mention, mentions_surname, says_full_name
 from ltgraph.retrieval.lists import list_answer, several_answer
 from ltgraph.retrieval.ranking import Analysis
 from ltgraph.retrieval.relations import (
@@ -61,9 +57,6 @@ from ltgraph.retrieval.relations import (
     relations_answer,
     successors_answer,
 )
-
-#: A hit of the search response (see `search.Searcher`).
-Hit = dict[str, Any]
 
 #: Kinds whose lists a comparison adds when asked for ("ADDIE vs SAM strengths"): its own text
 #: already names each entry's key concepts and people.
@@ -183,7 +176,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
             return description_answer(select, hits, who=one)
         # (what to do, named nowhere: what the best-fitting entries imply, `situation_answer`)
         if _asks_for_first_hit(analysis, hits) and hits[0]["kind"] != "implication":
-            return _first_hit_answer(select, hits[0])
+            return hit_answer(select, hits[0])
     network = bool(items) and items[0].item_kind == "network"  # "who is Julian Davis"
     if (not entries and items and people and analysis.type != "comparison" and not network
             and not re.search(r"\bwhat did\b|\bcontribut|\bwho (is|was)\b", text)):  # (asks about the person)
@@ -263,11 +256,14 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return situation_answer(hits)  # "students feel isolated in my online course, what helps?"
     if 1 <= len(people) <= 2 and not entries and _asks_for_first_hit(analysis, hits):
         # "Paivio verbal and imagery systems": the first hit, when it is of one of their entries
-        person = next((iri_of(p) for p in people if works_on(select, iri_of(p), hits[0]["theory_iri"])), None)
+        # and names them ("Piaget described …"; a surname shared with someone else, "ann brown
+        # reciprocal teaching", seldom finds a passage about its bearer in the corpus)
+        person = next((iri_of(p) for p in people if works_on(select, iri_of(p), hits[0]["theory_iri"])
+                       and mentions_surname(f"{hits[0]['label']} {hits[0]['text']}", p.label)), None)
         if person is not None and hits[0]["kind"] == "researcher":
             return person_in_entry_answer(select, person, hits[0]["theory_iri"], hits)
         if person is not None:
-            return _first_hit_answer(select, hits[0])
+            return hit_answer(select, hits[0])
     return None
 
 
@@ -276,18 +272,6 @@ def _asks_for_first_hit(analysis: Analysis, hits: Sequence[Hit]) -> bool:
     intent model reads first)."""
     return (analysis.type in ("factoid", "keyword") and bool(hits)
             and analysis.kinds[:1] == [hits[0]["kind"]])
-
-
-def _first_hit_answer(select: Select, hit: Hit) -> dict[str, Any] | None:
-    """The first hit described: a concept, limitation, strength, misconception or implication
-    (not a "When …" situation) of its entry ("autonomy, competence and relatedness": the
-    concept; "problems with pure discovery": the limitation), or for evidence the entry's grade
-    ("does quizzing help more than rereading")."""
-    if hit["kind"] == "evidence":
-        return evidence_answer(select, hit["theory_iri"])
-    if hit["kind"] in ITEM_OPENINGS and not names_a_situation(hit["label"]):
-        return item_answer(select, hit["item_iri"], [hit["kind"]], True, kind=hit["kind"])
-    return None
 
 
 def _joined(text: str, people: list[Mention]) -> bool:
@@ -370,69 +354,3 @@ def _names_entry(find: Callable[[str], list[Mention]], part: str, entry: str,
                  iri_of: Callable[[Mention], str]) -> bool:
     """Whether `part` of a question names the entry (IRI `entry`)."""
     return any(m.kind == "entry" and iri_of(m) == entry for m in find(part))
-
-
-def description_answer(select: Select, hits: Sequence[Hit], who: bool = False) -> dict[str, Any] | None:
-    """The entry a described idea belongs to: the top hit's entry, with its overview; asked
-    `who`, the person of the top entry's researcher passage among the first three hits, with that
-    passage."""
-    if not hits:
-        return None
-    top = hits[0]
-    person = next((h for h in hits[:3] if h["kind"] == "researcher" and h["theory"] == top["theory"]),
-                  None) if who else None
-    if person is not None:
-        text = (f"This sounds like {person['label']}, of {person['theory_label']}. "
-                f"{first_sentences(person['text'])}")
-        return answer_record("description", text, person["item_iri"],
-                             [], [(person["item_iri"], person["label"]),
-                                  (person["theory_iri"], person["theory_label"])],
-                             entries=[person["theory_iri"]])
-    overview = next((h for h in hits if h["theory"] == top["theory"] and h["kind"] == "overview"), None)
-    card = entry_card(select, top["theory_iri"])
-    if "label" not in card:
-        return None
-    names = f", {words(card['researchers'][:3])}" if card["researchers"] else ""
-    text = f"This sounds like {card['label']} ({card['type']}, {card['year']}{names})."
-    best = overview or top
-    text += f" {first_sentences(best['text'])}"
-    return answer_record("description", text, card["iri"], [],
-                         [(card["iri"], card["label"]), (best["passage_iri"], f"{card['label']}: {best['label']}")],
-                         entries=[card["iri"]])
-
-
-def _approach(hit: Hit) -> str:
-    """One entry's part of a situation answer. A "When …" implication describes a situation in
-    its first paragraph and the entry's response in the second (docs/corpus-format.md): the
-    response is what the reader needs, the title says which situation it is for."""
-    label = hit["label"][0].lower() + hit["label"][1:]
-    paragraphs = hit["text"].split("\n\n")
-    if names_a_situation(hit["label"]) and len(paragraphs) > 1:
-        return f"{hit['theory_label']}, {label}: {first_sentences(paragraphs[1])}"
-    return f"{hit['theory_label']} suggests {label}: {first_sentences(hit['text'], 1)}"
-
-
-#: A situation answer names another entry only when its implication scores at least this
-#: share of the first one's. On the `situations` development set, 0.7 cut the entries named
-#: from 3.00 to 2.00 an answer and raised the share that are expected from 0.44 to 0.58,
-#: while answers naming an expected entry went from 80 to 78 of 86.
-SITUATION_NEAR = 0.7
-
-
-def situation_answer(hits: Sequence[Hit]) -> dict[str, Any] | None:
-    """What the best-fitting entries imply for a teaching situation (their implications
-    among the top hits, one per entry, at most three, each nearly as good as the first)."""
-    chosen: list[Hit] = []
-    for hit in hits:
-        if (hit["kind"] == "implication" and hit["theory"] not in {h["theory"] for h in chosen}
-                and (not chosen or hit["score"] >= SITUATION_NEAR * chosen[0]["score"])):
-            chosen.append(hit)
-        if len(chosen) == 3:
-            break
-    if not chosen:
-        return None
-    text = "Approaches that fit: " + " ".join(_approach(h) for h in chosen)
-    evidence = [(h["theory_iri"], h["theory_label"]) for h in chosen]
-    evidence += [(h["item_iri"], f"{h['theory_label']}: {h['label']}") for h in chosen]
-    return answer_record("situation", text, chosen[0]["theory_iri"], [], evidence,
-                         entries=[h["theory_iri"] for h in chosen])

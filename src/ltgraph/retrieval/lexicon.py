@@ -361,6 +361,12 @@ def says_full_name(question: str, name: str) -> bool:
     return bool(words) and re.search(rf"\b{words[0]}\b.*\b{words[-1]}\b", _norm(question)) is not None
 
 
+def mentions_surname(text: str, name: str) -> bool:
+    """Whether `text` gives the last name of the person called `name` ("Piaget described …")."""
+    words = _norm(name).split()
+    return bool(words) and re.search(rf"\b{words[-1]}s?\b", _norm(text)) is not None
+
+
 #: Words that join two names sharing their last words ("problem and project based learning").
 _COORDINATORS = frozenset({"and", "or", "vs", "versus"})
 
