@@ -158,6 +158,9 @@ def main() -> int:
 
     digest = hashlib.sha256(DATA.read_bytes() + OFFTOPIC.read_bytes() + ONTOPIC.read_bytes()).hexdigest()[:16]
     if args.check:  # the data first: a stale model is told at once
+        if not MODEL_FILE.is_file():
+            print(f"no model at {MODEL_FILE}")
+            return 1
         with np.load(MODEL_FILE, allow_pickle=False) as data:
             trained_on = json.loads(str(data["meta"])).get("training_sha256")
         if trained_on != digest:

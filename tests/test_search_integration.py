@@ -639,7 +639,6 @@ def test_questions_about_a_concept_are_answered_from_its_entry(bundled_service) 
     assert described["answer"]["text"] == what["text"]
 
 
-
 def test_a_question_naming_nothing_gets_the_first_hit_of_the_kind_it_asks_for(bundled_service) -> None:
     """A factoid naming no entry whose first hit is of the kind the model reads first: that
     item described, in a sentence saying what it is of its entry; evidence: the entry's grade."""

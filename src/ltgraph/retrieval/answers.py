@@ -1,7 +1,7 @@
 """Graph-backed answers for search responses: which answer a question calls for
 (`compose_answer`). Those made from its hits (descriptions, situations, the first hit
-described) are in `found`, the answers about one entry, concept or person in `facts`, how entries relate in `relations`, lists of
-entries in `lists`, the entity cards in `cards`.
+described) are in `found`, the answers about one entry, concept or person in `facts`, how
+entries relate in `relations`, lists of entries in `lists`, the entity cards in `cards`.
 
 Every fact of an answer comes from the graph: node labels, literal values, citations. An
 answer is a few plain sentences (`text`), the names in it with their IRIs (`links`, so pages

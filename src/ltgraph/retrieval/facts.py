@@ -176,8 +176,10 @@ ITEM_OPENINGS = {
 
 
 def _one_of(item: str, entry: str, kind: str = "concept") -> str:
-    """"One of the key concepts of Multiple Intelligences is the eight intelligences." (a
-    sentence whose verb agrees whether the concept's title is singular or plural)."""
+    """The sentence an item's description opens with, by its kind (`ITEM_OPENINGS`): "One of
+    the key concepts of Multiple Intelligences is the eight intelligences.", "A common
+    misconception about Behaviorism: negative reinforcement is another word for punishment."
+    (a title in sentence case is lowercased, one with a capital inside it is kept)."""
     if not any(c.isupper() for c in item[1:]):  # "The eight …" -> "the eight …"; "Savvy Start" stays
         item = item[0].lower() + item[1:]
     return ITEM_OPENINGS.get(kind, ITEM_OPENINGS["concept"]).format(entry=entry, item=item.rstrip("."))
