@@ -194,11 +194,11 @@ class Lexicon:
         self._surface = surface
         #: Adjectives of entry names ("constructivist"), kept apart from names: "a cognitivist
         #: theory of …" is more often about another entry than about cognitivism (`described`).
-        self._described: dict[str, Mention] = {}
+        self._described: dict[str, list[Mention]] = {}
         for found in names:
             for key, mention in found.described:
                 if key not in surface:
-                    self._described.setdefault(key, mention)
+                    self._described.setdefault(key, [mention])
         # Words of names (for spelling correction) and every word of the corpus (never corrected).
         self._name_words = sorted({w for k in self._surface for w in k.split() if len(w) >= 4})
         #: Acronyms no other name uses as a word: a word is corrected to one only when typed in
@@ -302,33 +302,24 @@ class Lexicon:
         """Entries the question describes by an adjective of their name, left to right
         ("constructivist teaching": constructivism; "social constructivist": social
         constructivism). Not names: callers decide when such a word means the entry itself."""
-        words = _norm(question).split()
-        found: list[Mention] = []
-        i = 0
-        while i < len(words):
-            for n in range(min(3, len(words) - i), 0, -1):  # the longest first, words used once
-                mention = self._described.get(" ".join(words[i:i + n]))
-                if mention is not None:
-                    found += [mention] if mention not in found else []
-                    i += n
-                    break
-            else:
-                i += 1
-        return found
+        return self._scan(question, False, self._described)[0]
 
     def unnamed(self, question: str) -> list[str]:
         """The (normalised) words of the question that no name covers: none or only fillers
         when a question is a bare name ("jean lave", "gagne's nine events")."""
         return self._scan(question, False)[1]
 
-    def _scan(self, question: str, coordinated: bool) -> tuple[list[Mention], list[str]]:
+    def _scan(self, question: str, coordinated: bool,
+              table: dict[str, list[Mention]] | None = None) -> tuple[list[Mention], list[str]]:
+        """(mentions, unnamed words) of the question by the labels of `table` (the names)."""
+        table = self._surface if table is None else table
         words = _norm(question).split()
         found: list[Mention] = []
         rest: list[str] = []
         i = 0
         while i < len(words):
             for n in range(min(self._longest, len(words) - i), 0, -1):
-                mentions = self._surface.get(" ".join(words[i:i + n]))
+                mentions = table.get(" ".join(words[i:i + n]))
                 if mentions:
                     if coordinated and n > 1:
                         mentions = self._implied(words, i, n) + mentions
