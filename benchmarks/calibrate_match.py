@@ -94,7 +94,6 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
     """How many questions are "none" for each TOPIC_SURE_FROM: each question's topic
     probability, closeness and names are read once, then `match_level` decides."""
     from ltgraph.retrieval.lexicon import says_full_name
-    from ltgraph.retrieval.ranking import analyse
 
     def read(path: Path) -> list[str]:
         return [json.loads(line)["q"] for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -102,11 +101,11 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
     searcher, view = service.searcher, service.snapshot()  # type: ignore[attr-defined]
 
     def signals(question: str) -> tuple[float, bool, float | None, bool, bool]:
-        vector = searcher.query_vector(question)
-        analysis = analyse(question, view.lexicon, lambda e, p: searcher.intent(vector, question, e, p))
+        nearest = searcher.nearest(view, question)
+        analysis = searcher.analyse(view, question, nearest)
         specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(question, m.label)
                                                for m in analysis.mentions)
-        return (searcher.closeness(view, question), bool(analysis.mentions), analysis.on_topic,
+        return (nearest[0][1] if nearest else 0.0, bool(analysis.mentions), analysis.on_topic,
                 analysis.bare, specific)
 
     on = [signals(q) for path in sorted((REPO / "eval").glob("*.jsonl")) if path.name != "offtopic.jsonl"

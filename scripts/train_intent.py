@@ -48,33 +48,61 @@ def load(path: Path) -> list[dict]:
 
 def featurise(records: list[dict]):
     from ltgraph.config import Settings, bundled_corpus_dir
-    from ltgraph.corpus import entry_files, load_corpus
+    from ltgraph.corpus import entry_files, load_corpus, passages
     from ltgraph.retrieval.encoders import make_encoder
-    from ltgraph.retrieval.intent import features
+    from ltgraph.retrieval.intent import NEIGHBOURS, features
     from ltgraph.retrieval.lexicon import Lexicon
+    from ltgraph.retrieval.search import TIE_DECIMALS
+    from ltgraph.retrieval.text import passage_document
 
     settings = Settings.from_env()
     encoder = make_encoder(settings.model, settings.backend, settings.data_dir / "models")
-    lexicon = Lexicon(load_corpus(entry_files(bundled_corpus_dir())))
+    entries = load_corpus(entry_files(bundled_corpus_dir()))
+    lexicon = Lexicon(entries)
+    # The passages as the index embeds them, for each question's nearest (exact cosine, ties
+    # in passage-key order, as `Searcher.nearest` reads them).
+    corpus = sorted(((p, e) for e in entries for p in passages(e)), key=lambda pe: pe[0].key)
+    passage_vectors = passage_matrix(encoder, [passage_document(p, e) for p, e in corpus])
+    kinds = [p.kind for p, _ in corpus]
     questions = [r["q"] for r in records]
     vectors = encoder.encode(questions)
     rows = []
     for question, vector in zip(questions, vectors, strict=True):
         mentions = lexicon.find(question)
-        entries = len({m.entry for m in mentions if m.kind == "entry"})
+        entries_named = len({m.entry for m in mentions if m.kind == "entry"})
         people = len({m.slug for m in mentions if m.kind == "person"})
-        rows.append(features(vector, question, entries, people))
+        cosines = passage_vectors @ vector
+        order = np.argsort(-np.round(cosines, TIE_DECIMALS), kind="stable")[:NEIGHBOURS]
+        nearest = [(kinds[i], float(cosines[i])) for i in order]
+        rows.append(features(vector, question, entries_named, people, nearest))
     return encoder.name, np.vstack(rows)
 
 
+_PASSAGE_VECTORS: dict[int, np.ndarray] = {}
+
+
+def passage_matrix(encoder, documents: list[str]) -> np.ndarray:
+    """The documents' vectors, encoded once per run (featurise is called for each file)."""
+    key = hash(tuple(documents))
+    if key not in _PASSAGE_VECTORS:
+        _PASSAGE_VECTORS[key] = np.asarray(encoder.encode(documents), dtype=np.float32)
+    return _PASSAGE_VECTORS[key]
+
+
 def fit_topic(X_on: np.ndarray, X_off: np.ndarray) -> tuple[np.ndarray, float]:
-    """The topic head: on-topic (the intent questions) against off-topic, classes balanced."""
+    """The topic head: on-topic (the intent questions) against off-topic, classes balanced.
+
+    It does not read the kinds of the nearest passages (their weights are zero): every
+    question has nearest passages, and which kinds they are says what is asked, not whether
+    the field is (with them, short definitions such as "what is assimilation" fell off)."""
     from sklearn.linear_model import LogisticRegression
 
-    X = np.vstack([X_on, X_off])
+    from ltgraph.corpus import KINDS
+
+    X = np.vstack([X_on, X_off])[:, :-len(KINDS)]
     y = np.array([1] * len(X_on) + [0] * len(X_off))
     model = LogisticRegression(C=C, max_iter=5000, random_state=0, class_weight="balanced").fit(X, y)
-    return model.coef_[0], float(model.intercept_[0])
+    return np.concatenate([model.coef_[0], np.zeros(len(KINDS))]), float(model.intercept_[0])
 
 
 def topic_cross_validation(X_on: np.ndarray, X_off: np.ndarray, folds: int = 5) -> dict:

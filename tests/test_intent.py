@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 
 from ltgraph.corpus import KINDS
 from ltgraph.retrieval.intent import (
-    CUE_FEATURES,
-    HASH_BUCKETS,
     MODEL_FILE,
     TYPES,
     IntentModel,
     IntentReader,
+    feature_width,
     features,
+    neighbour_kinds,
     rule_intent,
 )
 
@@ -34,9 +34,22 @@ def test_rules_read_the_question_types() -> None:
 
 
 def test_features_have_the_models_width() -> None:
-    x = features(np.ones(384, dtype=np.float32) / np.sqrt(384), "who developed ADDIE?", 1, 0)
-    assert x.shape == (384 + HASH_BUCKETS + 5 + CUE_FEATURES,)
+    x = features(np.ones(384, dtype=np.float32) / np.sqrt(384), "who developed ADDIE?", 1, 0,
+                 [("researcher", 0.8), ("overview", 0.7)])
+    assert x.shape == (feature_width(384),)
     assert np.isfinite(x).all()
+
+
+def test_nearest_passages_weigh_by_closeness() -> None:
+    """The kinds of the nearest passages are shares that sum to one, the nearest weighing
+    most; an empty index gives none, and a kind the model does not know is left out."""
+    assert not neighbour_kinds([]).any()
+    shares = neighbour_kinds([("limitation", 0.80), ("strength", 0.70), ("limitation", 0.65)])
+    assert np.isclose(shares.sum(), 1.0)
+    assert shares[KINDS.index("limitation")] > 0.85 > 0.0 < shares[KINDS.index("strength")]
+    close = neighbour_kinds([("limitation", 0.80), ("strength", 0.79)])
+    assert abs(close[KINDS.index("limitation")] - close[KINDS.index("strength")]) < 0.2
+    assert np.isclose(neighbour_kinds([("no-such-kind", 0.9), ("concept", 0.5)]).sum(), 1.0)
 
 
 def test_shipped_model_loads_and_belongs_to_the_default_encoder() -> None:
@@ -44,7 +57,7 @@ def test_shipped_model_loads_and_belongs_to_the_default_encoder() -> None:
     assert model is not None
     assert model.model == "sentence-transformers/all-MiniLM-L6-v2"
     assert model.types == TYPES and model.kinds == tuple(KINDS)
-    assert model.dim() == 384 + HASH_BUCKETS + 5 + CUE_FEATURES
+    assert model.dim() == feature_width(384)
     assert IntentReader(model.model, 384).model is not None
 
 
@@ -71,13 +84,15 @@ def test_model_round_trips_through_its_file(tmp_path) -> None:
 
 
 @hsettings(max_examples=200, deadline=None)
-@given(st.text(max_size=120), st.integers(0, 4), st.integers(0, 3))
-def test_any_question_gets_a_valid_intent(question: str, entries: int, people: int) -> None:
+@given(st.text(max_size=120), st.integers(0, 4), st.integers(0, 3),
+       st.lists(st.tuples(st.sampled_from(KINDS), st.floats(-1.0, 1.0)), max_size=60))
+def test_any_question_gets_a_valid_intent(question: str, entries: int, people: int,
+                                          nearest: list[tuple[str, float]]) -> None:
     model = IntentModel.load(MODEL_FILE)
     assert model is not None
     vector = np.random.default_rng(len(question)).normal(size=384).astype(np.float32)
     vector /= np.linalg.norm(vector)
-    for intent in (model.predict(vector, question, entries, people),
+    for intent in (model.predict(vector, question, entries, people, nearest),
                    rule_intent(question, entries, people)):
         assert intent.type in TYPES
         assert set(intent.kinds) <= set(KINDS) and len(set(intent.kinds)) == len(intent.kinds)

@@ -804,7 +804,7 @@ def test_sections_named_in_words_decide_when_the_intent_model_is_unsure(bundled_
 
     def reading(type_: str, *kinds: str):
         monkeypatch.setattr(bundled_service.searcher, "intent",
-                            lambda vector, question, entries, people: Intent(type_, list(kinds), "model", False))
+                            lambda vector, question, entries, people, nearest=(): Intent(type_, list(kinds), "model", False))
 
     for type_ in ("factoid", "keyword"):
         reading(type_)

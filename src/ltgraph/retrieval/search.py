@@ -19,7 +19,7 @@ from ltgraph.rdf.graph import run_query
 from ltgraph.rdf.iris import Iris
 from ltgraph.retrieval.encoders import Encoder, QueryCache
 from ltgraph.retrieval.index import TIE_MARGIN, PassageStore
-from ltgraph.retrieval.intent import IntentReader
+from ltgraph.retrieval.intent import NEIGHBOURS, IntentReader
 from ltgraph.retrieval.lexicon import Lexicon, Mention, says_full_name
 from ltgraph.retrieval.lists import catalogue_request
 from ltgraph.retrieval.ranking import Analysis, analyse, arrange, boost, reciprocal_rank_fusion
@@ -117,9 +117,8 @@ class Searcher:
         # A misspelled name ("conectivism") is searched as corrected, and the response says so.
         corrected = view.lexicon.correct(question)
         asked = corrected or question
-        vector = self.query_vector(asked)
-        analysis = analyse(asked, view.lexicon,
-                           lambda entries, people: self.intent(vector, asked, entries, people))
+        nearest = self.nearest(view, asked)
+        analysis = self.analyse(view, asked, nearest)
         rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
         if results and not analysis.entries and not analysis.people:
@@ -129,7 +128,7 @@ class Searcher:
                                   if m.entry == results[0]["theory"]][:1]
         specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(asked, m.label)
                                                for m in analysis.mentions)
-        match = match_level(self.closeness(view, asked), bool(analysis.mentions), analysis.on_topic,
+        match = match_level(nearest[0][1] if nearest else 0.0, bool(analysis.mentions), analysis.on_topic,
                             analysis.bare, specific)
         if catalogue_request(asked):  # "list all the models": the graph answers it in full
             match = "strong"
@@ -152,6 +151,25 @@ class Searcher:
             "intent": {"type": analysis.type, "kinds": analysis.kinds},
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+    def nearest(self, view: SearchView, question: str) -> list[tuple[int, float]]:
+        """The `NEIGHBOURS` passages nearest the question (row, cosine), the nearest first;
+        equal cosines in passage-key order, so that any layout of the index reads the same."""
+        records = view.index.records
+        hits = view.index.vectors.search(self.query_vector(question), NEIGHBOURS + TIE_MARGIN)
+        hits.sort(key=lambda h: (-round(h[1], TIE_DECIMALS), records[h[0]].key))
+        return hits[:NEIGHBOURS]
+
+    def analyse(self, view: SearchView, question: str,
+                nearest: list[tuple[int, float]] | None = None) -> Analysis:
+        """What the question names and asks for: the lexicon's names, and the intent model
+        reading the question's vector and the kinds of its nearest passages."""
+        vector = self.query_vector(question)
+        if nearest is None:
+            nearest = self.nearest(view, question)
+        kinds = [(view.index.records[row].kind, cosine) for row, cosine in nearest]
+        return analyse(question, view.lexicon,
+                       lambda entries, people: self.intent(vector, question, entries, people, kinds))
 
     def passage_iri(self, view: SearchView, row: int) -> str:
         return f"{self.iris.base}id/theory/{view.index.records[row].key}"
