@@ -105,7 +105,7 @@ def _sure_sweep(service: object, search: object) -> list[tuple[str, ...]]:
         analysis = searcher.analyse(view, question, nearest)
         specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(question, m.label)
                                                for m in analysis.mentions)
-        return (nearest[0][1] if nearest else 0.0, bool(analysis.mentions), analysis.on_topic,
+        return (nearest.closeness, bool(analysis.mentions), analysis.on_topic,
                 analysis.bare, specific)
 
     on = [signals(q) for path in sorted((REPO / "eval").glob("*.jsonl")) if path.name != "offtopic.jsonl"

@@ -794,6 +794,35 @@ def test_a_search_from_the_shell_loads_neither_torch_nor_transformers(bundled_se
     assert out.stdout.strip() == ""
 
 
+def test_the_intent_model_reads_the_kinds_of_the_nearest_passages(bundled_service, monkeypatch) -> None:
+    """Search hands the intent model the kinds of the passages nearest the question (nearest
+    first, the first as near as the match level says), and the shipped model follows them when
+    the words leave the kind open: "tell me more about connectivism" reads as asking for
+    limitations beside limitations, for concepts beside concepts."""
+    from ltgraph.corpus import KINDS
+    from ltgraph.retrieval.intent import NEIGHBOURS
+
+    searcher, view = bundled_service.searcher, bundled_service.snapshot()
+    reader, seen = searcher.intent, []
+
+    def spy(vector, question, entries, people, nearest=()):
+        seen.append(nearest)
+        return reader(vector, question, entries, people, nearest)
+
+    monkeypatch.setattr(searcher, "intent", spy)
+    bundled_service.search("what are the drawbacks of connectivism")
+    nearest = seen[-1]
+    assert len(nearest) == NEIGHBOURS and {kind for kind, _ in nearest} <= set(KINDS)
+    assert [c for _, c in nearest] == sorted((c for _, c in nearest), reverse=True)
+    assert nearest[0][1] == pytest.approx(searcher.nearest(view, "what are the drawbacks of connectivism").closeness)
+    assert "limitation" in {kind for kind, _ in nearest[:5]}
+
+    question = "tell me more about connectivism"
+    vector = searcher.query_vector(question)
+    for kind in ("limitation", "concept", "researcher"):
+        assert reader(vector, question, 1, 0, [(kind, 0.6)] * 5).kinds[0] == kind
+
+
 def test_sections_named_in_words_decide_when_the_intent_model_is_unsure(bundled_service, monkeypatch) -> None:
     """"Key ideas of X", "limitations of X and Y": the section named in words answers when the
     model is unsure of the kind, whatever type it reads (each of several entries, each of them

@@ -8,7 +8,8 @@ fields are the contract in DESIGN.md ("Search response").
 from __future__ import annotations
 
 import time
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from rdflib import Graph
@@ -58,6 +59,18 @@ TOPIC_OFF_BELOW = 0.1
 #: the off-topic ones, in eval/ or training/, than at 0.9; 0.7 lets one more through
 #: (`benchmarks/calibrate_match.py`, its last table).
 TOPIC_SURE_FROM = 0.8
+
+
+class Neighbours(NamedTuple):
+    """The passages nearest a question, (row, score) nearest first: by cosine, by BM25."""
+
+    dense: list[tuple[int, float]]
+    keyword: list[tuple[int, float]]
+
+    @property
+    def closeness(self) -> float:
+        """The cosine of the nearest passage (0 for an empty index)."""
+        return self.dense[0][1] if self.dense else 0.0
 
 
 class SearchView(Protocol):
@@ -119,7 +132,7 @@ class Searcher:
         asked = corrected or question
         nearest = self.nearest(view, asked)
         analysis = self.analyse(view, asked, nearest)
-        rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode)
+        rows = self._ranked_rows(view, asked, analysis, k, theory, kind, type_, mode, nearest)
         results = [self._hit(view, row, score) for row, score in rows[:k]]
         if results and not analysis.entries and not analysis.people:
             # "a connectivist course": the adjective names connectivism when the ranking agrees
@@ -128,7 +141,7 @@ class Searcher:
                                   if m.entry == results[0]["theory"]][:1]
         specific = bool(analysis.items) or any(m.kind == "person" and says_full_name(asked, m.label)
                                                for m in analysis.mentions)
-        match = match_level(nearest[0][1] if nearest else 0.0, bool(analysis.mentions), analysis.on_topic,
+        match = match_level(nearest.closeness, bool(analysis.mentions), analysis.on_topic,
                             analysis.bare, specific)
         if catalogue_request(asked):  # "list all the models": the graph answers it in full
             match = "strong"
@@ -152,22 +165,23 @@ class Searcher:
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
         }
 
-    def nearest(self, view: SearchView, question: str) -> list[tuple[int, float]]:
-        """The `NEIGHBOURS` passages nearest the question (row, cosine), the nearest first;
-        equal cosines in passage-key order, so that any layout of the index reads the same."""
+    def nearest(self, view: SearchView, question: str) -> Neighbours:
+        """The `NEIGHBOURS` passages nearest the question by meaning and by words (row,
+        score), each nearest first (`first`). Unfiltered, they are also the ranking's
+        candidates (`CANDIDATES` = `NEIGHBOURS`), searched once."""
         records = view.index.records
-        hits = view.index.vectors.search(self.query_vector(question), NEIGHBOURS + TIE_MARGIN)
-        hits.sort(key=lambda h: (-round(h[1], TIE_DECIMALS), records[h[0]].key))
-        return hits[:NEIGHBOURS]
+        return Neighbours(
+            first(records, view.index.vectors.search(self.query_vector(question),
+                                                     NEIGHBOURS + TIE_MARGIN), NEIGHBOURS),
+            first(records, view.index.keywords.search(question, NEIGHBOURS + TIE_MARGIN), NEIGHBOURS))
 
-    def analyse(self, view: SearchView, question: str,
-                nearest: list[tuple[int, float]] | None = None) -> Analysis:
+    def analyse(self, view: SearchView, question: str, nearest: Neighbours | None = None) -> Analysis:
         """What the question names and asks for: the lexicon's names, and the intent model
         reading the question's vector and the kinds of its nearest passages."""
         vector = self.query_vector(question)
-        if nearest is None:
-            nearest = self.nearest(view, question)
-        kinds = [(view.index.records[row].kind, cosine) for row, cosine in nearest]
+        found = self.nearest(view, question) if nearest is None else nearest
+        records = view.index.records
+        kinds = [(records[row].kind, cosine) for row, cosine in found.dense]
         return analyse(question, view.lexicon,
                        lambda entries, people: self.intent(vector, question, entries, people, kinds))
 
@@ -216,7 +230,7 @@ class Searcher:
 
     def _ranked_rows(self, view: SearchView, question: str, analysis: Analysis, k: int,
                      theory: str | None, kind: str | None, type_: str | None,
-                     mode: str) -> list[tuple[int, float]]:
+                     mode: str, nearest: Neighbours) -> list[tuple[int, float]]:
         records = view.index.records
 
         def keep(row: int) -> bool:
@@ -228,22 +242,17 @@ class Searcher:
         # With filters, look deeper so that enough candidates survive them.
         depth = len(records) if filtered and len(records) <= 20_000 else max(CANDIDATES, 4 * k)
 
-        def ordered(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
-            # Equal scores in passage-key order, so that ranks (and fused scores) are the same
-            # whatever order rows have: a full build and a composed delta lay them out apart.
-            # Equal to 5 decimals is equal: the same score summed in float32 (bm25s, FAISS) or
-            # in SQL (PostgreSQL) differs in the last bits.
-            hits.sort(key=lambda h: (-round(h[1], TIE_DECIMALS), records[h[0]].key))
-            return hits[:depth]
-
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
-        if mode in ("hybrid", "dense"):
-            dense = ordered([h for h in view.index.vectors.search(
-                self.query_vector(question), depth + TIE_MARGIN) if keep(h[0])])
-        if mode in ("hybrid", "keyword"):
-            keyword = ordered([h for h in view.index.keywords.search(question, depth + TIE_MARGIN)
-                               if keep(h[0])])
+        if not filtered and depth == NEIGHBOURS:  # the searches made for the intent model
+            dense, keyword = list(nearest.dense), list(nearest.keyword)
+        else:
+            if mode in ("hybrid", "dense"):
+                dense = first(records, [h for h in view.index.vectors.search(
+                    self.query_vector(question), depth + TIE_MARGIN) if keep(h[0])], depth)
+            if mode in ("hybrid", "keyword"):
+                keyword = first(records, [h for h in view.index.keywords.search(
+                    question, depth + TIE_MARGIN) if keep(h[0])], depth)
         if mode == "dense":
             return dense
         if mode == "keyword":
@@ -273,6 +282,15 @@ class Searcher:
         if mention.kind == "person":
             return str(self.iris.person(mention.slug))
         return str(self.iris.item(mention.entry or "", mention.item_kind or "concept", mention.slug))
+
+
+def first(records: Sequence[Any], hits: list[tuple[int, float]], n: int) -> list[tuple[int, float]]:
+    """The first `n` hits, best first, equal scores in passage-key order: so ranks (and fused
+    scores) are the same whatever order rows have (a full build and a composed delta lay them
+    out apart). Equal to `TIE_DECIMALS` is equal: the same score summed in float32 (bm25s,
+    FAISS) or in SQL (PostgreSQL) differs in the last bits."""
+    hits.sort(key=lambda h: (-round(h[1], TIE_DECIMALS), records[h[0]].key))
+    return hits[:n]
 
 
 def check_request(view: SearchView, question: str, k: int, theory: str | None, kind: str | None,
