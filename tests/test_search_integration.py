@@ -823,6 +823,24 @@ def test_the_intent_model_reads_the_kinds_of_the_nearest_passages(bundled_servic
         assert reader(vector, question, 1, 0, [(kind, 0.6)] * 5).kinds[0] == kind
 
 
+def test_a_named_concept_answers_a_question_read_as_asking_what_the_entry_is(bundled_service, monkeypatch) -> None:
+    """A question naming one of an entry's concepts, read as asking for the overview, gets the
+    concept (it is more specific than the entry it belongs to); read as asking for another
+    kind, it gets that kind. The reading is forced, as below."""
+    from ltgraph.retrieval.intent import Intent
+
+    def reading(*kinds: str) -> None:
+        monkeypatch.setattr(bundled_service.searcher, "intent",
+                            lambda vector, question, entries, people, nearest=(): Intent("factoid", list(kinds), "model", False))
+
+    question = "the six cells in gilbert's behavior engineering model, what are they"
+    reading("overview", "concept")
+    assert bundled_service.search(question)["answer"]["text"].startswith(
+        "One of the key concepts of Behavior Engineering Model is the six cells."), question
+    reading("limitation")
+    assert "limitation" in bundled_service.search(question)["answer"]["text"], question
+
+
 def test_sections_named_in_words_decide_when_the_intent_model_is_unsure(bundled_service, monkeypatch) -> None:
     """"Key ideas of X", "limitations of X and Y": the section named in words answers when the
     model is unsure of the kind, whatever type it reads (each of several entries, each of them

@@ -212,7 +212,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         named_item = next((m for m in items if iri_of(m).startswith(entries[0] + "/")), None)
         if GIST.search(text) and named_item is None:
             return overview_answer(select, entries[0])
-        if named_item is not None and (analysis.kinds[:1] == ["concept"]  # "the four levels of …"
+        if named_item is not None and (analysis.kinds[:1] in (["concept"], ["overview"])  # "the four levels of …"
                                        or (analysis.bare and not _within_name(named_item, analysis))):
             return item_answer(select, iri_of(named_item), ["concept"], True)
         if (analysis.kinds[:1] == ["researcher"] and people and not _joined(text, people) and not ORIGIN.search(text)
