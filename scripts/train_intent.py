@@ -11,7 +11,10 @@ so they do not move the type and kind heads), written for this purpose and kept 
 evaluation sets in `eval/` (no question of those sets is in them). Features
 (`ltgraph.retrieval.intent.features`): the question's embedding by the configured model
 (`LTGRAPH_MODEL`; the shipped file is for the default all-MiniLM-L6-v2), a hashed bag of words
-and word pairs, and how many entries and people of the bundled corpus it names. Models:
+and word pairs, how many entries and people of the bundled corpus it names, and the kinds of
+the bundled corpus's 50 passages nearest to it (so a change to `corpus/` moves the features a
+little: `--check` then tells whether the shipped model still reads the training questions as a
+fresh training does; retrain when it does not). Models:
 scikit-learn's LogisticRegression, multinomial for the type and one per kind; lbfgs with a
 fixed seed, so the result is the same from run to run on one machine (another CPU or library
 release moves the embeddings and the solver's weights a little; `--check` wants the training

@@ -9,11 +9,12 @@ The learned model is logistic regression (multinomial for the type, one-vs-rest 
 kinds) over the question's embedding, a hashed bag of its words and word pairs, how many
 entries and people it names, and the kinds of the corpus passages nearest to it (a question
 whose nearest passages are limitations is likely asking for one: this lifted the kind head's
-cross-validated accuracy from 0.75 to 0.79). It is trained by `scripts/train_intent.py` on
+cross-validated accuracy from 0.76 to 0.80). It is trained by `scripts/train_intent.py` on
 `training/intent.jsonl` (kept apart from the evaluation sets) and shipped as
 `intent_model.npz` beside this module; applying it is two small matrix products on the query
-vector search computes anyway, and one nearest-neighbour search of the passage index. It belongs to the embedding model it was trained with: with
-another model, `rule_intent` (word cues) decides instead — retrain with the script.
+vector and the nearest passages, both of which search computes anyway. It belongs to the
+embedding model it was trained with: with another model, `rule_intent` (word cues) decides
+instead — retrain with the script.
 """
 
 from __future__ import annotations
