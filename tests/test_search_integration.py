@@ -794,6 +794,15 @@ def test_a_search_from_the_shell_loads_neither_torch_nor_transformers(bundled_se
     assert out.stdout.strip() == ""
 
 
+def force_reading(monkeypatch, service, type_: str, *kinds: str) -> None:
+    """Make the service's intent model read every question as `type_` asking for `kinds`,
+    unsure of them, so that a test does not hang on how the shipped model reads a question."""
+    from ltgraph.retrieval.intent import Intent
+
+    monkeypatch.setattr(service.searcher, "intent", lambda vector, question, entries, people, nearest=():
+                        Intent(type_, list(kinds), "model", False))
+
+
 def test_the_intent_model_reads_the_kinds_of_the_nearest_passages(bundled_service, monkeypatch) -> None:
     """Search hands the intent model the kinds of the passages nearest the question (nearest
     first, the first as near as the match level says), and the shipped model follows them when
@@ -827,11 +836,8 @@ def test_a_named_concept_answers_a_question_read_as_asking_what_the_entry_is(bun
     """A question naming one of an entry's concepts, read as asking for the overview, gets the
     concept (it is more specific than the entry it belongs to); read as asking for another
     kind, it gets that kind. The reading is forced, as below."""
-    from ltgraph.retrieval.intent import Intent
-
     def reading(*kinds: str) -> None:
-        monkeypatch.setattr(bundled_service.searcher, "intent",
-                            lambda vector, question, entries, people, nearest=(): Intent("factoid", list(kinds), "model", False))
+        force_reading(monkeypatch, bundled_service, "factoid", *kinds)
 
     question = "the six cells in gilbert's behavior engineering model, what are they"
     reading("overview", "concept")
@@ -845,11 +851,8 @@ def test_a_concept_named_alone_is_described_when_it_is_the_first_hit_asked_for(b
     """A question naming a concept and no entry, read as asking for a concept, whose first hit
     is that concept's passage, gets the concept described even without "what is"; read as
     asking for another kind, it gets no card from the concept."""
-    from ltgraph.retrieval.intent import Intent
-
     def reading(*kinds: str) -> None:
-        monkeypatch.setattr(bundled_service.searcher, "intent",
-                            lambda vector, question, entries, people, nearest=(): Intent("factoid", list(kinds), "model", False))
+        force_reading(monkeypatch, bundled_service, "factoid", *kinds)
 
     question = "savvy start workshop goals and who attends"
     reading("concept")
@@ -868,11 +871,8 @@ def test_sections_named_in_words_decide_when_the_intent_model_is_unsure(bundled_
     in the first five); a one-entry comparison it is unsure of ("X vs something the corpus
     lacks") gets what X is; a situation stated that it reads as a description, a situation's. The reading is forced here, so the test does not hang on how the
     shipped model happens to read these questions."""
-    from ltgraph.retrieval.intent import Intent
-
-    def reading(type_: str, *kinds: str):
-        monkeypatch.setattr(bundled_service.searcher, "intent",
-                            lambda vector, question, entries, people, nearest=(): Intent(type_, list(kinds), "model", False))
+    def reading(type_: str, *kinds: str) -> None:
+        force_reading(monkeypatch, bundled_service, type_, *kinds)
 
     for type_ in ("factoid", "keyword"):
         reading(type_)
