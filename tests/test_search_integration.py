@@ -847,24 +847,6 @@ def test_a_named_concept_answers_a_question_read_as_asking_what_the_entry_is(bun
     assert "limitation" in bundled_service.search(question)["answer"]["text"], question
 
 
-def test_a_concept_named_alone_is_described_when_it_is_the_first_hit_asked_for(bundled_service, monkeypatch) -> None:
-    """A question naming a concept and no entry, read as asking for a concept, whose first hit
-    is that concept's passage, gets the concept described even without "what is"; read as
-    asking for another kind, it gets no card from the concept."""
-    def reading(*kinds: str) -> None:
-        force_reading(monkeypatch, bundled_service, "factoid", *kinds)
-
-    question = "savvy start workshop goals and who attends"
-    reading("concept")
-    result = bundled_service.search(question)
-    assert result["results"][0]["label"] == "Savvy Start"
-    assert result["answer"]["text"].startswith(
-        "One of the key concepts of Successive Approximation Model (SAM) is Savvy Start."), question
-    reading("evidence")
-    answer = bundled_service.search(question)["answer"]
-    assert answer is None or "Savvy Start" not in answer["text"], question
-
-
 def test_sections_named_in_words_decide_when_the_intent_model_is_unsure(bundled_service, monkeypatch) -> None:
     """"Key ideas of X", "limitations of X and Y": the section named in words answers when the
     model is unsure of the kind, whatever type it reads (each of several entries, each of them

@@ -183,9 +183,7 @@ def compose_answer(select: Select, question: str, analysis: Analysis, iri_of: Ca
         return item_answer(select, iri_of(items[0]), [], True)  # "Thorndike's law of effect": what it is
     if not entries and items and (network or analysis.type in ("factoid", "keyword")):
         asks_what = (bool(WHAT_IS.search(text) or GIST.search(text))  # "what does ZPD stand for"
-                     or _only_names(text, items[0].label)  # or names it alone
-                     # or asks for the kind of its first hit, which is the item named
-                     or (_asks_for_first_hit(analysis, hits) and hits[0]["item_iri"] == iri_of(items[0])))
+                     or _only_names(text, items[0].label))  # or names it alone
         return item_answer(select, iri_of(items[0]), analysis.kinds[:1], asks_what, network)
     if len(entries) == 1:
         together = _aspects(text)
