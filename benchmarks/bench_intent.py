@@ -9,7 +9,8 @@ of questions whose category (factoid, description, situation, person, keyword; `
 other categories are not types and are skipped) the type head names, per category, the most
 frequent confusions, and the share whose labelled kind is the kind head's first. In
 `passages` a question's kind is its passage's, stricter than the kind a reader would say it asks
-for. No index is needed: the model reads the question's vector and words only.
+for. No index is needed: the model reads the question's vector and words, and the kinds of its
+nearest passages of the bundled corpus (embedded here, as `scripts/train_intent.py` does).
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ def main() -> None:
     for name, model in models.items():
         if model is None:
             raise SystemExit(f"no intent model in {name}")
-    for set_name in args.sets:
-        path = eval_dir() / f"{set_name}.jsonl"
-        records = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-        _, rows = featurise(records)
+    sets = {set_name: [json.loads(line) for line in (eval_dir() / f"{set_name}.jsonl").read_text("utf-8").splitlines()
+                       if line.strip()] for set_name in args.sets}
+    _, matrices = featurise(*sets.values())
+    for (set_name, records), rows in zip(sets.items(), matrices, strict=True):
         categories = sorted({r["category"] for r in records if r.get("category") in TYPES})
         table, confusions = [], {}
         for name, model in models.items():

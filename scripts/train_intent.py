@@ -49,7 +49,9 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def featurise(records: list[dict]):
+def featurise(*record_sets: list[dict]) -> tuple[str, list[np.ndarray]]:
+    """The encoder's name and one feature matrix per set of records (the encoder, the bundled
+    corpus and its passage vectors are made once for all of them)."""
     from ltgraph.config import Settings, bundled_corpus_dir
     from ltgraph.corpus import entry_files, load_corpus, passages
     from ltgraph.retrieval.encoders import make_encoder
@@ -65,31 +67,22 @@ def featurise(records: list[dict]):
     # The passages as the index embeds them, for each question's nearest (exact cosine, ties
     # in passage-key order, as `Searcher.nearest` reads them).
     corpus = sorted(((p, e) for e in entries for p in passages(e)), key=lambda pe: pe[0].key)
-    passage_vectors = passage_matrix(encoder, [passage_document(p, e) for p, e in corpus])
+    passage_vectors = np.asarray(encoder.encode([passage_document(p, e) for p, e in corpus]), dtype=np.float32)
     kinds = [p.kind for p, _ in corpus]
-    questions = [r["q"] for r in records]
-    vectors = encoder.encode(questions)
-    rows = []
-    for question, vector in zip(questions, vectors, strict=True):
-        mentions = lexicon.find(question)
-        entries_named = len({m.entry for m in mentions if m.kind == "entry"})
-        people = len({m.slug for m in mentions if m.kind == "person"})
-        cosines = passage_vectors @ vector
-        order = np.argsort(-np.round(cosines, TIE_DECIMALS), kind="stable")[:NEIGHBOURS]
-        nearest = [(kinds[i], float(cosines[i])) for i in order]
-        rows.append(features(vector, question, entries_named, people, nearest))
-    return encoder.name, np.vstack(rows)
-
-
-_PASSAGE_VECTORS: dict[int, np.ndarray] = {}
-
-
-def passage_matrix(encoder, documents: list[str]) -> np.ndarray:
-    """The documents' vectors, encoded once per run (featurise is called for each file)."""
-    key = hash(tuple(documents))
-    if key not in _PASSAGE_VECTORS:
-        _PASSAGE_VECTORS[key] = np.asarray(encoder.encode(documents), dtype=np.float32)
-    return _PASSAGE_VECTORS[key]
+    matrices = []
+    for records in record_sets:
+        questions = [r["q"] for r in records]
+        rows = []
+        for question, vector in zip(questions, encoder.encode(questions), strict=True):
+            mentions = lexicon.find(question)
+            entries_named = len({m.entry for m in mentions if m.kind == "entry"})
+            people = len({m.slug for m in mentions if m.kind == "person"})
+            cosines = passage_vectors @ vector
+            order = np.argsort(-np.round(cosines, TIE_DECIMALS), kind="stable")[:NEIGHBOURS]
+            nearest = [(kinds[i], float(cosines[i])) for i in order]
+            rows.append(features(vector, question, entries_named, people, nearest))
+        matrices.append(np.vstack(rows))
+    return encoder.name, matrices
 
 
 def fit_topic(X_on: np.ndarray, X_off: np.ndarray) -> tuple[np.ndarray, float]:
@@ -198,9 +191,7 @@ def main() -> int:
             print(f"shipped model was trained on other data ({trained_on}, now {digest}): retrain")
             return 1
     records = load(DATA)
-    name, X = featurise(records)
-    _, X_off = featurise(load(OFFTOPIC))
-    _, X_more = featurise(load(ONTOPIC))
+    name, (X, X_off, X_more) = featurise(records, load(OFFTOPIC), load(ONTOPIC))
     X_on = np.vstack([X, X_more])  # the topic head's on-topic side
     weights = fit(X, records)
     topic_w, topic_b = fit_topic(X_on, X_off)
